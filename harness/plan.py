@@ -1,0 +1,68 @@
+"""What expansion produces and the runner consumes: fully resolved trials, nothing left to look up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+StepKind = Literal["generate", "edit", "analyze"]
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    """The request settings of one step, after defaults, style, variant, case and step overrides."""
+
+    model: str
+    aspect_ratio: str | None = "1:1"
+    image_size: str | None = "1K"
+    temperature: float | None = None
+    seed: int | None = None
+    response_modalities: tuple[str, ...] = ("TEXT", "IMAGE")
+    system_instruction: str | None = None
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    index: int
+    kind: StepKind
+    prompt: str
+    config: GenConfig
+    inputs: tuple[Path, ...] = ()
+    references: tuple[Path, ...] = ()
+    expect: tuple[dict[str, Any], ...] = ()
+    line: int | None = None  # where the step (or case) stands in the suite file
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    suite: str
+    suite_path: Path
+    case: str
+    variant: str
+    repeat: int
+    steps: tuple[StepPlan, ...]
+    style: str | None = None
+    style_version: str | None = None
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    pass_rule: str = "all"
+    line: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trial_id(self) -> str:
+        return trial_id(self.suite, self.case, self.variant, self.repeat)
+
+    @property
+    def model(self) -> str:
+        return self.steps[0].config.model
+
+    @property
+    def is_chain(self) -> bool:
+        return len(self.steps) > 1
+
+
+def trial_id(suite: str, case: str, variant: str, repeat: int) -> str:
+    return f"{suite}::{case}[{variant}-r{repeat}]"

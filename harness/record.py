@@ -1,0 +1,122 @@
+"""The run format: one TrialRecord per line of results/<run>/trials.jsonl, plus the run's Manifest.
+
+Every stage after the runner (scoring, diff, report, the pytest plugin) reads only these types.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["ok", "blocked_prompt", "blocked_output", "no_image", "error"]
+OUTCOMES: tuple[str, ...] = ("ok", "blocked_prompt", "blocked_output", "no_image", "error")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ImageRef(_Model):
+    sha256: str
+    path: str  # relative to the run directory: images/<sha256>.<ext>
+    mime: str
+    width: int
+    height: int
+
+
+class Usage(_Model):
+    prompt_tokens: int = 0
+    output_tokens: int = 0  # all candidate tokens, images included
+    image_tokens: int = 0
+    thought_tokens: int = 0
+
+
+class TrialError(_Model):
+    code: int | None = None
+    status: str | None = None
+    message: str
+
+
+class Score(_Model):
+    name: str
+    value: float | None  # None when the scorer could not measure (skipped)
+    passed: bool | None  # None = skipped, never counted as a pass
+    threshold: float | str | None = None
+    reason: str
+    step: int | None = None  # None = about the whole trial or its group
+    weight: float = 1.0
+
+
+class StepRecord(_Model):
+    index: int
+    kind: Literal["generate", "edit", "analyze"]
+    prompt: str
+    inputs: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    outcome: Outcome
+    finish_reason: str | None = None
+    model_version: str | None = None
+    images: list[ImageRef] = Field(default_factory=list)
+    text: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    attempts: int = 1
+    error: TrialError | None = None
+    expect: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TrialRecord(_Model):
+    trial_id: str
+    suite: str
+    case: str
+    variant: str
+    repeat: int
+    model: str
+    model_version: str | None = None
+    prompt: str
+    style: str | None = None
+    style_version: str | None = None
+    group: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    pass_rule: str = "all"
+    outcome: Outcome
+    finish_reason: str | None = None
+    error: TrialError | None = None
+    steps: list[StepRecord]
+    scores: list[Score] = Field(default_factory=list)
+    passed: bool | None = None
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    started_at: str
+    finished_at: str
+
+    def images(self) -> list[ImageRef]:
+        return [img for step in self.steps for img in step.images]
+
+
+class SuiteRef(_Model):
+    name: str
+    path: str
+    sha256: str
+
+
+class Manifest(_Model):
+    run_id: str
+    status: Literal["running", "finished", "interrupted"] = "running"
+    suites: list[SuiteRef] = Field(default_factory=list)
+    git_commit: str | None = None
+    harness_version: str
+    sdk_version: str
+    api_version: str
+    backend: str  # "emulator", "gemini", or "base_url:<host>"
+    procedural_images: bool = False  # True when any image came from the emulator
+    mode: str = "live"
+    variants: list[str] = Field(default_factory=list)
+    judge: dict[str, Any] | None = None
+    started_at: str
+    finished_at: str | None = None
+    totals: dict[str, Any] = Field(default_factory=dict)
+    argv: list[str] = Field(default_factory=list)

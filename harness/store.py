@@ -1,0 +1,162 @@
+"""The run directory: results/<run-id>/{manifest.json, trials.jsonl, images/<sha256>.<ext>}.
+
+trials.jsonl is appended and flushed as each trial ends, so a killed run keeps every finished trial.
+Rewrites (re-scoring, group scores) go through a temp file and a rename, never in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image
+
+from harness.errors import HarnessError
+from harness.record import ImageRef, Manifest, TrialRecord
+
+MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """Sortable by time, unique enough for two runs started in the same second."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def image_ref(data: bytes, mime: str | None = None) -> tuple[ImageRef, str]:
+    """Describe image bytes (hash, true mime, size) without writing them; returns the ref and extension."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+            fmt = (im.format or "").upper()
+    except Exception as exc:  # undecodable bytes are still stored, so the failure can be inspected
+        raise HarnessError(f"image data cannot be decoded ({exc}); declared mime {mime}") from exc
+    true_mime = Image.MIME.get(fmt, mime or "application/octet-stream")
+    ext = MIME_EXT.get(true_mime, "bin")
+    sha = hashlib.sha256(data).hexdigest()
+    return ImageRef(sha256=sha, path=f"images/{sha}.{ext}", mime=true_mime, width=width, height=height), ext
+
+
+class RunWriter:
+    """Writes one run. Thread-safe: trials may finish on any worker."""
+
+    def __init__(self, root: Path, manifest: Manifest) -> None:
+        self.dir = Path(root) / manifest.run_id
+        if (self.dir / "trials.jsonl").exists():
+            raise HarnessError(
+                f"run directory {self.dir} already holds a run", hint="choose another --run-id or --out"
+            )
+        (self.dir / "images").mkdir(parents=True, exist_ok=True)
+        self.manifest = manifest
+        self._lock = threading.Lock()
+        self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
+
+    def save_image(self, data: bytes, mime: str | None = None) -> ImageRef:
+        ref, _ = image_ref(data, mime)
+        target = self.dir / ref.path
+        if not target.exists():
+            atomic_write(target, data)
+        return ref
+
+    def append(self, record: TrialRecord) -> None:
+        line = record.model_dump_json() + "\n"
+        with self._lock:
+            self._trials.write(line)
+            self._trials.flush()
+            os.fsync(self._trials.fileno())
+
+    def close(self, status: str = "finished", totals: dict | None = None) -> None:
+        with self._lock:
+            self._trials.close()
+        self.manifest.status = status  # type: ignore[assignment]
+        self.manifest.finished_at = utc_now()
+        if totals is not None:
+            self.manifest.totals = totals
+        self.write_manifest()
+
+
+class Run:
+    """A stored run, read back. Tolerates a torn last line (a run killed mid-write)."""
+
+    def __init__(self, directory: Path, manifest: Manifest, trials: list[TrialRecord]) -> None:
+        self.dir = directory
+        self.manifest = manifest
+        self.trials = trials
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Run:
+        directory = Path(directory)
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            raise HarnessError(f"{directory} is not a run directory (no manifest.json)",
+                               hint="pass a folder under results/, e.g. results/<run-id>")
+        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
+        return cls(directory, manifest, list(read_trials(directory / "trials.jsonl")))
+
+    def image_path(self, ref: ImageRef) -> Path:
+        return self.dir / ref.path
+
+    def rewrite_trials(self, records: Iterable[TrialRecord]) -> None:
+        self.trials = list(records)
+        data = "".join(r.model_dump_json() + "\n" for r in self.trials).encode()
+        atomic_write(self.dir / "trials.jsonl", data)
+
+
+def read_trials(path: Path) -> Iterable[TrialRecord]:
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield TrialRecord.model_validate(json.loads(line))
+        except (json.JSONDecodeError, ValueError) as exc:
+            if number == len(lines) and not line.endswith("\n"):
+                return  # a torn final line from a killed run: everything before it is intact
+            raise HarnessError(f"{path}:{number}: not a trial record ({exc})") from exc
+
+
+def resolve_run(ref: str | Path, root: Path = Path("results")) -> Path:
+    """Accept a run directory, a run id under root, or 'latest'."""
+    path = Path(ref)
+    if path.is_dir():
+        return path
+    if str(ref) == "latest":
+        runs = sorted(p for p in root.glob("*") if (p / "manifest.json").exists())
+        if not runs:
+            raise HarnessError(f"no runs under {root}", hint="run `harness run SUITE` first")
+        return runs[-1]
+    if (root / str(ref)).is_dir():
+        return root / str(ref)
+    raise HarnessError(f"no run '{ref}'", hint=f"pass a run directory or an id under {root}/")
