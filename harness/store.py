@@ -160,3 +160,60 @@ def resolve_run(ref: str | Path, root: Path = Path("results")) -> Path:
     if (root / str(ref)).is_dir():
         return root / str(ref)
     raise HarnessError(f"no run '{ref}'", hint=f"pass a run directory or an id under {root}/")
+
+
+def merge_runs(parts: list[Path], target: Path, run_id: str) -> Path:
+    """Fold several part runs (one per pytest-xdist worker or suite file) into one run directory.
+
+    Images are content-addressed, so the union is a copy of whatever is not there yet.
+    """
+    runs = [Run.load(p) for p in parts if (p / "manifest.json").exists()]
+    if not runs:
+        raise HarnessError("no part runs to merge", hint="did any suite trial run?")
+    first = runs[0].manifest
+    manifest = first.model_copy(deep=True)
+    manifest.run_id = run_id
+    manifest.suites = []
+    seen_suites: set[str] = set()
+    for run in runs:
+        for suite in run.manifest.suites:
+            if suite.path not in seen_suites:
+                seen_suites.add(suite.path)
+                manifest.suites.append(suite)
+    manifest.variants = sorted({v for r in runs for v in r.manifest.variants})
+    manifest.procedural_images = any(r.manifest.procedural_images for r in runs)
+    manifest.started_at = min(r.manifest.started_at for r in runs)
+    finished = [r.manifest.finished_at for r in runs if r.manifest.finished_at]
+    manifest.finished_at = max(finished) if finished else None
+    statuses = {r.manifest.status for r in runs}
+    manifest.status = "finished" if statuses == {"finished"} else "interrupted"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "images").mkdir(exist_ok=True)
+    records: list[TrialRecord] = []
+    for run in runs:
+        records.extend(run.trials)
+        for image in (run.dir / "images").iterdir():
+            destination = target / "images" / image.name
+            if not destination.exists():
+                atomic_write(destination, image.read_bytes())
+    manifest.totals = totals_of(records)
+    merged = Run(target, manifest, [])
+    merged.rewrite_trials(sorted(records, key=lambda r: r.trial_id))
+    atomic_write(target / "manifest.json", manifest.model_dump_json(indent=2).encode())
+    return target
+
+
+def totals_of(records: list[TrialRecord]) -> dict:
+    """Counts a person reads first: trials per outcome, pass/fail, images, cost."""
+    outcomes = {name: 0 for name in ("ok", "blocked_prompt", "blocked_output", "no_image", "error")}
+    for record in records:
+        outcomes[record.outcome] = outcomes.get(record.outcome, 0) + 1
+    return {
+        "trials": len(records),
+        "outcomes": outcomes,
+        "passed": sum(r.passed is True for r in records),
+        "failed": sum(r.passed is False for r in records),
+        "unscored": sum(r.passed is None for r in records),
+        "images": sum(len(r.images()) for r in records),
+        "cost_usd": round(sum(r.cost_usd for r in records), 6),
+    }

@@ -1,0 +1,285 @@
+"""pytest plugin: `pytest suites/` collects suite files, one test item per trial.
+
+A suite file's selected trials run together (concurrently, through the record/replay transport) the
+first time one of its items runs; each item then reports its own trial. Every process writes a part
+run; the controlling process merges the parts into one run directory at the end of the session.
+Under pytest-xdist the distribution is switched to `loadfile`, so a suite file stays on one worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.plan import TrialPlan
+from harness.record import TrialRecord
+from harness.store import Run, merge_runs, new_run_id
+
+_SUITE_KEY = re.compile(r"^suite\s*:", re.MULTILINE)
+_RUN_ID_KEY = "harness_run_id"
+_MODES = ("replay", "record", "auto", "live")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "prompt-harness suites")
+    group.addoption("--harness-mode", default=None, choices=_MODES,
+                    help="transport mode for suite trials (default: replay, so CI never needs a key)")
+    group.addoption("--harness-variant", action="append", default=None, metavar="NAME",
+                    help="run only this variant (repeatable)")
+    group.addoption("--harness-out", default="results", metavar="DIR", help="where the run directory goes")
+    group.addoption("--harness-backend", default=None, choices=("emulator", "gemini"),
+                    help="backend for record/auto/live (default: gemini with a key in the env, "
+                    "else emulator)")
+    group.addoption("--harness-concurrency", default=4, type=int, metavar="N")
+
+
+def is_suite_file(path: Path) -> bool:
+    """A YAML file with a top-level `suite:` key; cassettes and style presets are not suites."""
+    if path.suffix not in (".yaml", ".yml") or ".cassette." in path.name:
+        return False
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    return bool(_SUITE_KEY.search(head))
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if is_suite_file(file_path):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness_suite: a trial collected from a prompt-harness suite")
+    if getattr(config.option, "dist", "no") == "load" and _args_hold_suites(config.args):
+        config.option.dist = "loadfile"
+    worker = getattr(config, "workerinput", None)
+    run_id = worker[_RUN_ID_KEY] if worker else new_run_id()
+    config.stash[_STATE] = HarnessState(run_id=run_id, worker=worker["workerid"] if worker else "main")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "harness-xdist")
+
+
+def _args_hold_suites(args: list[str]) -> bool:
+    for arg in args:
+        path = Path(arg.split("::")[0])
+        if path.is_file() and is_suite_file(path):
+            return True
+        if path.is_dir() and any(is_suite_file(p) for p in _yaml_files(path)):
+            return True
+    return False
+
+
+def _yaml_files(root: Path):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "results")]
+        yield from (Path(folder) / f for f in files if f.endswith((".yaml", ".yml")))
+
+
+class _XdistHooks:
+    @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[_RUN_ID_KEY] = node.config.stash[_STATE].run_id
+
+
+@dataclass
+class HarnessState:
+    """Per process: which suite files already ran, their records, and the part runs written."""
+
+    run_id: str
+    worker: str
+    records: dict[str, TrialRecord] = field(default_factory=dict)
+    errors: dict[Path, str] = field(default_factory=dict)
+    done: set[Path] = field(default_factory=set)
+
+
+_STATE = pytest.StashKey[HarnessState]()
+
+
+def _parts_dir(config: pytest.Config, run_id: str) -> Path:
+    return Path(config.getoption("--harness-out")) / f".{run_id}.parts"
+
+
+def _mode(config: pytest.Config) -> str:
+    return config.getoption("--harness-mode") or os.environ.get("HARNESS_MODE") or "replay"
+
+
+def _backend(config: pytest.Config) -> str:
+    chosen = config.getoption("--harness-backend")
+    if chosen:
+        return chosen
+    has_key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+    return "gemini" if has_key else "emulator"
+
+
+class SuiteFile(pytest.File):
+    def collect(self):  # type: ignore[override]
+        from harness.suite import expand, load_suite
+
+        try:
+            suite = load_suite(self.path)
+            plans = expand(suite, variants=self.config.getoption("--harness-variant"))
+        except HarnessError as exc:
+            yield SuiteErrorItem.from_parent(self, name="validate", error=str(exc))
+            return
+        for plan in plans:
+            yield TrialItem.from_parent(self, name=f"{plan.case}[{plan.variant}-r{plan.repeat}]", plan=plan)
+
+    def run_selected(self) -> None:
+        """Run every selected trial of this file in one batch; later items just read the result."""
+        from harness.runner import run_suites
+
+        state = self.config.stash[_STATE]
+        if self.path in state.done:
+            return
+        state.done.add(self.path)
+        selected = [i for i in self.session.items if isinstance(i, TrialItem) and i.parent is self]
+        part = _parts_dir(self.config, state.run_id)
+        try:
+            run_dir = run_suites(
+                [self.path],
+                variants=self.config.getoption("--harness-variant"),
+                select={item.plan.trial_id for item in selected},
+                mode=_mode(self.config),
+                backend=_backend(self.config),
+                concurrency=self.config.getoption("--harness-concurrency"),
+                out=part,
+                run_id=f"{state.worker}-{len(state.done):03d}-{self.path.stem}",
+            )
+        except HarnessError as exc:
+            state.errors[self.path] = str(exc)
+            return
+        for record in Run.load(run_dir).trials:
+            state.records[record.trial_id] = record
+
+
+class TrialFailed(Exception):
+    """Carries a readable account of a trial that did not pass."""
+
+
+class TrialItem(pytest.Item):
+    def __init__(self, *, plan: TrialPlan, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plan = plan
+        self.add_marker("harness_suite")
+
+    def runtest(self) -> None:
+        parent = self.parent
+        assert isinstance(parent, SuiteFile)
+        parent.run_selected()
+        state = self.config.stash[_STATE]
+        if parent.path in state.errors:
+            raise TrialFailed(state.errors[parent.path])
+        record = state.records.get(self.plan.trial_id)
+        if record is None:
+            raise TrialFailed(f"trial {self.plan.trial_id} produced no record (the run stopped early?)")
+        if record.passed is False or (record.passed is None and record.outcome == "error"):
+            raise TrialFailed(describe_failure(record, parent.path.parent))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, TrialFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.plan.line, f"{self.plan.trial_id}"
+
+
+class SuiteErrorItem(pytest.Item):
+    """A suite that fails validation shows up as one failing item with the validator's message."""
+
+    def __init__(self, *, error: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise TrialFailed(self.error)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, "validate"
+
+
+def describe_failure(record: TrialRecord, suite_dir: Path) -> str:
+    """Scorer, value, threshold, reason and image path for each failed expectation."""
+    lines = [f"{record.trial_id}: outcome {record.outcome}" + (f" ({record.finish_reason})"
+                                                                if record.finish_reason else "")]
+    if record.error:
+        lines.append(f"  error: {record.error.code or ''} {record.error.status or ''} {record.error.message}")
+    for score in record.scores:
+        if score.passed is not False:
+            continue
+        step = record.steps[score.step] if score.step is not None and score.step < len(record.steps) else None
+        image = f"  image: {step.images[0].path}" if step and step.images else ""
+        lines.append(
+            f"  FAILED {score.name}: value={score.value} threshold={score.threshold} "
+            f"step={score.step}: {score.reason}{image}"
+        )
+    return "\n".join(lines)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if getattr(config, "workerinput", None):
+        return  # workers leave their parts; the controller merges
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    parts_root = _parts_dir(config, state.run_id)
+    if not parts_root.exists():
+        return
+    parts = sorted(p for p in parts_root.iterdir() if (p / "manifest.json").exists())
+    if parts:
+        target = Path(config.getoption("--harness-out")) / state.run_id
+        merge_runs(parts, target, state.run_id)
+        try:
+            from harness.analysis import write_parquet
+
+            write_parquet(target)
+        except ImportError:
+            pass
+        config.stash[_MERGED] = target
+    shutil.rmtree(parts_root, ignore_errors=True)
+
+
+_MERGED = pytest.StashKey[Path]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    target = config.stash.get(_MERGED, None)
+    if target is not None:
+        terminalreporter.write_line(f"prompt-harness run: {target}  (harness report {target})")
+
+
+@pytest.fixture
+def harness_suite():
+    """Load a suite by path: `suite = harness_suite("suites/showcase.yaml")`."""
+    from harness.suite import load_suite
+
+    return load_suite
+
+
+@pytest.fixture
+def harness_run(request: pytest.FixtureRequest, tmp_path: Path):
+    """Run a suite with the session's mode and return the stored Run, for custom assertions."""
+    from harness.runner import run_suites
+
+    config = request.config
+
+    def run(path: str | Path, **kwargs: Any) -> Run:
+        kwargs.setdefault("mode", _mode(config))
+        kwargs.setdefault("backend", _backend(config))
+        kwargs.setdefault("out", tmp_path / "results")
+        return Run.load(run_suites([Path(path)], **kwargs))
+
+    return run

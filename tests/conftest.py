@@ -1,0 +1,30 @@
+"""Every test runs with no key and none of the env vars that silently change the SDK's behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+_SCRUBBED = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GOOGLE_GENAI_API_VERSION",
+    "GOOGLE_GENAI_HTTP_CLIENT",
+    "GOOGLE_GENAI_CLIENT_MODE",
+    "GOOGLE_GENAI_REPLAYS_DIRECTORY",
+    "GOOGLE_GENAI_REPLAY_ID",
+    "GOOGLE_GENAI_USE_VERTEXAI",
+    "GOOGLE_GENAI_USE_ENTERPRISE",
+    "HARNESS_MODE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
