@@ -55,8 +55,9 @@ class ValidationFailed(HarnessError):
 
     exit_code = 2
 
-    def __init__(self, errors: list[HarnessError]) -> None:
+    def __init__(self, errors: list[HarnessError], warnings: list[str] | None = None) -> None:
         self.errors = errors
+        self.warnings = warnings or []
         super().__init__(f"{len(errors)} problem(s) found; no request was sent")
 
     def __str__(self) -> str:

@@ -116,6 +116,7 @@ class Manifest(_Model):
     mode: str = "live"
     variants: list[str] = Field(default_factory=list)
     judge: dict[str, Any] | None = None
+    tolerance: float | dict[str, float] | None = None  # the suite's regression tolerance, read by diff
     started_at: str
     finished_at: str | None = None
     totals: dict[str, Any] = Field(default_factory=dict)

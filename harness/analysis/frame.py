@@ -4,16 +4,24 @@ Rows that carry no score (a step nobody scored) still appear, with the score col
 outcomes, cost and latency of every step are in the table. A trial-level score (Score.step is None)
 is placed on the trial's last step, the one whose output it judged, with ``scope == "trial"``.
 Step columns (outcome, cost_usd, latency_s, image_*) describe the row's step; trial_* columns the trial.
+
+Rows are built from the JSON form of a TrialRecord. ``read_frame`` parses trials.jsonl straight into
+rows (no pydantic objects), which is what makes diffing two 10,000-trial runs fast; any line that does
+not parse falls back to the validating reader, so a bad file still fails with a located error.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from harness.record import TrialRecord
+from harness.store import Run, atomic_write, read_trials
 
 COLUMNS = (
     "trial_id", "suite", "case", "variant", "repeat", "model", "style", "group",
@@ -21,36 +29,41 @@ COLUMNS = (
     "step", "kind", "outcome", "cost_usd", "latency_s",
     "image_sha256", "image_path", "width", "height", "n_images",
     "scope", "scorer", "value", "passed", "threshold", "weight", "reason",
-)
+)  # fmt: skip
 
 
-def trials_frame(records: Iterable[TrialRecord]) -> pd.DataFrame:
-    """Flatten trial records; the column set is fixed (COLUMNS) even for an empty run."""
-    rows: list[tuple] = []
-    for rec in records:
-        last = len(rec.steps) - 1
-        by_step: dict[int, list] = {}
-        for score in rec.scores:
-            idx = score.step if score.step is not None and 0 <= score.step <= last else max(last, 0)
-            by_step.setdefault(idx, []).append(score)
-        head = (rec.trial_id, rec.suite, rec.case, rec.variant, rec.repeat, rec.model, rec.style, rec.group,
-                rec.outcome, rec.passed, rec.cost_usd, rec.latency_s)
-        steps = rec.steps or [None]
-        for i, step in enumerate(steps):
-            if step is None:
-                mid = (0, None, rec.outcome, rec.cost_usd, rec.latency_s, None, None, None, None, 0)
-            else:
-                img = step.images[0] if step.images else None
-                mid = (step.index, step.kind, step.outcome, step.cost_usd, step.latency_s,
-                       img.sha256 if img else None, img.path if img else None,
-                       img.width if img else None, img.height if img else None, len(step.images))
-            scores = by_step.get(i, ())
-            if not scores:
-                rows.append((*head, *mid, None, None, None, None, None, None, None))
-            for s in scores:
-                threshold = None if s.threshold is None else str(s.threshold)
-                scope = "step" if s.step is not None else "trial"
-                rows.append((*head, *mid, scope, s.name, s.value, s.passed, threshold, s.weight, s.reason))
+def _rows(rec: dict[str, Any], rows: list[tuple]) -> None:
+    steps = rec.get("steps") or []
+    last = max(len(steps) - 1, 0)
+    by_step: dict[int, list[dict[str, Any]]] = {}
+    for score in rec.get("scores") or []:
+        idx = score.get("step")
+        by_step.setdefault(idx if idx is not None and 0 <= idx <= last else last, []).append(score)
+    head = (rec["trial_id"], rec["suite"], rec["case"], rec["variant"], rec["repeat"], rec["model"],
+            rec.get("style"), rec.get("group"), rec["outcome"], rec.get("passed"), rec.get("cost_usd", 0.0),
+            rec.get("latency_s", 0.0))  # fmt: skip
+    for i, step in enumerate(steps or [None]):
+        if step is None:
+            mid: tuple = (0, None, rec["outcome"], rec.get("cost_usd", 0.0), rec.get("latency_s", 0.0),
+                          None, None, None, None, 0)  # fmt: skip
+        else:
+            images = step.get("images") or []
+            img = images[0] if images else {}
+            mid = (step["index"], step["kind"], step["outcome"], step.get("cost_usd", 0.0),
+                   step.get("latency_s", 0.0), img.get("sha256"), img.get("path"), img.get("width"),
+                   img.get("height"), len(images))  # fmt: skip
+        scores = by_step.get(i)
+        if not scores:
+            rows.append((*head, *mid, None, None, None, None, None, None, None))
+            continue
+        for s in scores:
+            threshold = s.get("threshold")
+            rows.append((*head, *mid, "trial" if s.get("step") is None else "step", s["name"], s.get("value"),
+                         s.get("passed"), None if threshold is None else str(threshold), s.get("weight", 1.0),
+                         s.get("reason")))  # fmt: skip
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     for col in ("value", "weight", "cost_usd", "latency_s", "trial_cost_usd", "trial_latency_s"):
         frame[col] = frame[col].astype("float64")
@@ -61,16 +74,43 @@ def trials_frame(records: Iterable[TrialRecord]) -> pd.DataFrame:
     return frame
 
 
+def trials_frame(records: Iterable[TrialRecord | dict[str, Any]]) -> pd.DataFrame:
+    """Flatten trial records (objects or their JSON dicts); the columns are COLUMNS even for no records."""
+    rows: list[tuple] = []
+    for rec in records:
+        _rows(rec if isinstance(rec, dict) else rec.model_dump(), rows)
+    return _frame(rows)
+
+
+def read_frame(run_dir: str | Path) -> pd.DataFrame:
+    """The frame of a stored run, parsed directly from trials.jsonl (a torn last line is ignored)."""
+    path = Path(run_dir) / "trials.jsonl"
+    rows: list[tuple] = []
+    if not path.exists():
+        return _frame(rows)
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    try:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    if number == len(lines) and not line.endswith("\n"):
+                        break
+                    raise
+                _rows(rec, rows)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return trials_frame(read_trials(path))  # raises a HarnessError naming the line, or copes
+    return _frame(rows)
+
+
 def write_parquet(run_dir: str | Path) -> Path:
     """Write results/<run>/trials.parquet from the run's trials.jsonl (atomically) and return its path."""
-    from harness.store import Run, atomic_write
-
     run = Run.load(run_dir)
     frame = trials_frame(run.trials)
     frame.insert(0, "run_id", run.manifest.run_id)
     target = Path(run_dir) / "trials.parquet"
-    import io
-
     buffer = io.BytesIO()
     frame.to_parquet(buffer, engine="pyarrow", index=False)
     atomic_write(target, buffer.getvalue())

@@ -44,17 +44,19 @@ def api_key_from_env() -> str | None:
 
 
 def resolve_api_key(backend: str, mode: str) -> str:
-    """The key to send. Only live Gemini traffic (live, record, auto) needs a real one."""
-    if backend != "gemini" or mode == "replay":
-        return api_key_from_env() if backend.startswith("base_url") and api_key_from_env() else PLACEHOLDER_KEY
-    key = api_key_from_env()
-    if key is None:
+    """The key to send. Live Gemini traffic (live, record, auto) needs a real one; a gateway may use one."""
+    env_key = api_key_from_env()
+    if mode == "replay" or backend == "emulator":
+        return PLACEHOLDER_KEY
+    if backend != "gemini":  # a Gemini-compatible gateway: pass a key along when there is one
+        return env_key or PLACEHOLDER_KEY
+    if env_key is None:
         raise UsageError(
             "--backend gemini needs an API key, and neither GEMINI_API_KEY nor GOOGLE_API_KEY is set",
             hint="export GEMINI_API_KEY=... (or GOOGLE_API_KEY), or use --backend emulator, "
             "or --mode replay with recorded cassettes",
         )
-    return key
+    return env_key
 
 
 @contextlib.contextmanager

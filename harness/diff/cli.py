@@ -1,0 +1,147 @@
+"""`harness diff RUN_A RUN_B` and `harness diff RUN --variants A B`: a table, a verdict, a CI exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.diff import DiffResult, diff_runs
+from harness.diff.export import diff_json
+from harness.diff.verdict import FAIL_ON
+from harness.errors import UsageError
+from harness.store import atomic_write
+
+STATUS_STYLE = {
+    "regressed": "bold red",
+    "missing": "yellow",
+    "improved": "green",
+    "new": "cyan",
+    "unchanged": "dim",
+}
+MAX_ROWS = 200
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "diff", help="compare two runs (or two variants of one run) case by case", description=__doc__
+    )
+    p.add_argument(
+        "runs", nargs="+", metavar="RUN", help="run directory, run id under --results, or 'latest'"
+    )
+    p.add_argument("--variants", nargs=2, metavar=("A", "B"), help="compare two variants inside one run")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write every number as JSON")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the self-contained diff page")
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="regression",
+        help="exit 1 on: a regression beyond the tolerance (default), any change, or never",
+    )
+    p.add_argument(
+        "--tolerance", type=float, help="tolerated pass-rate drop as a fraction (overrides the run's)"
+    )
+    p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    p.add_argument("--all", action="store_true", help="list unchanged cases too")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.set_defaults(func=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    if args.variants and len(args.runs) != 1:
+        raise UsageError("--variants takes exactly one RUN", hint="harness diff RUN --variants A B")
+    if not args.variants and len(args.runs) != 2:
+        raise UsageError(
+            f"diff needs two runs, got {len(args.runs)}",
+            hint="harness diff RUN_A RUN_B, or harness diff RUN --variants A B",
+        )
+    if args.tolerance is not None and not 0 <= args.tolerance <= 1:
+        raise UsageError("--tolerance is a fraction between 0 and 1", hint="e.g. --tolerance 0.05 for 5 pp")
+    run_b = None if args.variants else args.runs[1]
+    result = diff_runs(
+        args.runs[0],
+        run_b,
+        variants=args.variants,
+        root=args.results,
+        fail_on=args.fail_on,
+        tolerance=args.tolerance,
+        seed=args.seed,
+    )
+    console = Console()
+    print_result(result, console, show_all=args.all)
+    if args.json:
+        atomic_write(args.json, json.dumps(diff_json(result), indent=2).encode())
+        console.print(f"JSON: {args.json}")
+    if args.html:
+        from harness.report.html import write_diff_html
+
+        write_diff_html(result, args.html)
+        console.print(f"HTML: {args.html}")
+    return result.exit_code
+
+
+def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:{spec}}{suffix}"
+
+
+def _rate(passes: float, n: float) -> str:
+    return "-" if n != n else f"{int(passes)}/{int(n)}"
+
+
+def print_result(result: DiffResult, console: Console, show_all: bool = False) -> None:
+    al = result.comparison.alignment
+    cases = result.comparison.cases
+    shown = cases if show_all else cases[cases["status"] != "unchanged"]
+    table = Table(title=f"A = {al.a.name}   B = {al.b.name}", header_style="bold")
+    numeric = ("Δ pp", "drift", "Δ $", "Δ s")
+    for col in ("status", "case", "pass A→B", "Δ pp", "flips", "outcome", "drift", "Δ $", "Δ s"):
+        table.add_column(
+            col,
+            justify="right" if col in numeric else "left",
+            no_wrap=col in (*numeric, "status", "pass A→B"),
+            overflow="fold",
+        )
+    several_suites = cases["suite"].nunique() > 1
+    for row in shown.head(MAX_ROWS).itertuples(index=False):
+        name = (
+            (f"{row.suite}::" if several_suites else "")
+            + row.case
+            + (f" [{row.variant}]" if row.variant else "")
+        )
+        table.add_row(
+            f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+            name,
+            f"{_rate(row.passes_a, row.n_a)}→{_rate(row.passes_b, row.n_b)}",
+            _fmt(row.delta * 100 if row.delta == row.delta else None, "+.0f"),
+            row.flips,
+            row.outcome_changes,
+            _fmt(row.drift, ".0f"),
+            _fmt(row.cost_delta, "+.3f"),
+            _fmt(row.latency_delta, "+.1f"),
+        )
+    if len(shown):
+        console.print(table)
+    hidden = len(shown) - min(len(shown), MAX_ROWS)
+    unchanged = int((cases["status"] == "unchanged").sum())
+    if hidden:
+        console.print(f"... {hidden} more changed case(s) in --json / --html")
+    if unchanged and not show_all:
+        console.print(f"{unchanged} unchanged case(s) not listed (--all lists them)")
+    s = result.summary
+    counts = "  ".join(f"{k} {v}" for k, v in s.counts.items())
+    console.print(f"[bold]cases[/]  {counts}")
+    for arm in s.arms:
+        console.print(
+            f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}  "
+            f"cost ${arm.cost_usd:.4f}  per passing image {_fmt(arm.cost_per_passing_image, '.4f', ' $')}  "
+            f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
+        )
+    tol = "" if result.tolerance is None else f" (tolerance {result.tolerance * 100:.1f} pp)"
+    console.print(f"[bold]verdict[/]  {result.verdict}")
+    console.print(f"[bold]exit {result.exit_code}[/]  {result.gate_reason}{tol}")

@@ -1,0 +1,96 @@
+"""The one line a person reads first, and the exit code CI reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.diff.stats import SMALL_SAMPLE, Summary
+
+FAIL_ON = ("regression", "any-change", "never")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} case{'s' if n != 1 else ''} {word}"
+
+
+def verdict(s: Summary) -> str:
+    """E.g. "B regresses: 3 cases worse, pass rate -12.5 pp [95% CI -25.0, -2.1], p=0.03 (significant);
+    B costs 3.4x more per passing image"."""
+    r, i = s.counts["regressed"], s.counts["improved"]
+    head = (
+        "B regresses"
+        if r and not i
+        else "B improves"
+        if i and not r
+        else "B is mixed"
+        if r and i
+        else "No difference"
+    )
+    parts = [p for p in (_plural(r, "worse") if r else "", _plural(i, "better") if i else "") if p]
+    if s.counts["new"]:
+        parts.append(f"{s.counts['new']} new")
+    if s.counts["missing"]:
+        parts.append(f"{s.counts['missing']} missing")
+    if s.delta is not None:
+        text = f"pass rate {s.delta * 100:+.1f} pp"
+        if s.ci:
+            text += f" [95% CI {s.ci[0] * 100:+.1f}, {s.ci[1] * 100:+.1f}]"
+        parts.append(text)
+    if s.significance == SMALL_SAMPLE:
+        parts.append(f"{SMALL_SAMPLE} (n={s.paired_cases})")
+    elif s.p_value is not None:
+        parts.append(f"p={s.p_value:.2g} ({s.significance})")
+    line = f"{head}: {', '.join(parts)}" if parts else f"{head}: {s.paired_cases} cases compared"
+    if s.cost_ratio is not None:
+        if s.cost_ratio >= 1.05:
+            line += f"; B costs {s.cost_ratio:.1f}x more per passing image"
+        elif s.cost_ratio <= 1 / 1.05:
+            line += f"; B costs {1 / s.cost_ratio:.1f}x less per passing image"
+        else:
+            line += "; same cost per passing image"
+    return line
+
+
+def read_tolerance(*manifests: dict[str, Any]) -> float | None:
+    """The tolerated pass-rate drop (fraction, 0.05 = 5 pp): a top-level ``tolerance`` of a manifest, or
+    the smallest one among its suites; ``{pass_rate_drop: 0.05}`` is accepted too. B's manifest first."""
+
+    def number(value: Any) -> float | None:
+        if isinstance(value, dict):
+            value = value.get("pass_rate_drop", value.get("pass_rate"))
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    for manifest in manifests:
+        top = number(manifest.get("tolerance"))
+        if top is not None:
+            return top
+        found = [
+            t
+            for suite in manifest.get("suites") or []
+            if isinstance(suite, dict)
+            if (t := number(suite.get("tolerance"))) is not None
+        ]
+        if found:
+            return min(found)
+    return None
+
+
+def gate(s: Summary, fail_on: str = "regression", tolerance: float | None = None) -> tuple[int, str]:
+    """Exit code and why. regression: 1 when the pass-rate drop exceeds the tolerance, or, without a
+    tolerance, when any case regressed; any-change: 1 when any case is not unchanged; never: 0."""
+    if fail_on == "never":
+        return 0, "--fail-on never"
+    if fail_on == "any-change":
+        changed = sum(v for k, v in s.counts.items() if k != "unchanged")
+        return (1, f"{changed} case(s) changed") if changed else (0, "no case changed")
+    regressed = s.counts["regressed"]
+    if tolerance is not None and s.delta is not None:
+        if s.delta < -tolerance - 1e-12:
+            return (
+                1,
+                f"pass rate fell {-s.delta * 100:.1f} pp, beyond the tolerance of {tolerance * 100:.1f} pp",
+            )
+        return 0, f"pass-rate change {s.delta * 100:+.1f} pp within the tolerance of {tolerance * 100:.1f} pp"
+    if regressed:
+        return 1, f"{regressed} case(s) regressed"
+    return 0, "no case regressed"

@@ -1,0 +1,305 @@
+"""Prompt words -> a scene description (background, objects, counts, lighting, text, style), and edits.
+
+The scene is what the emulator "means" by an image: it is drawn by render.py and embedded in the image
+as JSON, so the emulated judge can check a rubric against it and edits can change one thing at a time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import asdict, dataclass, field
+
+from harness.emulator.protocol import words
+from harness.emulator.vocab import (
+    BG_WORDS,
+    BRIGHT,
+    COLOR_ALIASES,
+    COLORS,
+    NOUN_ALIASES,
+    NUMBERS,
+    OBJECTS,
+    REMOVE_WORDS,
+    STOP_WORDS,
+    STYLES,
+    WARM,
+)
+
+MAX_OBJECTS = 12
+GOLDEN_RE = re.compile(r"golden[\s-]+hour", re.IGNORECASE)
+QUOTE_RE = re.compile(r"\"([^\"]{1,40})\"|“([^”]{1,40})”")
+
+
+def color_name(word: str) -> str | None:
+    word = COLOR_ALIASES.get(word, word)
+    return word if word in COLORS else None
+
+
+def noun_kind(word: str) -> tuple[str | None, bool]:
+    """(object kind, plural?) for a word such as 'watches' or 'puppies'."""
+    for cand, plural in ((word, False), (word[:-3] + "y", True), (word[:-2], True), (word[:-1], True)):
+        cand = NOUN_ALIASES.get(cand, cand)
+        if cand in OBJECTS and (not plural or word.endswith("s")):
+            return cand, plural or word in ("puppies",)
+    return None, False
+
+
+@dataclass
+class Mention:
+    """An object named in a text: kind, its colour if given, its count, whether the count was explicit."""
+
+    kind: str
+    color: str | None
+    count: int
+    explicit: bool
+
+
+@dataclass
+class Terms:
+    """What a prompt (or a rubric) asks for, word by word."""
+
+    background: str | None = None
+    free_colors: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
+    recolors: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    warmth: float = 0.0
+    brightness: float = 0.0
+    tags: list[str] = field(default_factory=list)
+    style: str | None = None
+
+
+def parse_terms(text: str) -> Terms:
+    """Read colours, objects (with counts), removals, lighting, style and quoted text from prose."""
+    terms = Terms()
+    quoted = QUOTE_RE.findall(text)
+    if quoted:
+        terms.text = next(a or b for a, b in quoted).strip()
+    tokens = words(GOLDEN_RE.sub(" goldenhour ", QUOTE_RE.sub(" ", text)))
+    for word, tag in (("goldenhour", "golden hour"), ("neon", "neon"), ("studio", "studio")):
+        if word in tokens:
+            terms.tags.append(tag)
+    if "goldenhour" in tokens:
+        terms.warmth += 0.45
+    used: set[int] = set()
+    for i, tok in enumerate(tokens):
+        kind, plural = noun_kind(tok)
+        if kind:
+            _read_mention(terms, tokens, i, kind, plural, used)
+    for i, tok in enumerate(tokens):
+        color = color_name(tok)
+        if color and i not in used:
+            _read_color(terms, tokens, i, color)
+        terms.warmth += WARM.get(tok, 0.0)
+        terms.brightness += BRIGHT.get(tok, 0.0)
+        if tok in STYLES and not terms.style:
+            terms.style = STYLES[tok]
+    return terms
+
+
+def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bool, used: set[int]) -> None:
+    count, explicit, color = (3 if plural else 1), False, None
+    for j in range(i - 1, max(i - 4, -1), -1):
+        tok = tokens[j]
+        if color_name(tok) and any(t in BG_WORDS for t in tokens[max(j - 3, 0) : j]):
+            break  # "the background to blue. Keep the watch": that blue belongs to the background
+        if color is None and color_name(tok):
+            color = color_name(tok)
+            used.add(j)
+        elif tok in NUMBERS or tok.isdigit():
+            count, explicit = (
+                min(int(tok) if tok.isdigit() else NUMBERS[tok], MAX_OBJECTS),
+                tok not in ("a", "an"),
+            )
+            break
+        elif tok in STOP_WORDS or tok in BG_WORDS or noun_kind(tok)[0]:
+            break
+    if any(t in REMOVE_WORDS for t in tokens[max(i - 4, 0) : i]):
+        terms.removals.append(kind)
+        return
+    after = tokens[i + 1 : i + 3]
+    later = next((color_name(t) for t in after if color_name(t)), None)
+    if later and not any(noun_kind(t)[0] for t in after):  # "make the car red"
+        idx = i + 1 + next(k for k, t in enumerate(after) if color_name(t))
+        used.add(idx)
+        terms.recolors[kind] = later
+    if color:
+        terms.recolors.setdefault(kind, color)
+    terms.mentions.append(Mention(kind, color, count, explicit))
+
+
+def _read_color(terms: Terms, tokens: list[str], i: int, color: str) -> None:
+    nearby_after = tokens[i + 1 : i + 3]
+    nearby_before = tokens[max(i - 3, 0) : i]
+    if any(t in BG_WORDS for t in nearby_after + nearby_before):
+        terms.background = terms.background or color
+    else:
+        terms.free_colors.append(color)
+
+
+@dataclass
+class Obj:
+    kind: str
+    color: str
+    x: float  # centre, fraction of width
+    y: float  # centre, fraction of height
+    size: float  # fraction of the shorter side
+
+
+@dataclass
+class Scene:
+    """A drawable, JSON-serialisable description of one image."""
+
+    background: str = "grey"
+    objects: list[Obj] = field(default_factory=list)
+    text: str | None = None
+    warmth: float = 0.0
+    brightness: float = 0.0
+    tags: list[str] = field(default_factory=list)
+    style: str | None = None
+    palette: list[str] = field(default_factory=list)
+    layout_seed: int = 0
+    source: str = "generate"
+    edits: list[str] = field(default_factory=list)
+    prompt: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scene:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["objects"] = [Obj(**o) for o in data.get("objects", [])]
+        return cls(**known)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.objects:
+            out[o.kind] = out.get(o.kind, 0) + 1
+        return out
+
+    def describe(self) -> str:
+        """One sentence naming what is drawn (text answers and analysis read this)."""
+        parts = [f"{_count_word(n)} {_plural(k, n)}" for k, n in self.counts().items()]
+        what = ", ".join(parts) if parts else "an empty scene"
+        extra = f' with the text "{self.text}"' if self.text else ""
+        return f"{what} on a {self.background} background{extra}"
+
+
+def _count_word(n: int) -> str:
+    names = ["no", "a", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return names[n] if n < len(names) else str(n)
+
+
+def _plural(kind: str, n: int) -> str:
+    if n == 1:
+        return kind
+    return kind + ("es" if kind.endswith(("x", "ch", "sh")) else "s")
+
+
+def new_scene(prompt: str, layout_seed: int, palette: list[str] | None = None) -> Scene:
+    """Build a fresh scene from a prompt; objects without a colour take the palette's or their default."""
+    terms = parse_terms(prompt)
+    rng = random.Random(layout_seed)
+    palette = palette or []
+    free = [c for c in terms.free_colors]
+    background = terms.background or (free.pop(0) if free and not terms.mentions else None)
+    background = background or (palette[0] if palette else rng.choice(["beige", "cream", "grey", "white"]))
+    items: list[tuple[str, str]] = []
+    for n, m in enumerate(terms.mentions):
+        default = palette[(n + 1) % len(palette)] if palette else OBJECTS[m.kind]
+        items.extend([(m.kind, m.color or default)] * m.count)
+    scene = Scene(
+        background=background,
+        text=terms.text,
+        warmth=_clamp(terms.warmth),
+        tags=terms.tags,
+        brightness=_clamp(terms.brightness),
+        style=terms.style,
+        palette=palette,
+        layout_seed=layout_seed,
+        prompt=prompt[:500],
+    )
+    scene.objects = layout(items[:MAX_OBJECTS], rng, bool(terms.text))
+    return scene
+
+
+def layout(items: list[tuple[str, str]], rng: random.Random, has_text: bool) -> list[Obj]:
+    """Place objects on a jittered grid so they do not overlap; leave the bottom band for text."""
+    if not items:
+        return []
+    cols = max(1, round(len(items) ** 0.5 + 0.49))
+    rows = -(-len(items) // cols)
+    top, bottom = 0.06, (0.74 if has_text else 0.94)
+    cell_w, cell_h = 1.0 / cols, (bottom - top) / rows
+    size = min(cell_w, cell_h) * 0.72
+    out = []
+    for n, (kind, color) in enumerate(items):
+        r, c = divmod(n, cols)
+        x = (c + 0.5) * cell_w + rng.uniform(-0.12, 0.12) * cell_w
+        y = top + (r + 0.5) * cell_h + rng.uniform(-0.12, 0.12) * cell_h
+        out.append(Obj(kind, color, round(x, 4), round(y, 4), round(size * rng.uniform(0.9, 1.05), 4)))
+    return out
+
+
+def apply_edit(scene: Scene, instruction: str, rng: random.Random) -> Scene:
+    """A copy of `scene` changed only where the instruction says (colour grade, background, objects, text)."""
+    terms = parse_terms(instruction)
+    out = Scene.from_dict(scene.to_dict())
+    out.source, out.prompt = "edit", instruction[:500]
+    changes: list[str] = []
+    if terms.warmth:
+        out.warmth = _clamp(out.warmth + terms.warmth)
+        changes.append("warmer" if terms.warmth > 0 else "cooler")
+    if terms.brightness:
+        out.brightness = _clamp(out.brightness + terms.brightness)
+        changes.append("brighter" if terms.brightness > 0 else "darker")
+    bg = terms.background or (terms.free_colors[0] if terms.free_colors and not terms.recolors else None)
+    if bg and bg != out.background:
+        out.background = bg
+        changes.append(f"background {bg}")
+    if terms.removals:
+        out.objects = [o for o in out.objects if o.kind not in terms.removals]
+        changes.append("remove " + " ".join(terms.removals))
+    for kind, color in terms.recolors.items():
+        for o in out.objects:
+            if o.kind == kind and o.color != color:
+                o.color = color
+                changes.append(f"{kind} {color}")
+    for m in terms.mentions:
+        have = [o for o in out.objects if o.kind == m.kind]
+        want = m.count if (m.explicit or not have) else len(have)
+        for _ in range(max(0, want - len(have))):
+            out.objects.append(free_slot(out, m.kind, m.color or OBJECTS[m.kind], rng))
+            changes.append(f"add {m.kind}")
+    if terms.text is not None and terms.text != out.text:
+        out.text = terms.text
+        changes.append("text")
+    elif "text" in words(instruction) and any(w in REMOVE_WORDS for w in words(instruction)):
+        out.text = None
+        changes.append("remove text")
+    if terms.style and terms.style != out.style:
+        out.style = terms.style
+        changes.append(f"style {terms.style}")
+    out.tags = sorted(set(out.tags) | set(terms.tags))
+    out.edits = [*scene.edits, *changes][-20:]
+    return out
+
+
+def free_slot(scene: Scene, kind: str, color: str, rng: random.Random) -> Obj:
+    """A new object where it overlaps least with those already drawn."""
+    size = min((o.size for o in scene.objects), default=0.3)
+    bottom = 0.74 if scene.text else 0.92
+    cands = [(0.15 + 0.7 * i / 4, 0.12 + (bottom - 0.12) * j / 3) for i in range(5) for j in range(4)]
+    rng.shuffle(cands)
+
+    def clearance(p: tuple[float, float]) -> float:
+        return min((abs(p[0] - o.x) + abs(p[1] - o.y) for o in scene.objects), default=1.0)
+
+    x, y = max(cands, key=clearance)
+    return Obj(kind, color, round(x, 4), round(y, 4), round(min(size, 0.3), 4))
+
+
+def _clamp(v: float) -> float:
+    return round(max(-1.0, min(1.0, v)), 3)

@@ -1,0 +1,372 @@
+"""Self-contained HTML pages for a run and for a diff (Jinja2, inline CSS/JS/SVG, data-URI images)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+from markupsafe import Markup
+
+from harness.analysis.aggregate import case_pass_rates, scorer_stats
+from harness.analysis.frame import trials_frame
+from harness.diff import DiffResult
+from harness.diff.stats import arm_stats
+from harness.record import Manifest, TrialRecord
+from harness.report import plots
+from harness.report.thumbs import link, thumbnail
+from harness.store import Run, atomic_write
+
+EMULATOR_BANNER = "Images from the local emulator are procedural drawings, not model output"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=jinja2.select_autoescape(["j2", "html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    return env
+
+
+def _num(value: Any, spec: str = ".2f") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return format(value, spec)
+
+
+def _sortable(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def procedural(*manifests: Manifest) -> bool:
+    return any(m.procedural_images or m.backend == "emulator" for m in manifests)
+
+
+def _strip(run: Run, record: TrialRecord | None, page: Path) -> list[dict[str, Any]]:
+    """A chain as a filmstrip: one frame per step (its first image, or the outcome when there is none)."""
+    if record is None:
+        return []
+    frames = []
+    for step in record.steps:
+        frame: dict[str, Any] = {
+            "index": step.index,
+            "kind": step.kind,
+            "prompt": step.prompt,
+            "outcome": step.outcome,
+            "thumb": None,
+            "href": None,
+            "size": "",
+        }
+        if step.images:
+            img = step.images[0]
+            frame["thumb"] = thumbnail(run.dir, img.path, img.sha256)
+            frame["href"] = link(run.dir, img.path, page)
+            frame["size"] = f"{img.width}x{img.height}"
+        frames.append(frame)
+    return frames
+
+
+def _repeat_details(run: Run, records: list[TrialRecord], page: Path) -> list[dict[str, Any]]:
+    out = []
+    for rec in records:
+        by_step: dict[int | None, list] = defaultdict(list)
+        for s in rec.scores:
+            by_step[s.step].append(s)
+        steps = []
+        for frame, step in zip(_strip(run, rec, page), rec.steps, strict=True):
+            steps.append(
+                {
+                    **frame,
+                    "scores": by_step.get(step.index, []),
+                    "cost": step.cost_usd,
+                    "latency": step.latency_s,
+                    "error": step.error.message if step.error else None,
+                }
+            )
+        out.append(
+            {
+                "trial_id": rec.trial_id,
+                "outcome": rec.outcome,
+                "passed": rec.passed,
+                "steps": steps,
+                "trial_scores": by_step.get(None, []),
+                "cost": rec.cost_usd,
+                "latency": rec.latency_s,
+                "error": rec.error.message if rec.error else None,
+            }
+        )
+    return out
+
+
+def _index(records: list[TrialRecord], keep_variant: bool = True) -> dict[tuple, list[TrialRecord]]:
+    out: dict[tuple, list[TrialRecord]] = defaultdict(list)
+    for rec in sorted(records, key=lambda r: r.repeat):
+        out[(rec.suite, rec.case, rec.variant if keep_variant else "")].append(rec)
+    return out
+
+
+def _status(rate: float) -> str:
+    if rate != rate:
+        return "unjudged"
+    return "pass" if rate >= 1 else "fail" if rate <= 0 else "mixed"
+
+
+def _filters(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {
+        "scorers": sorted({s for r in rows for s in r["scorer_names"]}),
+        "styles": sorted({r["style"] for r in rows if r["style"]}),
+        "outcomes": sorted({o for r in rows for o in r["outcome_list"]}),
+    }
+
+
+def render_run(run: Run, page: Path) -> str:
+    """The page for one run: per case its images, scores with reasons, filmstrips, outcomes, cost, latency."""
+    frame = trials_frame(run.trials)
+    cases = case_pass_rates(frame)
+    stats = scorer_stats(frame)
+    stats_by = (
+        {k: g for k, g in stats.groupby(["suite", "case", "variant"], sort=False)} if len(stats) else {}
+    )
+    records = _index(run.trials)
+    several = cases["suite"].nunique() > 1
+    rows = []
+    for c in cases.itertuples(index=False):
+        key = (c.suite, c.case, c.variant)
+        recs = records.get(key, [])
+        scorers = (
+            [
+                {
+                    "name": s.scorer + (f"@{s.step}" if s.step else ""),
+                    "mean": s.mean,
+                    "rate": s.pass_rate,
+                    "reason": s.reason,
+                }
+                for s in stats_by[key].itertuples()
+            ]
+            if key in stats_by
+            else []
+        )
+        outcome_list = sorted({step.outcome for r in recs for step in r.steps} | {r.outcome for r in recs})
+        status = _status(c.pass_rate)
+        label = (f"{c.suite}::" if several else "") + c.case
+        rows.append(
+            {
+                "id": f"{c.suite}::{c.case}[{c.variant}]",
+                "label": label,
+                "variant": c.variant,
+                "model": c.model,
+                "style": _text(c.style),
+                "status": status,
+                "bad": status in ("fail", "mixed"),
+                "pass_text": f"{int(c.passes)}/{int(c.n)}",
+                "pass_rate": _sortable(c.pass_rate),
+                "scorers": scorers,
+                "scorer_names": sorted({s.scorer for s in stats_by[key].itertuples()})
+                if key in stats_by
+                else [],
+                "outcome_list": outcome_list,
+                "outcomes": ", ".join(
+                    f"{o}:{sum(r.outcome == o for r in recs)}"
+                    for o in outcome_list
+                    if any(r.outcome == o for r in recs)
+                ),
+                "cost": c.cost_usd,
+                "latency": c.latency_s,
+                "strip": _strip(run, recs[0] if recs else None, page),
+                "details": _repeat_details(run, recs, page),
+                "search": " ".join(
+                    [c.suite, c.case, c.variant, _text(c.style), *(r.prompt for r in recs[:1])]
+                ).lower(),
+            }
+        )
+    arms = {v: cases[cases["variant"] == v] for v in sorted(cases["variant"].unique())}
+    charts = [
+        plots.histogram_svg(
+            "case pass rate per variant", {v: a["pass_rate"].tolist() for v, a in arms.items()}, lo=0, hi=1
+        ),
+        plots.scatter_svg(
+            "cost vs pass rate",
+            {v: list(zip(a["cost_usd"], a["pass_rate"], a["case"], strict=True)) for v, a in arms.items()},
+            "mean cost per trial $",
+            "pass rate",
+        ),
+    ]
+    charts += _scorer_histograms(stats, "variant")
+    summary = [arm_stats(v, frame[frame["variant"] == v]) for v in arms]
+    m = run.manifest
+    return (
+        _env()
+        .get_template("run.j2")
+        .render(
+            title=f"Run {m.run_id}",
+            manifest=m,
+            banner=EMULATOR_BANNER if procedural(m) else None,
+            rows=rows,
+            filters=_filters(rows),
+            charts=[Markup(c) for c in charts if c],
+            arms=summary,
+            bad_label="failures only",
+        )
+    )
+
+
+def _scorer_histograms(stats: Any, arm_col: str, limit: int = 4) -> list[str]:
+    if stats is None or not len(stats):
+        return []
+    out = []
+    for name in sorted(stats["scorer"].unique())[:limit]:
+        sub = stats[stats["scorer"] == name]
+        arms = {str(a): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)}
+        out.append(plots.histogram_svg(f"{name}: mean score per case", arms))
+    return out
+
+
+def write_run_html(run_dir: str | Path, out: Path | None = None) -> Path:
+    run = Run.load(run_dir)
+    page = out or run.dir / "report.html"
+    atomic_write(page, render_run(run, page).encode("utf-8"))
+    return page
+
+
+def render_diff(result: DiffResult, page: Path) -> str:
+    """The diff page: per case A | B images side by side, deltas, flips, drift; regressions first."""
+    comp = result.comparison
+    a, b = comp.alignment.a, comp.alignment.b
+    keep_variant = bool((comp.cases["variant"] != "").any())
+    ids = {a.label: set(a.frame["trial_id"]), b.label: set(b.frame["trial_id"])}
+    rec_a = _index([r for r in a.run.trials if r.trial_id in ids["A"]], keep_variant)
+    rec_b = _index([r for r in b.run.trials if r.trial_id in ids["B"]], keep_variant)
+    scorer_rows = {k: g for k, g in comp.scorers.groupby(["suite", "case", "variant"], sort=False)}
+    several = comp.cases["suite"].nunique() > 1
+    rows = []
+    for c in comp.cases.itertuples(index=False):
+        key = (c.suite, c.case, c.variant)
+        ra, rb = rec_a.get(key, []), rec_b.get(key, [])
+        sc = scorer_rows.get(key)
+        scorers = (
+            []
+            if sc is None
+            else [
+                {
+                    "name": s.scorer + (f"@{s.step}" if s.step else ""),
+                    "mean_a": s.mean_a,
+                    "mean_b": s.mean_b,
+                    "delta": s.delta,
+                    "flip": s.flip,
+                    "reason_a": s.reason_a if isinstance(s.reason_a, str) else "",
+                    "reason_b": s.reason_b if isinstance(s.reason_b, str) else "",
+                }
+                for s in sc.itertuples()
+            ]
+        )
+        outcome_list = sorted({st.outcome for r in ra + rb for st in r.steps} | {r.outcome for r in ra + rb})
+        label = (f"{c.suite}::" if several else "") + c.case + (f" [{c.variant}]" if keep_variant else "")
+        rows.append(
+            {
+                "id": f"{c.suite}::{c.case}[{c.variant}]",
+                "label": label,
+                "status": c.status,
+                "bad": c.status == "regressed",
+                "style": (
+                    c.style_b
+                    if isinstance(c.style_b, str)
+                    else c.style_a
+                    if isinstance(c.style_a, str)
+                    else ""
+                ),
+                "pass_a": "–" if c.n_a != c.n_a else f"{int(c.passes_a)}/{int(c.n_a)}",
+                "pass_b": "–" if c.n_b != c.n_b else f"{int(c.passes_b)}/{int(c.n_b)}",
+                "delta": c.delta,
+                "delta_sort": _sortable(c.delta),
+                "flips": c.flips,
+                "outcome_changes": c.outcome_changes,
+                "drift": c.drift,
+                "drift_sort": _sortable(c.drift),
+                "cost_delta": c.cost_delta,
+                "cost_sort": _sortable(c.cost_delta),
+                "latency_delta": c.latency_delta,
+                "latency_sort": _sortable(c.latency_delta),
+                "scorers": scorers,
+                "scorer_names": sorted({s["name"].split("@")[0] for s in scorers}),
+                "outcome_list": outcome_list,
+                "strip_a": _strip(a.run, ra[0] if ra else None, page),
+                "strip_b": _strip(b.run, rb[0] if rb else None, page),
+                "details_a": _repeat_details(a.run, ra, page),
+                "details_b": _repeat_details(b.run, rb, page),
+                "search": " ".join(
+                    [
+                        c.suite,
+                        c.case,
+                        c.variant,
+                        c.flips,
+                        c.outcome_changes,
+                        *(r.prompt for r in (ra or rb)[:1]),
+                    ]
+                ).lower(),
+            }
+        )
+    cases = comp.cases
+    charts = [
+        plots.histogram_svg(
+            "case pass rate per arm",
+            {f"A {a.name}": cases["pass_rate_a"].tolist(), f"B {b.name}": cases["pass_rate_b"].tolist()},
+            lo=0,
+            hi=1,
+        ),
+        plots.scatter_svg(
+            "cost vs pass rate",
+            {
+                f"A {a.name}": list(
+                    zip(cases["cost_usd_a"], cases["pass_rate_a"], cases["case"], strict=True)
+                ),
+                f"B {b.name}": list(
+                    zip(cases["cost_usd_b"], cases["pass_rate_b"], cases["case"], strict=True)
+                ),
+            },
+            "mean cost per trial $",
+            "pass rate",
+        ),
+        plots.histogram_svg(
+            "perceptual drift A→B (pHash bits)", {"drift": cases["drift"].tolist()}, lo=0, hi=64, bins=8
+        ),
+    ]
+    long = comp.scorers.melt(
+        id_vars=["scorer"], value_vars=["mean_a", "mean_b"], var_name="arm", value_name="mean"
+    )
+    long["arm"] = long["arm"].map({"mean_a": "A", "mean_b": "B"})
+    charts += _scorer_histograms(long.replace({np.nan: None}).dropna(subset=["mean"]), "arm")
+    s = result.summary
+    return (
+        _env()
+        .get_template("diff.j2")
+        .render(
+            title=f"Diff {a.name} → {b.name}",
+            a=a,
+            b=b,
+            result=result,
+            summary=s,
+            banner=EMULATOR_BANNER if procedural(a.manifest, b.manifest) else None,
+            rows=rows,
+            filters=_filters(rows),
+            charts=[Markup(c) for c in charts if c],
+            bad_label="regressions only",
+        )
+    )
+
+
+def write_diff_html(result: DiffResult, out: Path) -> Path:
+    atomic_write(out, render_diff(result, out).encode("utf-8"))
+    return out

@@ -1,0 +1,162 @@
+"""`harness run` and `harness runs list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import UsageError
+from harness.record import Manifest
+from harness.store import Run
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="run suites and store the run under --out",
+        description="Validate, run every trial, score, and store results/<run-id>/.",
+    )
+    run.add_argument("suites", nargs="+", metavar="SUITE", help="suite YAML files")
+    run.add_argument(
+        "--variant",
+        action="append",
+        dest="variants",
+        metavar="NAME",
+        help="run only this variant (repeatable)",
+    )
+    run.add_argument("--repeats", type=int, help="override every case's repeats")
+    run.add_argument("--concurrency", type=int, default=4, help="trials in flight at once (default 4)")
+    run.add_argument("--out", type=Path, default=Path("results"), help="runs folder (default results/)")
+    run.add_argument("--run-id", help="run directory name (default: a sortable timestamp)")
+    run.add_argument(
+        "--backend",
+        choices=("gemini", "emulator"),
+        help="gemini (needs GEMINI_API_KEY or GOOGLE_API_KEY) or the in-process emulator",
+    )
+    run.add_argument("--base-url", help="any Gemini-compatible endpoint (gateway, proxy, running emulator)")
+    run.add_argument(
+        "--mode",
+        choices=("live", "record", "replay", "auto"),
+        help="transport mode (default: env HARNESS_MODE, then the suite's mode:, then live)",
+    )
+    run.add_argument("--cassettes", type=Path, help="cassette folder (default <suite dir>/cassettes)")
+    run.add_argument("--faults", help="emulator fault spec, e.g. 'status=503,times=2' (emulator only)")
+    run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
+    run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    run.set_defaults(func=run_command)
+
+    runs = subparsers.add_parser("runs", help="list stored runs")
+    runs_sub = runs.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
+    listing = runs_sub.add_parser("list", help="recent runs, newest first")
+    listing.add_argument("--out", type=Path, default=Path("results"), help="runs folder (default results/)")
+    listing.add_argument("-n", type=int, default=20, dest="limit", help="how many runs (default 20)")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=runs_list_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
+    from harness.runner.suites import run_suites
+
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
+    if args.repeats is not None and args.repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    run_dir = run_suites(
+        args.suites,
+        variants=args.variants,
+        repeats=args.repeats,
+        concurrency=args.concurrency,
+        out=args.out,
+        run_id=args.run_id,
+        backend=args.backend,
+        base_url=args.base_url,
+        mode=args.mode,
+        cassettes=args.cassettes,
+        faults=args.faults,
+        timeout_s=args.timeout_s,
+        baseline=args.baseline,
+    )
+    run = Run.load(run_dir)
+    print(summary(run))
+    return 1 if failing(run) else 0
+
+
+def failing(run: Run) -> list[str]:
+    """Trials that count against the run: a failed pass rule, or an error nothing expected."""
+    return [
+        r.trial_id for r in run.trials if r.passed is False or (r.passed is None and r.outcome == "error")
+    ]
+
+
+def summary(run: Run) -> str:
+    totals, manifest = run.manifest.totals, run.manifest
+    outcomes = ", ".join(f"{n} {name}" for name, n in totals.get("outcomes", {}).items() if n)
+    lines = [
+        f"run {manifest.run_id} ({manifest.status}, backend {manifest.backend}, mode {manifest.mode})",
+        f"  trials: {totals.get('trials', 0)}/{totals.get('planned', 0)}  {outcomes or 'none'}",
+        f"  passed {totals.get('passed', 0)}, failed {totals.get('failed', 0)}, "
+        f"no verdict {totals.get('skipped', 0)}",
+        f"  cost ${totals.get('cost_usd', 0.0):.4f}, latency p50 {_secs(totals.get('latency_p50_s'))}, "
+        f"p95 {_secs(totals.get('latency_p95_s'))}",
+    ]
+    if manifest.procedural_images:
+        lines.append("  images are procedural (emulator), not model output")
+    bad = failing(run)
+    if bad:
+        lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
+    lines.append(f"  results: {run.dir}")
+    return "\n".join(lines)
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def recent_manifests(out: Path, limit: int) -> list[tuple[Path, Manifest]]:
+    """Newest first by start time (custom --run-id names do not sort by time)."""
+    found = []
+    for path in out.glob("*/manifest.json"):
+        try:
+            found.append((path.parent, Manifest.model_validate_json(path.read_text(encoding="utf-8"))))
+        except ValueError:
+            continue  # a half-written or foreign folder: skip it, do not fail the listing
+    found.sort(key=lambda item: item[1].started_at, reverse=True)
+    return found[:limit]
+
+
+def runs_list_command(args: argparse.Namespace) -> int:
+    runs = recent_manifests(args.out, args.limit)
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json") for _, m in runs], indent=2))
+        return 0
+    if not runs:
+        print(f"no runs under {args.out}/")
+        return 0
+    table = Table(title=f"runs in {args.out}/")
+    for column in ("run", "status", "suites", "backend", "mode", "trials", "passed", "cost"):
+        table.add_column(
+            column,
+            justify="right" if column in ("trials", "passed", "cost") else "left",
+            no_wrap=column != "suites",
+        )
+    for _, m in runs:
+        totals = m.totals
+        table.add_row(
+            m.run_id,
+            m.status,
+            ", ".join(s.name for s in m.suites),
+            m.backend,
+            m.mode,
+            f"{totals.get('trials', 0)}",
+            f"{totals.get('passed', 0)}/{totals.get('trials', 0)}",
+            f"${totals.get('cost_usd', 0.0):.4f}",
+        )
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    return 0

@@ -1,0 +1,121 @@
+"""Trials in flight: bounded concurrency, each trial scored as it finishes and appended at once.
+
+One bad trial never stops the run: anything a trial raises becomes that trial's `error` record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google import genai
+
+from harness.errors import UsageError
+from harness.plan import TrialPlan
+from harness.record import Score, TrialRecord
+from harness.runner.execute import execute_trial, failed_trial
+from harness.runner.progress import Progress
+from harness.runner.retry import RetryPolicy
+from harness.store import RunWriter, utc_now
+
+
+@dataclass
+class Target:
+    """Where one suite's trials go: its client, its transport session (for sleeps), its scoring env."""
+
+    client: genai.Client
+    session: Any = None
+    env: Any = None
+
+    async def sleep(self, seconds: float) -> None:
+        """The session's sleep (skipped in replay) without blocking the loop; asyncio's when no session."""
+        if self.session is None:
+            await asyncio.sleep(seconds)
+            return
+        asleep = getattr(self.session, "asleep", None)
+        if asleep is not None:
+            await asleep(seconds)
+            return
+        result = await asyncio.to_thread(self.session.sleep, seconds)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def score_record(record: TrialRecord, env: Any) -> None:
+    """Per-trial scores in a worker thread (pixel work and judge calls block); a scorer crash is a score."""
+    if env is None:
+        return
+    from harness.scoring import decide_passed, score_trial
+
+    try:
+        record.scores = await asyncio.to_thread(score_trial, record, env)
+    except Exception as exc:
+        record.scores = [Score(name="scoring", value=None, passed=None, reason=f"scoring failed: {exc}")]
+    record.passed = decide_passed(record)
+
+
+async def run_targets(
+    work: Sequence[tuple[TrialPlan, Target]],
+    writer: RunWriter,
+    *,
+    concurrency: int = 4,
+    policy: RetryPolicy | None = None,
+    timeout_s: float | None = None,
+    progress: Progress | None = None,
+    finished: list[TrialRecord] | None = None,
+) -> list[TrialRecord]:
+    """Run every (plan, target) with at most `concurrency` trials in flight; records come back in plan order.
+
+    `finished` (when given) receives each record as it is appended, so a caller that is cancelled mid-way
+    still knows what reached the disk.
+    """
+    if concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
+    policy = policy or RetryPolicy()
+    gate = asyncio.Semaphore(concurrency)
+    done = finished if finished is not None else []
+
+    async def one(plan: TrialPlan, target: Target) -> TrialRecord:
+        async with gate:
+            started = utc_now()
+            try:
+                record = await execute_trial(
+                    plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s
+                )
+            except Exception as exc:
+                record = failed_trial(plan, exc, started)
+            await score_record(record, target.env)
+        writer.append(record)
+        done.append(record)
+        if progress is not None:
+            progress.advance(record)
+        return record
+
+    return list(await asyncio.gather(*(one(plan, target) for plan, target in work)))
+
+
+async def execute_trials(
+    plans: Sequence[TrialPlan],
+    client: genai.Client,
+    writer: RunWriter,
+    session: Any,
+    *,
+    concurrency: int = 4,
+    env: Any = None,
+    policy: RetryPolicy | None = None,
+    timeout_s: float | None = None,
+    progress: Progress | None = None,
+) -> list[TrialRecord]:
+    """Run the trials of one client/session into `writer`; `env` None skips scoring."""
+    target = Target(client, session, env)
+    return await run_targets(
+        [(p, target) for p in plans],
+        writer,
+        concurrency=concurrency,
+        policy=policy,
+        timeout_s=timeout_s,
+        progress=progress,
+    )

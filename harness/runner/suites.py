@@ -1,0 +1,248 @@
+"""run_suites: suite files in, a run directory out. The one entry the CLI, the pytest plugin and the
+demo share.
+
+Order matters: validate every suite (nothing is sent when one is wrong), resolve the key, create the run
+directory (a clash stops here, before any cassette is opened), start the emulator if asked, open one
+transport session and one client per suite, run, add group scores, rewrite trials.jsonl once with them,
+close the sessions (cassettes saved), close the manifest, write Parquet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from harness.errors import UsageError
+from harness.plan import TrialPlan
+from harness.record import Score, TrialRecord
+from harness.runner.client import API_VERSION, build_client, resolve_api_key
+from harness.runner.manifest import build_manifest, compute_totals, suite_ref
+from harness.runner.progress import Progress, make_progress
+from harness.runner.retry import RetryPolicy
+from harness.runner.run import Target, run_targets
+from harness.store import Run, RunWriter, new_run_id, resolve_run
+
+DEFAULT_TIMEOUT_S = 120.0
+
+
+@dataclass
+class SuiteWork:
+    suite: Any
+    plans: list[TrialPlan]
+    mode: str
+    target: Target | None = None
+
+
+def choose_backend(backend: str | None, base_url: str | None) -> str:
+    """gemini (default), emulator, or `base_url:<host>` for any other Gemini-compatible endpoint."""
+    if backend not in (None, "gemini", "emulator"):
+        raise UsageError(f"unknown backend {backend!r}", hint="use --backend gemini or --backend emulator")
+    if base_url and backend != "emulator":
+        host = urlparse(base_url).netloc or base_url
+        return f"base_url:{host}"
+    return backend or "gemini"
+
+
+def _setting(obj: Any, key: str) -> Any:
+    if obj is None:
+        return None
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
+def judge_settings(suite: Any) -> dict[str, Any]:
+    judge = getattr(suite, "judge", None)
+    settings = {"judge_model": _setting(judge, "model"), "judge_temperature": _setting(judge, "temperature")}
+    return {k: v for k, v in settings.items() if v is not None}
+
+
+def load_work(
+    paths: Sequence[Path],
+    variants: list[str] | None,
+    repeats: int | None,
+    mode: str | None,
+    select: Iterable[str] | None,
+) -> list[SuiteWork]:
+    from harness.suite import expand, load_suite, validate
+    from harness.transport import resolve_mode
+
+    validate(list(paths), variants, repeats)
+    chosen = set(select) if select is not None else None
+    works = []
+    for path in paths:
+        suite = load_suite(path)
+        plans = [
+            p
+            for p in expand(suite, variants=variants, repeats=repeats)
+            if chosen is None or p.trial_id in chosen
+        ]
+        works.append(SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))))
+    return works
+
+
+def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:
+    """Cross-trial scores (e.g. `consistent`) per suite, then the pass decision again with them.
+
+    A crashing group scorer is reported as a skipped score on that suite's trials, never a lost run."""
+    from harness.scoring import decide_passed, score_groups
+
+    for work in works:
+        env = work.target.env if work.target else None
+        mine = [r for r in records if r.suite == work.suite.name]
+        if env is None or not mine:
+            continue
+        try:
+            extra = score_groups(mine, env)
+        except Exception as exc:
+            reason = f"group scoring failed: {exc}"
+            extra = {r.trial_id: [Score(name="group", value=None, passed=None, reason=reason)] for r in mine}
+        for record in mine:
+            if extra.get(record.trial_id):
+                record.scores.extend(extra[record.trial_id])
+                record.passed = decide_passed(record)
+
+
+def run_suites(
+    paths: Sequence[str | Path],
+    *,
+    variants: list[str] | None = None,
+    repeats: int | None = None,
+    concurrency: int = 4,
+    out: str | Path = Path("results"),
+    run_id: str | None = None,
+    backend: str | None = None,
+    base_url: str | None = None,
+    mode: str | None = None,
+    cassettes: str | Path | None = None,
+    faults: str | None = None,
+    timeout_s: float | None = None,
+    baseline: str | Path | None = None,
+    select: Iterable[str] | None = None,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Run suites and return the run directory.
+
+    `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
+    step's own timeout (default 120 s); `select` limits the run to those trial ids; `cassettes` relative
+    to the working directory."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise UsageError("no suite given", hint="harness run suites/<name>.yaml")
+    if concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
+    label = choose_backend(backend, base_url)
+    if faults and label != "emulator":
+        raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
+    works = load_work(paths, variants, repeats, mode, select)
+    keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
+    out = Path(out)
+    baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
+    run_id = run_id or new_run_id()
+    manifest = build_manifest(
+        run_id,
+        [suite_ref(w.suite.name, Path(w.suite.path)) for w in works],
+        backend=label,
+        modes=[w.mode for w in works],
+        variants=[p.variant for w in works for p in w.plans],
+        judge=_judge_manifest(works),
+    )
+    writer = RunWriter(out, manifest)  # before any session opens: a clash must not touch a cassette
+    work_items: list[tuple[TrialPlan, Target]] = []
+    finished: list[TrialRecord] = []
+    status, records = "interrupted", finished
+    sessions: list[Any] = []
+    progress = progress or make_progress()
+    try:
+        with contextlib.ExitStack() as stack:
+            url = base_url
+            if label == "emulator" and url is None:
+                url = stack.enter_context(_emulator(faults)).url
+            for work in works:
+                session = stack.enter_context(_session(work, cassettes))
+                sessions.append(session)
+                options = session.http_options(
+                    base_url=url, api_version=API_VERSION, timeout_s=timeout_s or DEFAULT_TIMEOUT_S
+                )
+                work.target = _target(
+                    work, build_client(keys[work.suite.name], options), session, writer.dir, baseline_run
+                )
+                work_items += [(plan, work.target) for plan in work.plans]
+            progress.start(len(work_items))
+            records = asyncio.run(
+                run_targets(
+                    work_items,
+                    writer,
+                    concurrency=concurrency,
+                    policy=policy,
+                    timeout_s=timeout_s,
+                    progress=progress,
+                    finished=finished,
+                )
+            )
+            group_scores(records, works)
+            Run(writer.dir, manifest, records).rewrite_trials(records)
+            status = "finished"
+    finally:  # the sessions are closed (cassettes saved) by now
+        progress.stop()
+        manifest.procedural_images = any(getattr(s, "seen_emulator", False) for s in sessions)
+        writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
+    _write_parquet(writer.dir)
+    return writer.dir
+
+
+def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
+    """The judge the run will use (the first suite's settings), as scoring describes it."""
+    from harness.scoring import ScoringEnv, judge_manifest
+
+    if not works:
+        return None
+    return judge_manifest(ScoringEnv(run_dir=Path("."), **judge_settings(works[0].suite)))
+
+
+def _emulator(faults: str | None) -> Any:
+    from harness.emulator import Emulator
+
+    try:
+        return Emulator(faults=faults)
+    except ValueError as exc:  # a fault spec that does not parse
+        raise UsageError(f"--faults: {exc}", hint="see harness/emulator/README-faults.md") from exc
+
+
+def _session(work: SuiteWork, cassettes: str | Path | None) -> Any:
+    from harness.transport import TransportSession, cassette_path
+
+    folder = Path(cassettes).resolve() if cassettes is not None else getattr(work.suite, "cassettes", None)
+    path = Path(work.suite.path)
+    cassette = None if work.mode == "live" else cassette_path(path, work.suite.name, folder)
+    return TransportSession(work.mode, cassette, suite=work.suite.name, suite_path=path)
+
+
+def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline: Run | None) -> Target:
+    from harness.scoring import ScoringEnv
+
+    env = ScoringEnv(
+        run_dir=run_dir,
+        suite_dir=Path(work.suite.path).parent,
+        client=client,
+        baseline=baseline,
+        **judge_settings(work.suite),
+    )
+    return Target(client, session, env)
+
+
+def _write_parquet(run_dir: Path) -> None:
+    """The analysis table beside the run; its absence or failure never loses the run itself."""
+    try:
+        from harness.analysis import write_parquet
+    except ImportError:
+        return
+    try:
+        write_parquet(run_dir)
+    except Exception as exc:
+        print(f"warning: trials.parquet not written for {run_dir}: {exc}", file=sys.stderr)

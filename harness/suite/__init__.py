@@ -1,0 +1,40 @@
+"""Suites: YAML -> checked models -> rendered, fully resolved TrialPlans, with no request sent.
+
+Rules worth knowing (the README's suite section says the same):
+- Settings precedence: suite defaults < style `image:` < variant < case < chain step. An explicit `null`
+  clears a value (e.g. `seed: null`). A chain step may not change the model.
+- Prompt source: a step's (or case's) `prompt:`/`template:`/`edit:`; when it gives none, the variant's
+  `prompt:`/`template:`. Template vars: style vars < variant vars < case vars < step vars, plus `case_id`,
+  `variant`, `step` and `style` (the preset as a mapping, or None).
+- Wrapping: style prefix, variant prompt_prefix, body, variant prompt_suffix, style suffix, then the style's
+  negative hints folded into "without a, b or c". `edit:` steps are sent exactly as written.
+- Style promises (`expect:` in a preset) are prepended to the expectations of every step the style wrapped
+  (for a chain: its prompt/template steps, not its `edit:` steps). A chain's case-level `expect:` scores the
+  chain's final step.
+- Paths (inputs, references) are relative to the suite file; a preset's references to the preset file.
+- Repeats are numbered from 0: trial ids read `suite::case[variant-r0]`.
+"""
+
+from __future__ import annotations
+
+from harness.suite.expand import Expansion, expand, expand_all
+from harness.suite.load import load_suite
+from harness.suite.schema import Case, Step, StylePreset, Suite, Variant
+from harness.suite.styles import ResolvedStyle, StyleLibrary
+from harness.suite.validate import ValidationReport, validate
+
+__all__ = [
+    "Case",
+    "Expansion",
+    "ResolvedStyle",
+    "Step",
+    "StyleLibrary",
+    "StylePreset",
+    "Suite",
+    "ValidationReport",
+    "Variant",
+    "expand",
+    "expand_all",
+    "load_suite",
+    "validate",
+]

@@ -1,0 +1,114 @@
+"""`harness validate SUITE...` and `harness styles list|show NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import UsageError, ValidationFailed
+from harness.suite.styles import StyleLibrary
+from harness.suite.validate import validate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="check suites, render every prompt, count trials, estimate cost",
+        description="Check suites before spending: no request is sent. Exit 0 or 2.",
+    )
+    p.add_argument("suites", nargs="+", metavar="SUITE", help="suite files, or folders holding them")
+    p.add_argument("--variant", action="append", default=None, metavar="NAME", help="only this variant")
+    p.add_argument("--repeats", type=int, default=None, metavar="N", help="override every case's repeats")
+    p.add_argument("--prompts", action="store_true", help="also print every rendered prompt")
+    p.set_defaults(func=_validate)
+
+    s = subparsers.add_parser("styles", help="list or show style presets")
+    s.add_argument("--suite", type=Path, default=None, help="see the presets visible from this suite")
+    verbs = s.add_subparsers(dest="styles_command", required=True, metavar="list|show")
+    verbs.add_parser("list", help="presets with version, description and what they extend")
+    show = verbs.add_parser("show", help="one preset with its inheritance folded in")
+    show.add_argument("name")
+    s.set_defaults(func=_styles)
+
+
+def suite_files(args: list[str]) -> list[Path]:
+    """Expand folders to the suite files inside them (YAML with a top-level `suite:` key)."""
+    from harness.suite.load import load_yaml
+
+    found: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for candidate in sorted(path.rglob("*.y*ml")):
+            if ".cassette." in candidate.name or "templates" in candidate.parts:
+                continue
+            try:
+                data = load_yaml(candidate).data
+            except Exception:  # a broken file in a folder is reported when named directly
+                data = None
+            if isinstance(data, dict) and "suite" in data:
+                found.append(candidate)
+        if not found:
+            raise UsageError(f"no suite files (YAML with a 'suite:' key) under {path}")
+    return found
+
+
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
+    except ValidationFailed as exc:
+        for warning in exc.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        raise
+    print(report.render())
+    if args.prompts:
+        from harness.suite import expand, load_suite
+
+        for suite_report in report.suites:
+            for plan in expand(load_suite(suite_report.path), args.variant, 1):
+                for step in plan.steps:
+                    print(f"{plan.trial_id} step {step.index} [{step.config.model}]: {step.prompt}")
+    return 0
+
+
+def _styles(args: argparse.Namespace) -> int:
+    library = StyleLibrary.for_suite(args.suite if args.suite else Path.cwd() / "suite.yaml")
+    if args.styles_command == "list":
+        rows = []
+        for name in library.names():
+            style = library.resolve(name)
+            parent = f"extends {style.inherits[0]}" if style.inherits else ""
+            rows.append((name, f"v{style.version}", parent, style.description or ""))
+        widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
+        for row in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+        return 0
+    if args.name not in library.files:
+        from harness.suite.load import did_you_mean
+
+        raise UsageError(
+            f"unknown style '{args.name}'.{did_you_mean(args.name, library.files)}",
+            hint=f"available: {', '.join(library.names())}",
+        )
+    style = library.resolve(args.name)
+    out = sys.stdout
+    out.write(f"{style.name} v{style.version}  ({style.file})\n")
+    if style.description:
+        out.write(f"  {style.description}\n")
+    if style.inherits:
+        out.write(f"  inherits from: {' -> '.join(style.inherits)}\n")
+    out.write(f"  prefix: {style.prefix or '-'}\n  suffix: {style.suffix or '-'}\n")
+    out.write(f"  negative: {style.negative_phrase or '-'}\n")
+    out.write(f"  image: {style.image or '-'}\n")
+    out.write(f"  references: {[str(r) for r in style.references] or '-'}\n")
+    out.write(f"  vars: {style.vars or '-'}\n")
+    out.write(
+        "  promises:\n" + "".join(f"    - {p.spec}\n" for p in style.promises)
+        if style.promises
+        else "  promises: -\n"
+    )
+    out.write(f"  example: {style.wrap('a ceramic cup on a table')}\n")
+    return 0

@@ -1,0 +1,375 @@
+"""Suite -> TrialPlans: cases x variants x repeats, every prompt rendered and every setting resolved.
+
+Expansion is also the check: it collects every problem (unknown style or template, a missing variable, a
+bad ratio/size for the model, a missing image, a chain that switches model) and raises them together, so
+the runner, the pytest plugin and `harness validate` all refuse the same suites for the same reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
+from harness.plan import StepPlan, TrialPlan
+from harness.suite.layers import Resolved, gen_config, output_of, promise_conflicts, resolve_config
+from harness.suite.load import did_you_mean, suite_error
+from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite, Variant
+from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
+from harness.suite.templates import render, search_dirs
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Expansion:
+    plans: list[TrialPlan] = field(default_factory=list)
+    errors: list[HarnessError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def error(self, exc: HarnessError) -> None:
+        for one in exc.errors if isinstance(exc, ValidationFailed) else [exc]:
+            if str(one) not in {str(e) for e in self.errors}:
+                self.errors.append(one)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+@cache
+def scoring_checks() -> tuple[Any, Any] | None:
+    """harness.scoring's validators, or None while that part is not importable (checks are then skipped)."""
+    try:
+        from harness.scoring import validate_expect, validate_pass_rule
+    except ImportError:
+        return None
+    return validate_expect, validate_pass_rule
+
+
+def expand(suite: Suite, variants: list[str] | None = None, repeats: int | None = None) -> list[TrialPlan]:
+    """Every trial of the suite, fully resolved; raises ValidationFailed listing every problem."""
+    result = expand_all(suite, variants, repeats)
+    if result.errors:
+        raise ValidationFailed(result.errors)
+    return result.plans
+
+
+def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | None = None) -> Expansion:
+    out = Expansion()
+    names = suite.variant_names()
+    chosen = list(dict.fromkeys(variants)) if variants else names
+    for name in chosen:
+        if name not in names:
+            raise UsageError(
+                f"suite '{suite.name}' has no variant '{name}'.{did_you_mean(name, names)}",
+                file=suite.path,
+                hint=f"variants: {', '.join(names)}",
+            )
+    if repeats is not None and repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {repeats}")
+    ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
+    if scoring_checks() is None and any(c.expect or c.chain for c in suite.cases):
+        out.warn("harness.scoring is not importable: expectations and pass rules were not checked")
+    for index, case in enumerate(suite.cases):
+        ctx.case_checks(index, case)
+        for name in chosen:
+            ctx.expand_case(index, case, name, repeats)
+    return out
+
+
+@dataclass
+class _Context:
+    suite: Suite
+    styles: StyleLibrary
+    template_dirs: tuple[Path, ...]
+    out: Expansion
+    _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
+
+    def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
+        self.out.error(suite_error(self.suite, message, loc, case, hint))
+
+    def case_checks(self, index: int, case: Case) -> None:
+        """Checks that do not depend on the variant: image files and the pass rule."""
+        loc: Loc = ("cases", index)
+        self._files(case.inputs, (*loc, "inputs"), case.id)
+        self._files(case.references, (*loc, "references"), case.id)
+        for j, step in enumerate(case.chain or []):
+            self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
+            self._files(step.references, (*loc, "chain", j, "references"), case.id)
+        checks = scoring_checks()
+        if checks is not None:
+            try:
+                checks[1](case.pass_rule)
+            except ValueError as exc:
+                self.err(
+                    f"pass rule '{case.pass_rule}': {exc}",
+                    (*loc, "pass"),
+                    case.id,
+                    "use all, any, or a rule harness.scoring accepts",
+                )
+
+    def _files(self, paths: list[str], loc: Loc, case: str) -> None:
+        for k, rel in enumerate(paths):
+            path = self.suite.dir / rel
+            if not path.is_file():
+                self.err(
+                    f"image file not found: {rel} (looked for {path})",
+                    (*loc, k),
+                    case,
+                    "paths are relative to the suite file; fix the path or add the image",
+                )
+
+    def style(self, name: str, loc: Loc, case: str) -> ResolvedStyle | None:
+        if name not in self.styles.files:
+            self.err(
+                f"unknown style '{name}'.{did_you_mean(name, self.styles.files)}",
+                loc,
+                case,
+                f"available styles: {', '.join(self.styles.names()) or '(none)'} "
+                f"(in {', '.join(map(str, self.styles.dirs))})",
+            )
+            return None
+        if name not in self._style_cache:
+            try:
+                self._style_cache[name] = self.styles.resolve(name)
+            except HarnessError as exc:
+                self.out.error(exc)
+                self._style_cache[name] = None
+        return self._style_cache[name]
+
+    def expand_case(self, index: int, case: Case, variant_name: str, repeats: int | None) -> None:
+        variant = self.suite.variants.get(variant_name)
+        sources: list[tuple[Case | Step, Loc]] = (
+            [(case, ("cases", index))]
+            if case.chain is None
+            else [(step, ("cases", index, "chain", j)) for j, step in enumerate(case.chain)]
+        )
+        if not sources:
+            return
+        errors_before = len(self.out.errors)
+        steps: list[tuple[StepPlan, Resolved]] = []
+        applied: set[str] = set()
+        for j, (item, loc) in enumerate(sources):
+            built = self._step(index, case, item, loc, j, len(sources), variant, variant_name, applied)
+            if built is not None:
+                steps.append(built)
+        if len(self.out.errors) > errors_before or len(steps) != len(sources):
+            return
+        first_model = steps[0][0].config.model
+        for (plan, resolved), (_, loc) in zip(steps[1:], sources[1:], strict=True):
+            if plan.config.model != first_model:
+                file, line, label = resolved.where("model")
+                self.out.error(
+                    SuiteError(
+                        f"chain step {plan.index} switches the model to '{plan.config.model}' "
+                        f"(set by {label}); "
+                        f"a chain is one conversation with one model ('{first_model}')",
+                        file=file,
+                        line=line or self.suite.line(*loc),
+                        case=case.id,
+                        key="model",
+                        hint="drop 'model:' from the step; use a variant to compare models",
+                    )
+                )
+                return
+        style_name = next((s.style for s, _ in sources if s.style), None) or (
+            variant.style if variant else None
+        )
+        style = self._style_cache.get(style_name) if style_name else None
+        count = repeats or case.repeats or self.suite.defaults.repeats
+        for r in range(count):
+            self.out.plans.append(
+                TrialPlan(
+                    suite=self.suite.name,
+                    suite_path=self.suite.path,
+                    case=case.id,
+                    variant=variant_name,
+                    repeat=r,
+                    steps=tuple(p for p, _ in steps),
+                    style=style.name if style else None,
+                    style_version=style.version if style else None,
+                    group=case.group,
+                    tags=tuple(case.tags),
+                    pass_rule=case.pass_rule,
+                    line=self.suite.line("cases", index),
+                    extra={
+                        "output": case.output,
+                        "description": case.description,
+                        "style_inherits": list(style.inherits) if style else [],
+                        "variant_description": variant.description if variant else None,
+                    },
+                )
+            )
+
+    def _step(
+        self,
+        index: int,
+        case: Case,
+        item: Case | Step,
+        loc: Loc,
+        j: int,
+        total: int,
+        variant: Variant | None,
+        variant_name: str,
+        applied: set[str],
+    ) -> tuple[StepPlan, Resolved] | None:
+        style_loc, style_name = _style_source(case, item, loc, index, variant, variant_name)
+        style = self.style(style_name, style_loc, case.id) if style_name else None
+        if style_name and style is None:
+            return None
+        named = (variant_name, variant) if variant is not None else None
+        config = resolve_config(self.suite, case, item, loc, named, style, self.out)
+        output = output_of(case, item)
+        prompt, styled = self._prompt(case, item, loc, index, variant, variant_name, style)
+        if prompt is None or config is None:
+            return None
+        expect = self._expect(case, item, loc, j, total, style if styled else None)
+        if style is not None and styled:
+            promise_conflicts(style, config, case.id, self.out)
+        inputs = [self.suite.dir / p for p in (item.inputs if isinstance(item, Step) else [])]
+        refs = [self.suite.dir / p for p in (item.references if isinstance(item, Step) else [])]
+        if j == 0:
+            inputs = [self.suite.dir / p for p in case.inputs] + inputs
+            refs = [self.suite.dir / p for p in case.references] + refs
+        if style is not None and styled and style.name not in applied:
+            applied.add(style.name)
+            for ref in style.references:
+                if not ref.is_file():
+                    self.out.error(
+                        SuiteError(
+                            f"style '{style.name}' reference image not found: {ref}",
+                            file=style.file,
+                            key="references",
+                            case=case.id,
+                            hint="paths in a preset are relative to the preset file",
+                        )
+                    )
+            refs = list(style.references) + refs
+        if len(refs) > MAX_REFERENCES:
+            self.err(
+                f"{len(refs)} reference images (style and case together); at most {MAX_REFERENCES}",
+                loc,
+                case.id,
+                "drop references from the case or the style",
+            )
+        kind = "analyze" if output == "text" else ("edit" if j > 0 or inputs else "generate")
+        return StepPlan(
+            index=j,
+            kind=kind,
+            prompt=prompt,
+            config=gen_config(config, output),
+            inputs=tuple(inputs),
+            references=tuple(refs),
+            expect=tuple(expect),
+            line=self.suite.line(*loc),
+        ), config
+
+    def _prompt(
+        self,
+        case: Case,
+        item: Case | Step,
+        loc: Loc,
+        index: int,
+        variant: Variant | None,
+        variant_name: str,
+        style: ResolvedStyle | None,
+    ) -> tuple[str | None, bool]:
+        """The rendered prompt and whether the style wrapped it (`edit:` steps are left as written)."""
+        edit = item.edit if isinstance(item, Step) else None
+        if edit is not None:
+            return edit, False
+        source, source_loc = item, loc
+        if (
+            item.prompt is None
+            and item.template is None
+            and variant is not None
+            and (variant.prompt is not None or variant.template is not None)
+        ):
+            source, source_loc = variant, ("variants", variant_name)
+        if source.prompt is None and source.template is None:
+            by_variant = f" and variant '{variant_name}' gives none" if variant is not None else ""
+            self.err(
+                f"no prompt: give 'prompt:' or 'template:'{by_variant}",
+                loc,
+                case.id,
+                'add prompt: "..." or template: NAME with vars:',
+            )
+            return None, False
+        body = source.prompt
+        if source.template is not None:
+            variables: dict[str, Any] = {
+                **(style.vars if style else {}),
+                **(variant.vars if variant else {}),
+                **case.vars,
+                **(item.vars if isinstance(item, Step) else {}),
+            }
+            variables.update(
+                case_id=case.id,
+                variant=variant_name,
+                step=loc[-1] if len(loc) > 2 else 0,
+                style=style.template_vars() if style else None,
+            )
+            try:
+                body = render(
+                    source.template,
+                    variables,
+                    self.template_dirs,
+                    file=self.suite.path,
+                    line=self.suite.line(*source_loc, "template"),
+                    case=case.id,
+                )
+            except SuiteError as exc:
+                self.out.error(exc)
+                return None, False
+        assert body is not None
+        if variant is not None:
+            body = join_sentences(variant.prompt_prefix, body, variant.prompt_suffix)
+        return (style.wrap(body) if style else body), style is not None
+
+    def _expect(
+        self, case: Case, item: Case | Step, loc: Loc, j: int, total: int, style: ResolvedStyle | None
+    ) -> list[dict[str, Any]]:
+        """Style promises first, then the step's own; a chain's case-level `expect:` scores its last step."""
+        entries: list[tuple[dict[str, Any], Any]] = []
+        if style is not None:
+            entries += [(p.spec, (p.file, p.line)) for p in style.promises]
+        own_loc = (*loc, "expect")
+        entries += [(spec, (*own_loc, k)) for k, spec in enumerate(item.expect)]
+        if isinstance(item, Step) and j == total - 1:
+            entries += [(spec, ("cases", loc[1], "expect", k)) for k, spec in enumerate(case.expect)]
+        checks = scoring_checks()
+        for spec, where in entries:
+            if checks is None:
+                break
+            try:
+                checks[0](spec)
+            except ValueError as exc:
+                file, line = (
+                    where if isinstance(where[0], Path) else (self.suite.path, self.suite.line(*where))
+                )
+                self.out.error(
+                    SuiteError(
+                        f"expectation {spec!r}: {exc}",
+                        file=file,
+                        line=line,
+                        case=case.id,
+                        key="expect",
+                        hint="see the scorer list in the README",
+                    )
+                )
+        return [spec for spec, _ in entries]
+
+
+def _style_source(
+    case: Case, item: Case | Step, loc: Loc, index: int, variant: Variant | None, variant_name: str
+) -> tuple[Loc, str | None]:
+    if isinstance(item, Step) and item.style:
+        return (*loc, "style"), item.style
+    if case.style:
+        return ("cases", index, "style"), case.style
+    if variant is not None and variant.style:
+        return ("variants", variant_name, "style"), variant.style
+    return loc, None

@@ -1,0 +1,79 @@
+"""What each image model accepts (aspect ratios, sizes), so a bad combination fails before it costs money."""
+
+from __future__ import annotations
+
+import difflib
+
+from harness.prices import ALIASES, PRICES
+
+BASE_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+EXTREME_RATIOS = ("1:4", "4:1", "1:8", "8:1")
+SIZES = ("512", "1K", "2K", "4K")
+
+_RATIOS: dict[str, tuple[str, ...]] = {
+    "gemini-2.5-flash-image": BASE_RATIOS,
+    "gemini-3-pro-image-preview": BASE_RATIOS,
+    "gemini-3.1-flash-image": BASE_RATIOS + EXTREME_RATIOS,
+}
+_SIZES: dict[str, tuple[str, ...]] = {
+    "gemini-2.5-flash-image": ("1K",),
+    "gemini-3-pro-image-preview": ("1K", "2K", "4K"),
+    "gemini-3.1-flash-image": SIZES,
+}
+
+
+def canonical(model: str) -> str:
+    name = model.removeprefix("models/")
+    return ALIASES.get(name, name)
+
+
+def known_models() -> list[str]:
+    return sorted({*PRICES, *ALIASES, *_RATIOS})
+
+
+def is_image_model(model: str) -> bool | None:
+    """True/False for a model we know; None for one we do not (the API decides)."""
+    name = canonical(model)
+    if name in _RATIOS:
+        return True
+    if name in PRICES:
+        return bool(PRICES[name].image_tokens)
+    return None
+
+
+def allowed_ratios(model: str) -> tuple[str, ...]:
+    return _RATIOS.get(canonical(model), BASE_RATIOS + EXTREME_RATIOS)
+
+
+def allowed_sizes(model: str) -> tuple[str, ...]:
+    return _SIZES.get(canonical(model), SIZES)
+
+
+def check_ratio(model: str, ratio: str) -> str | None:
+    """A problem sentence, or None when `ratio` is fine for `model`."""
+    allowed = allowed_ratios(model)
+    if ratio in allowed:
+        return None
+    if ratio in BASE_RATIOS + EXTREME_RATIOS:
+        return f"aspect ratio '{ratio}' is not available on {model} (allowed: {' '.join(allowed)})"
+    return f"aspect ratio '{ratio}' is not one the models accept (allowed for {model}: {' '.join(allowed)})"
+
+
+def check_size(model: str, size: str) -> str | None:
+    allowed = allowed_sizes(model)
+    if size in allowed:
+        return None
+    if size.upper() in allowed:
+        return f"image size '{size}' must be written '{size.upper()}' (uppercase K)"
+    if size in SIZES:
+        return f"image size '{size}' is not available on {model} (allowed: {' '.join(allowed)})"
+    return f"image size '{size}' is not one the models accept (allowed for {model}: {' '.join(allowed)})"
+
+
+def model_warning(model: str) -> str | None:
+    """Unknown model names are only warnings (new models appear), but a near miss says what it resembles."""
+    if canonical(model) in known_models():
+        return None
+    close = difflib.get_close_matches(model, known_models(), n=1, cutoff=0.8)
+    hint = f"; did you mean '{close[0]}'?" if close else " (the API will decide whether it exists)"
+    return f"unknown model '{model}'{hint}"

@@ -1,0 +1,133 @@
+"""Prompt templates: Jinja2 in a sandbox with strict undefined, so a missing variable is an error, not ''."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from harness.errors import SuiteError
+from harness.suite.load import did_you_mean
+
+PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+_UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
+
+
+def search_dirs(suite_path: Path | None, kind: str) -> list[Path]:
+    """`<suite dir>/templates/<kind>`, the nearest `templates/<kind>` up to the repo root, the project's."""
+    found: list[Path] = []
+    if suite_path is not None:
+        here = suite_path.resolve().parent
+        for folder in (here, *here.parents):
+            candidate = folder / "templates" / kind
+            if candidate.is_dir():
+                found.append(candidate)
+                if folder != here:
+                    break
+            if (folder / ".git").exists():
+                break
+    found.append(PROJECT_TEMPLATES / kind)
+    unique: list[Path] = []
+    for folder in found:
+        if folder.resolve() not in unique:
+            unique.append(folder.resolve())
+    return unique
+
+
+@lru_cache(maxsize=32)
+def environment(dirs: tuple[Path, ...]) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+
+
+def template_file(name: str) -> str:
+    return name if name.endswith(".j2") else f"{name}.j2"
+
+
+def available(dirs: tuple[Path, ...]) -> list[str]:
+    names = environment(dirs).list_templates(extensions=["j2"])
+    return sorted({n.removesuffix(".j2") for n in names if not Path(n).name.startswith("_")})
+
+
+def render(
+    name: str,
+    variables: Mapping[str, Any],
+    dirs: tuple[Path, ...],
+    *,
+    file: Path | None = None,
+    line: int | None = None,
+    case: str | None = None,
+) -> str:
+    """Render template `name`; every failure names the template (file:line), the variable and the case."""
+    env = environment(dirs)
+    wanted = template_file(name)
+
+    def fail(message: str, hint: str) -> SuiteError:
+        return SuiteError(message, file=file, line=line, case=case, key="template", hint=hint)
+
+    try:
+        text = env.get_template(wanted).render(**variables)
+    except jinja2.TemplateSyntaxError as exc:
+        raise fail(
+            f"Jinja syntax error in template {exc.filename or exc.name}:{exc.lineno}: {exc.message}",
+            "fix the template at that line",
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        names = available(dirs)
+        if exc.name == wanted:
+            raise fail(
+                f"unknown template '{name}'.{did_you_mean(name, names)}",
+                f"available: {', '.join(names) or '(none)'}; searched {', '.join(map(str, dirs))}",
+            ) from exc
+        where = _template_frame(exc)
+        raise fail(
+            f"template {where} includes '{exc.name}', which is not found",
+            f"create it or fix the name; searched {', '.join(map(str, dirs))}",
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        where = _template_frame(exc) or wanted
+        match = _UNDEFINED.match(str(exc.message or ""))
+        if match:
+            var = match.group(1)
+            raise fail(
+                f"template {where} needs variable '{var}', which is not set",
+                f"add '{var}' to the case's vars: (or the variant's or style's), or give it a default "
+                f"in the template: {{{{ {var} | default('...') }}}}",
+            ) from exc
+        raise fail(f"template {where}: {exc.message}", "check the variable's keys in vars:") from exc
+    except jinja2.TemplateError as exc:  # SecurityError from the sandbox, filters called wrongly, ...
+        where = _template_frame(exc) or wanted
+        raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template") from exc
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        where = _template_frame(exc) or wanted
+        raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template or its vars") from exc
+    return tidy(text)
+
+
+def _template_frame(exc: BaseException) -> str | None:
+    """`path:line` of the innermost template frame: Jinja rewrites tracebacks to template lines."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def tidy(text: str) -> str:
+    """Templates span lines for people; the model gets one tidy paragraph per blank-line block."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())

@@ -1,0 +1,180 @@
+"""`harness validate`: load, render and check every suite, count trials and estimate cost; no request sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import HarnessError, SuiteError, ValidationFailed
+from harness.plan import TrialPlan
+from harness.prices import PRICES, cost_usd, estimate_image_usd, price_for
+from harness.record import Usage
+from harness.suite.expand import expand_all
+from harness.suite.load import load_suite_collect
+
+INPUT_IMAGE_TOKENS = 258  # Gemini bills a small input image as 258 tokens (larger ones tile; an estimate)
+JUDGE_TOKENS = Usage(prompt_tokens=1290 + 300, output_tokens=150)
+
+
+@dataclass
+class CaseRow:
+    case: str
+    variants: int
+    repeats: int
+    steps: int
+    trials: int
+    judge_calls: int
+    est_usd: float
+
+
+@dataclass
+class SuiteReport:
+    name: str
+    path: Path
+    rows: list[CaseRow] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+
+    @property
+    def trials(self) -> int:
+        return sum(r.trials for r in self.rows)
+
+    @property
+    def est_usd(self) -> float:
+        return sum(r.est_usd for r in self.rows)
+
+
+@dataclass
+class ValidationReport:
+    suites: list[SuiteReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def trials(self) -> int:
+        return sum(s.trials for s in self.suites)
+
+    @property
+    def est_usd(self) -> float:
+        return sum(s.est_usd for s in self.suites)
+
+    def price_note(self) -> str:
+        used = sorted({m for s in self.suites for m in s.models})
+        known = [f"{m} ({PRICES[m].as_of})" for m in used if m in PRICES]
+        unknown = [m for m in used if price_for(m) is None]
+        source = next(iter(PRICES.values())).source
+        note = f"prices: {source}; as of: {', '.join(known) or '-'}"
+        return note + (f"; no price for {', '.join(unknown)} (counted as $0)" if unknown else "")
+
+    def render(self) -> str:
+        lines: list[str] = []
+        header = ("case", "variants", "repeats", "steps", "trials", "judge", "est. USD")
+        for suite in self.suites:
+            lines.append(f"suite {suite.name}  ({suite.path})")
+            rows = [
+                (
+                    r.case,
+                    str(r.variants),
+                    str(r.repeats),
+                    str(r.steps),
+                    str(r.trials),
+                    str(r.judge_calls),
+                    f"{r.est_usd:.4f}",
+                )
+                for r in suite.rows
+            ]
+            total = (
+                "total",
+                "",
+                "",
+                "",
+                str(suite.trials),
+                str(sum(r.judge_calls for r in suite.rows)),
+                f"{suite.est_usd:.4f}",
+            )
+            widths = [max(len(row[i]) for row in (header, *rows, total)) for i in range(len(header))]
+
+            def fmt(row: tuple[str, ...], widths: list[int] = widths) -> str:
+                return "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+
+            lines += [
+                "  " + fmt(header),
+                "  " + "  ".join("-" * w for w in widths),
+                *("  " + fmt(r) for r in rows),
+                "  " + fmt(total),
+                "",
+            ]
+        lines.append(
+            f"{len(self.suites)} suite(s) OK: {self.trials} trials, "
+            f"estimated ${self.est_usd:.2f} (no request was sent)"
+        )
+        lines.append(self.price_note())
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def trial_cost(plan: TrialPlan) -> float:
+    """Image tokens per step at its size, plus the prompt and input images, plus judge calls."""
+    total = 0.0
+    for step in plan.steps:
+        images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
+        prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
+        images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
+        total += estimate_image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens)
+    return total
+
+
+def judge_calls(plan: TrialPlan) -> int:
+    return sum(1 for step in plan.steps for spec in step.expect if "judge" in spec)
+
+
+def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str) -> SuiteReport:
+    report = SuiteReport(name=name, path=path)
+    for case in dict.fromkeys(p.case for p in plans):
+        mine = [p for p in plans if p.case == case]
+        judges = sum(judge_calls(p) for p in mine)
+        cost = sum(trial_cost(p) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
+        variants = len({p.variant for p in mine})
+        report.rows.append(
+            CaseRow(
+                case=case,
+                variants=variants,
+                repeats=len(mine) // max(variants, 1),
+                steps=len(mine[0].steps),
+                trials=len(mine),
+                judge_calls=judges,
+                est_usd=cost,
+            )
+        )
+    report.models = sorted(
+        {s.config.model for p in plans for s in p.steps}
+        | ({judge_model} if any(r.judge_calls for r in report.rows) else set())
+    )
+    return report
+
+
+def validate(
+    paths: list[str | Path], variants: list[str] | None = None, repeats: int | None = None
+) -> ValidationReport:
+    """Check every suite; raises ValidationFailed with every problem of every suite, else the report."""
+    report = ValidationReport()
+    errors: list[HarnessError] = []
+    for path in paths:
+        try:
+            suite, problems = load_suite_collect(path)
+        except SuiteError as exc:
+            errors.append(exc)
+            continue
+        errors += problems
+        if suite is None:
+            continue
+        result = expand_all(suite, variants, repeats)
+        errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
+        report.warnings += [w for w in result.warnings if w not in report.warnings]
+        if not result.errors and not problems:
+            judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
+            report.suites.append(report_suite(suite.name, suite.path, result.plans, judge))
+    if errors:
+        raise ValidationFailed(errors, warnings=report.warnings)
+    return report

@@ -1,0 +1,111 @@
+"""Load YAML and remember the line of every mapping key and list item, so any error can say file:line.
+
+PyYAML's composed node tree carries start marks; we build the data from it ourselves, which also lets us
+refuse duplicate keys (PyYAML silently keeps the last) and keep `16:9` as text (YAML 1.1 would read an
+unquoted 16:9 as the base-60 number 969).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import SuiteError
+
+Loc = tuple[str | int, ...]
+
+_SEXAGESIMAL = re.compile(r"^[0-9]+(:[0-9]+)+$")
+
+
+@dataclass
+class LocatedYaml:
+    """Parsed data plus `lines[path] -> 1-based line` for every key and list item in the file."""
+
+    data: Any
+    file: Path
+    lines: dict[Loc, int] = field(default_factory=dict)
+    duplicates: list[SuiteError] = field(default_factory=list)
+
+    def line(self, loc: Loc) -> int | None:
+        """The line of `loc`, or of its nearest ancestor that appears in the file."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), 1)
+
+
+def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
+    """Parse one YAML document; a syntax error becomes a SuiteError at the parser's line."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SuiteError(
+                f"cannot read the file: {exc.strerror or exc}",
+                file=path,
+                hint="check the path; suite paths are relative to the current directory",
+            ) from exc
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        result = LocatedYaml(data=None, file=path)
+        if node is not None:
+            result.lines[()] = node.start_mark.line + 1
+            result.data = _build(loader, node, (), result)
+        return result
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise SuiteError(
+            f"YAML syntax error: {problem}",
+            file=path,
+            line=line,
+            hint="fix the YAML at that line (indentation, a missing ':' or an unclosed quote)",
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise SuiteError(f"YAML error: {exc}", file=path, hint="fix the YAML syntax") from exc
+    finally:
+        loader.dispose()
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, out: LocatedYaml) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
+            line = key_node.start_mark.line + 1
+            if key in mapping:
+                out.duplicates.append(
+                    SuiteError(
+                        f"duplicate key '{key}' (first at line {out.lines.get((*loc, key))})",
+                        file=out.file,
+                        line=line,
+                        key=str(key),
+                        hint="keep one of the two; YAML would silently drop one",
+                    )
+                )
+            out.lines.setdefault((*loc, key), line)
+            mapping[key] = _build(loader, value_node, (*loc, key), out)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            out.lines[(*loc, index)] = item.start_mark.line + 1
+            items.append(_build(loader, item, (*loc, index), out))
+        return items
+    if isinstance(node, yaml.ScalarNode) and node.style is None and _SEXAGESIMAL.match(node.value):
+        return node.value
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,10 @@
+"""Record/replay transport under the google-genai SDK: modes, cassettes, blobs, matching, redaction."""
+
+from __future__ import annotations
+
+from harness.transport.blobs import CassetteError
+from harness.transport.miss import ReplayMiss
+from harness.transport.modes import Mode, cassette_path, resolve_mode
+from harness.transport.session import TransportSession
+
+__all__ = ["CassetteError", "Mode", "ReplayMiss", "TransportSession", "cassette_path", "resolve_mode"]

@@ -1,0 +1,266 @@
+"""TransportSession: one suite run's record/replay state, shared by every SDK client and worker thread.
+
+Matching: each request gets a canonical key. Recorded interactions with that key are consumed in order,
+preferring the one whose recorded trial (case, variant, repeat, step, purpose) equals the current
+`harness.context.current_request`, so repeats and retries (429 then 200) replay deterministically even
+when trials run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from google.genai import types
+
+from harness.context import RequestContext, current_request
+from harness.errors import UsageError
+from harness.store import utc_now
+from harness.transport import redact
+from harness.transport.bodies import load_body, store_body
+from harness.transport.canonical import api_version, canonical_request, request_key
+from harness.transport.cassette import Cassette, Interaction, sdk_version
+from harness.transport.miss import build_miss
+from harness.transport.modes import Mode
+from harness.transport.recorder import library_of, transport_classes
+
+log = logging.getLogger("harness.transport")
+EMULATOR_HEADER = "x-harness-emulator"
+GEMINI_HOST = "generativelanguage.googleapis.com"
+# Transport failures worth replaying (the emulator's timeout/truncation faults); connect errors are not.
+RECORDED_ERRORS = frozenset({"ReadTimeout", "WriteTimeout", "RemoteProtocolError", "ReadError"})
+
+
+@dataclass
+class Prepared:
+    """What `before` learned about a request; `outcome` set means answered from the cassette."""
+
+    passthrough: bool = False
+    form: dict[str, Any] | None = None
+    key: str = ""
+    ctx: RequestContext | None = None
+    url: str = ""
+    outcome: Any = None
+
+
+class TransportSession:
+    def __init__(
+        self,
+        mode: Mode | str,
+        cassette: Path | None,
+        *,
+        suite: str,
+        inner: Any = None,
+        suite_path: Path | None = None,
+    ) -> None:
+        self.mode = Mode(mode)
+        self.suite = suite
+        self.suite_path = suite_path
+        self.seen_emulator = False
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._dirty = False
+        self._closed = False
+        self._used: set[int] = set()
+        self._inner = inner
+        self._owned_sync: Any = None
+        self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self.hx = library_of(inner)
+        self.cassette: Cassette | None = None
+        if self.mode is not Mode.LIVE:
+            if cassette is None:
+                raise UsageError(f"mode {self.mode} needs a cassette path", hint="use --mode live or set one")
+            if self.mode is Mode.REPLAY or (self.mode is Mode.AUTO and Path(cassette).exists()):
+                self.cassette = Cassette.load(cassette)
+            else:
+                self.cassette = Cassette.new(cassette, suite)
+        sync_cls, async_cls = transport_classes(self.hx)
+        self.sync_transport = sync_cls(self)
+        self.async_transport = async_cls(self)
+
+    # -- SDK wiring --------------------------------------------------------------------------------
+    def http_options(
+        self,
+        base_url: str | None = None,
+        api_version: str = "v1beta",
+        timeout_s: float = 120,
+        headers: dict[str, str] | None = None,
+    ) -> types.HttpOptions:
+        """Sync and async transports both injected, so async never bypasses us via aiohttp.
+
+        trust_env is off: env proxies would be mounted in front of our transport and bypass it.
+        """
+        return types.HttpOptions(
+            base_url=base_url,
+            api_version=api_version,
+            timeout=int(timeout_s * 1000),
+            headers=headers,
+            client_args={"transport": self.sync_transport, "trust_env": False},
+            async_client_args={"transport": self.async_transport, "trust_env": False},
+        )
+
+    def inner_sync(self) -> Any:
+        if self._inner is not None and hasattr(self._inner, "handle_request"):
+            return self._inner
+        with self._lock:
+            if self._owned_sync is None:
+                self._owned_sync = self.hx.HTTPTransport()
+            return self._owned_sync
+
+    def inner_async(self) -> Any:
+        if self._inner is not None and hasattr(self._inner, "handle_async_request"):
+            return self._inner
+        loop = asyncio.get_running_loop()  # connection pools belong to one event loop
+        with self._lock:
+            if loop not in self._owned_async:
+                self._owned_async[loop] = self.hx.AsyncHTTPTransport()
+            return self._owned_async[loop]
+
+    # -- the request path (called by the transports) ------------------------------------------------
+    def before(self, method: str, url: str, headers: Mapping[str, str], content: bytes) -> Prepared:
+        found = redact.secrets_in(headers)
+        if found - self._secrets:
+            with self._lock:
+                self._secrets |= found
+        if self.mode is Mode.LIVE:
+            return Prepared(passthrough=True)
+        form = canonical_request(method, url, content)
+        prepared = Prepared(form=form, key=request_key(form), ctx=current_request.get(), url=url)
+        if self.mode in (Mode.REPLAY, Mode.AUTO):
+            hit = self._take(prepared.key, prepared.ctx)
+            if hit is not None:
+                log.debug("replay %s %s key=%s", form["method"], form["path"], prepared.key)
+                prepared.outcome = self._outcome(hit)
+            elif self.mode is Mode.REPLAY:
+                prepared.outcome = self._miss(prepared)
+        return prepared
+
+    def after(self, prepared: Prepared, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any:
+        assert self.cassette is not None and prepared.form is not None
+        kept = redact.keep_response_headers(headers)
+        response = {
+            "status": status,
+            "headers": kept,
+            **store_body(body, kept.get("content-type", ""), self.cassette.blobs),
+        }
+        inter = self._append(prepared, response, emulator=EMULATOR_HEADER in kept)
+        return self._outcome(inter)
+
+    def after_error(self, prepared: Prepared, exc: Exception) -> None:
+        name = type(exc).__name__
+        if prepared.passthrough or name not in RECORDED_ERRORS:
+            return
+        message = redact.scrub(redact.redact_url(str(exc)), self._secrets)
+        self._append(prepared, {"error": {"type": name, "message": message}}, emulator=False)
+
+    def after_live(self, headers: Mapping[str, str]) -> None:
+        if EMULATOR_HEADER in headers:
+            self.seen_emulator = True
+
+    # -- matching and storage -----------------------------------------------------------------------
+    def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
+        assert self.cassette is not None
+        with self._lock:
+            free = [
+                (n, i)
+                for n, i in enumerate(self.cassette.interactions)
+                if i.key == key and n not in self._used
+            ]
+            if not free:
+                return None
+            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), free[0])
+            self._used.add(n)
+        if self.cassette.header.get("backend") == "emulator":
+            self.seen_emulator = True
+        return inter
+
+    def _outcome(self, inter: Interaction) -> Any:
+        assert self.cassette is not None
+        resp = inter.response
+        if "error" in resp:
+            return dict(resp["error"])
+        headers = dict(resp.get("headers") or {})
+        if EMULATOR_HEADER in headers:
+            self.seen_emulator = True
+        return int(resp["status"]), headers, load_body(resp, self.cassette.blobs, self.cassette.path)
+
+    def _append(self, prepared: Prepared, response: dict[str, Any], *, emulator: bool) -> Interaction:
+        assert self.cassette is not None and prepared.form is not None
+        trial = asdict(prepared.ctx) if prepared.ctx else None
+        inter = Interaction(prepared.key, prepared.form, response, trial)
+        host = urlsplit(prepared.url).hostname or "unknown"
+        with self._lock:
+            self.cassette.interactions.append(inter)
+            self._used.add(len(self.cassette.interactions) - 1)
+            header = self.cassette.header
+            header["backend"] = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
+            header["api_version"] = api_version(prepared.form["path"]) or header.get("api_version")
+            header["sdk_version"] = sdk_version()
+            self._dirty = True
+        if emulator:
+            self.seen_emulator = True
+        return inter
+
+    def _miss(self, prepared: Prepared) -> Exception:
+        assert self.cassette is not None and prepared.form is not None
+        with self._lock:
+            exhausted = sum(1 for i in self.cassette.interactions if i.key == prepared.key)
+        suite_ref = str(self.suite_path) if self.suite_path else None
+        return build_miss(
+            form=prepared.form,
+            key=prepared.key,
+            ctx=prepared.ctx,
+            suite=self.suite,
+            cassette=self.cassette.path,
+            recorded=self.cassette.interactions,
+            exhausted=exhausted,
+            suite_ref=suite_ref,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def sleep(self, seconds: float) -> None:
+        """Back-off waits are real when calling out, skipped in replay (the answer is already on disk)."""
+        if self.mode is not Mode.REPLAY and seconds > 0:
+            time.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        if self.mode is not Mode.REPLAY and seconds > 0:
+            await asyncio.sleep(seconds)
+
+    def close(self) -> None:
+        """Writes the cassette (record: always, overwriting; auto: only if something new was recorded)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.cassette is not None and (self.mode is Mode.RECORD or self._dirty):
+            self.cassette.header["recorded_at"] = utc_now()
+            self.cassette.interactions.sort(key=_trial_order)  # stable: per-trial order is kept
+            self.cassette.save(self._secrets)
+        if self._owned_sync is not None:
+            self._owned_sync.close()
+
+    def __enter__(self) -> TransportSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _trial_order(inter: Interaction) -> tuple[Any, ...]:
+    t = inter.trial or {}
+    return (
+        t.get("suite", ""),
+        t.get("case", ""),
+        t.get("variant", ""),
+        t.get("repeat", -1),
+        t.get("step", -1),
+        t.get("purpose", ""),
+    )

@@ -1,0 +1,177 @@
+"""Emulator parts without HTTP: fault grammar and decisions, prompt parsing, edits, judge, model tables."""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+import pytest
+
+from harness.emulator import Emulator
+from harness.emulator.cli import register
+from harness.emulator.faults import FaultSpecError, decide, parse_spec
+from harness.emulator.judge import fill_schema, rubric_checks
+from harness.emulator.models import get_model
+from harness.emulator.protocol import b64decode, normalize
+from harness.emulator.scene import apply_edit, new_scene, parse_terms
+from harness.errors import UsageError
+
+
+def test_fault_spec_parses_every_form():
+    plan = parse_spec(
+        "429@0.2:retry_after=2:retry_info=1.5s,seed=7,slow=2.5@0.1,drop@0.1,truncate,"
+        "block_prompt:reason=OTHER,block_output,no_image,503:first=2:model=gemini-2.5-flash-image,"
+        "word:BLOCKME=block_output"
+    )
+    assert plan.seed == 7 and [r.action for r in plan.rules] == [
+        "429",
+        "slow",
+        "drop",
+        "truncate",
+        "block_prompt",
+        "block_output",
+        "no_image",
+        "503",
+    ]
+    assert plan.rules[0].opts == {"retry_after": "2", "retry_info": "1.5s"} and plan.rules[0].prob == 0.2
+    assert plan.rules[1].seconds == 2.5 and plan.words["blockme"].action == "block_output"
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("bogus", "unknown action"),
+        ("429@2", "between 0 and 1"),
+        ("302", "4xx or 5xx"),
+        ("429:colour=red", "bad option"),
+        ("slow", "needs one"),
+        ("word:=503", "word:WORD=ACTION"),
+        ("seed=x", "integer"),
+    ],
+)
+def test_bad_fault_specs_say_what_is_wrong(spec, needle):
+    with pytest.raises(FaultSpecError, match=needle):
+        parse_spec(spec)
+
+
+def test_rate_decisions_are_seeded_and_reproducible():
+    plan = parse_spec("429@0.2,seed=7")
+
+    def run(p):
+        return [
+            decide(p, key=f"k{i}", occurrence=0, model="m", prompt_words=set()).action for i in range(2000)
+        ]
+
+    first = run(plan)
+    assert first == run(parse_spec("429@0.2,seed=7")) != run(parse_spec("429@0.2,seed=8"))
+    assert 0.16 < first.count("429") / 2000 < 0.24
+
+
+def test_decision_order_and_slow_adds_up():
+    plan = parse_spec("slow=1,slow=0.5,500,word:oops=503")
+    d = decide(plan, key="k", occurrence=0, model="m", prompt_words={"oops"}, header="429")
+    assert (d.action, d.delay, d.source) == ("429", 1.5, "header0")
+    assert decide(plan, key="k", occurrence=0, model="m", prompt_words={"oops"}).action == "503"
+    assert decide(plan, key="k", occurrence=0, model="m", prompt_words={"gore"}).action == "block_output"
+    assert decide(plan, key="k", occurrence=0, model="m", prompt_words={"nude"}).action == "block_prompt"
+    only = parse_spec("503:model=a:first=1")
+    assert decide(only, key="k", occurrence=0, model="b", prompt_words=set()).action is None
+    assert decide(only, key="k", occurrence=1, model="a", prompt_words=set()).action is None
+
+
+def test_prompt_words_to_terms():
+    t = parse_terms(
+        'Three red apples and a silver watch on a white background, golden hour, "SALE", watercolor'
+    )
+    assert t.background == "white" and t.text == "SALE" and t.style == "watercolor"
+    assert [(m.kind, m.color, m.count) for m in t.mentions] == [("apple", "red", 3), ("watch", "silver", 1)]
+    assert t.warmth > 0 and "golden hour" in t.tags
+    assert parse_terms("a red background with two puppies").mentions[0].color is None
+    assert parse_terms("remove the cat").removals == ["cat"]
+
+
+def test_edit_changes_only_what_is_asked():
+    scene = new_scene("two cats and a lamp on a grey background", 11)
+    edited = apply_edit(scene, "make the background blue and remove the lamp", random.Random(1))
+    assert edited.background == "blue" and edited.counts() == {"cat": 2}
+    assert [(o.x, o.y) for o in edited.objects] == [(o.x, o.y) for o in scene.objects if o.kind == "cat"]
+    added = apply_edit(scene, "add a dog, cooler", random.Random(1))
+    assert added.counts() == {"cat": 2, "lamp": 1, "dog": 1} and added.warmth < 0
+
+
+def test_a_background_colour_is_not_also_read_as_the_next_objects_colour():
+    scene = new_scene("a silver watch on a white background", 1)
+    edited = apply_edit(scene, "Change the background to blue. Keep the watch exactly as it is.", random.Random(2))
+    assert edited.background == "blue"
+    assert [o.color for o in edited.objects] == [o.color for o in scene.objects]
+
+
+def test_rubric_checks_counts_and_colours():
+    scene = new_scene("three red apples on a blue background", 3)
+    matched, missing = rubric_checks("exactly two red apples on a blue background", scene)
+    assert "blue background" in matched and "red apple" in matched and "2 apple" in missing
+
+
+def test_fill_schema_follows_pydantic_style_schemas():
+    schema = {
+        "$defs": {
+            "Verdict": {
+                "type": "object",
+                "properties": {
+                    "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "reason": {"type": "string"},
+                    "passed": {"type": "boolean"},
+                    "missing": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
+        "$ref": "#/$defs/Verdict",
+    }
+    out = fill_schema(schema, {"score": 4, "reason": "ok", "missing": ["cat"]}, schema)
+    assert out == {"score": 4, "reason": "ok", "passed": True, "missing": ["cat"]}
+    gemini = {
+        "type": "OBJECT",
+        "properties": {"rating": {"type": "INTEGER"}, "label": {"type": "STRING", "enum": ["good", "bad"]}},
+    }
+    assert fill_schema(gemini, {"score": 2, "reason": "r"}, gemini) == {"rating": 2, "label": "good"}
+
+
+def test_model_tables():
+    pro, flash31 = get_model("models/gemini-3-pro-image-preview"), get_model("gemini-3.1-flash-image-preview")
+    assert pro.pixel_size("16:9", "4K") == (5504, 3072) and pro.pixel_size(None, None) == (1408, 768)
+    assert pro.tokens_for("4K") == 2000 and pro.tokens_for("2K") == 1120
+    assert flash31.pixel_size("21:9", "512") == (792, 336)
+    assert get_model("gemini-2.5-flash-image").pixel_size("5:4", "2K") == (1152, 896)  # 2.5 is 1K only
+    with pytest.raises(ValueError, match="aspectRatio '7:3'"):
+        pro.pixel_size("7:3", None)
+    assert get_model("gemini-9") is None
+
+
+def test_protocol_accepts_snake_case_and_both_base64_alphabets():
+    body = normalize(
+        {
+            "generation_config": {
+                "image_config": {"aspect_ratio": "1:1"},
+                "response_json_schema": {"properties": {"my_field": {}}},
+            }
+        }
+    )
+    assert body["generationConfig"]["imageConfig"] == {"aspectRatio": "1:1"}
+    assert "my_field" in body["generationConfig"]["responseJsonSchema"]["properties"]
+    assert b64decode("-_-_SEVMTE8=") == b64decode("+/+/SEVMTE8") == b"\xfb\xff\xbfHELLO"
+
+
+def test_emulator_refuses_non_loopback_and_cli_reports_bad_specs():
+    with pytest.raises(ValueError, match="loopback"):
+        Emulator(host="0.0.0.0")
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["emulator", "serve", "--port", "0", "--faults", "429@7"])
+    with pytest.raises(UsageError, match="between 0 and 1"):
+        args.func(args)
+
+
+def test_url_requires_start():
+    emu = Emulator()
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.url

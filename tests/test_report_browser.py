@@ -1,0 +1,86 @@
+"""The diff page in a real headless Chromium (Debian's /usr/bin/chromium via Playwright): rows, images,
+filters, sorting, expand; a screenshot lands in the test's tmp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.diff import diff_runs
+from harness.report import write_diff_html
+from tests._analysis_helpers import report_runs
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but /usr/bin/chromium is missing (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+
+
+def test_diff_page_in_chromium(tmp_path: Path) -> None:
+    _need_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    a, _ = report_runs(tmp_path)
+    page_file = write_diff_html(diff_runs(a, tmp_path / "run-b"), a / "diff.html")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(page_file.as_uri())
+            visible = "#cases tbody.case:not([hidden])"
+            assert page.locator(visible).count() == 9
+            assert page.locator("#emulator-banner").is_visible()
+            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+            widths = page.eval_on_selector_all(
+                "tbody.case tr.main img", "els => els.map(e => e.naturalWidth)"
+            )
+            assert len(widths) >= 18 and all(w > 0 for w in widths)
+
+            page.check("#f-bad")
+            assert page.locator(visible).count() == 3
+            assert page.text_content("#shown") == "3"
+            page.uncheck("#f-bad")
+            page.fill("#f-text", "chain")
+            assert page.locator(visible).count() == 1
+            page.fill("#f-text", "")
+            page.select_option("#f-style", "studio")
+            assert page.locator(visible).count() == 4
+            page.select_option("#f-style", "")
+            page.select_option("#f-outcome", "blocked_output")
+            assert page.locator(visible).count() == 1
+            page.select_option("#f-outcome", "")
+
+            first = "#cases tbody.case >> nth=0"
+            assert page.get_attribute(first, "data-status") == "regressed"  # regressions first
+            page.click("th[data-key=delta]")  # ascending: -100 first
+            page.click("th[data-key=delta]")  # descending: the improvement first
+            assert page.get_attribute(first, "data-id").endswith("::case-2[]")
+            page.click("th[data-key=case]")
+            ids = page.eval_on_selector_all("#cases tbody.case", "els => els.map(e => e.dataset.id)")
+            assert ids == sorted(ids)
+
+            detail = page.locator("#cases tbody.case >> nth=0").locator("tr.detail")
+            assert detail.is_hidden()
+            page.locator("#cases tbody.case >> nth=0").locator("button.toggle").click()
+            assert detail.is_visible()
+            page.screenshot(path=str(tmp_path / "diff.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (tmp_path / "diff.png").stat().st_size > 10_000

@@ -1,0 +1,294 @@
+"""End to end through the in-process emulator: `run_suites` and `harness run`, outcomes, store, exit codes,
+Ctrl-C and SIGKILL mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from google.genai import types
+from PIL import Image
+
+from harness.cli import main
+from harness.record import OUTCOMES
+from harness.runner import RetryPolicy, execute_trials, run_suites
+from harness.runner.client import build_client
+from harness.store import Run
+from tests._runner_helpers import KEY, plan, step, writer
+
+ROOT = Path(__file__).resolve().parents[1]
+pytest.importorskip("harness.emulator")
+from harness.emulator import Emulator  # noqa: E402
+
+MIXED = """\
+suite: mixed
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K}
+cases:
+  - id: fine
+    prompt: a red apple on a white table
+  - id: refused
+    prompt: an nsfw poster
+  - id: unsafe-output
+    prompt: a gory battle scene
+  - id: empty
+    prompt: a NOIMG picture of a lake
+  - id: broken
+    prompt: a BOOM picture of a tree
+  - id: refine
+    chain:
+      - prompt: a blue cup on a white table
+      - edit: make the light warmer
+"""
+
+FAULTS = "word:NOIMG=no_image,word:BOOM=400"
+
+
+def write_suite(tmp_path: Path, text: str = MIXED, name: str = "mixed.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_every_outcome_class_through_the_emulator(tmp_path):
+    suite = write_suite(tmp_path)
+    run_dir = run_suites([suite], backend="emulator", faults=FAULTS, out=tmp_path / "results", run_id="r1")
+    run = Run.load(run_dir)
+    by_case = {r.case: r for r in run.trials}
+    assert [r.case for r in run.trials] == ["fine", "refused", "unsafe-output", "empty", "broken", "refine"]
+    assert by_case["fine"].outcome == "ok"
+    assert (by_case["refused"].outcome, by_case["refused"].finish_reason) == (
+        "blocked_prompt",
+        "PROHIBITED_CONTENT",
+    )
+    assert (by_case["unsafe-output"].outcome, by_case["unsafe-output"].finish_reason) == (
+        "blocked_output",
+        "IMAGE_SAFETY",
+    )
+    assert (by_case["empty"].outcome, by_case["empty"].finish_reason) == ("no_image", "NO_IMAGE")
+    broken = by_case["broken"]
+    assert broken.outcome == "error" and broken.error.code == 400 and broken.steps[0].attempts == 1
+    refine = by_case["refine"]
+    assert refine.outcome == "ok" and len(refine.steps) == 2 and all(s.images for s in refine.steps)
+
+    for record in run.trials:
+        for ref in record.images():
+            with Image.open(run.image_path(ref)) as im:
+                im.load()
+                assert im.size == (ref.width, ref.height)
+            assert ref.path == f"images/{ref.sha256}.{ref.path.rsplit('.', 1)[1]}"
+    fine = by_case["fine"].steps[0]
+    assert fine.usage.image_tokens > 0 and fine.cost_usd > 0 and by_case["fine"].model_version
+
+    m = run.manifest
+    assert m.status == "finished" and m.backend == "emulator" and m.procedural_images is True
+    assert m.api_version == "v1beta" and m.mode == "live" and m.suites[0].name == "mixed"
+    assert len(m.suites[0].sha256) == 64 and m.finished_at
+    assert m.totals["trials"] == 6 and sum(m.totals["outcomes"].values()) == 6
+    assert m.totals["outcomes"]["error"] == 1 and m.totals["images"] >= 3
+    assert set(m.totals["outcomes"]) == set(OUTCOMES)
+
+
+def test_scores_and_pass_decisions_are_stored(tmp_path):
+    suite = write_suite(
+        tmp_path,
+        """\
+suite: scored
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "16:9", image_size: 1K}
+cases:
+  - id: wide
+    prompt: a wide mountain landscape
+    expect:
+      - aspect_ratio: "16:9"
+  - id: refused
+    prompt: an nsfw poster
+    expect:
+      - outcome: blocked_prompt
+""",
+        "scored.yaml",
+    )
+    run = Run.load(run_suites([suite], backend="emulator", out=tmp_path / "results"))
+    assert all(r.scores for r in run.trials)
+    assert [r.passed for r in run.trials] == [True, True]
+    assert run.manifest.totals["passed"] == 2
+    if (run.dir / "trials.parquet").exists() is False:
+        pytest.importorskip("harness.analysis")
+        raise AssertionError("trials.parquet missing although harness.analysis is importable")
+
+
+def test_cli_exit_codes_and_summary(tmp_path, capsys):
+    ok = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a green pear\n", "ok.yaml")
+    out = tmp_path / "results"
+    assert main(["run", str(ok), "--backend", "emulator", "--out", str(out), "--run-id", "good"]) == 0
+    text = capsys.readouterr().out
+    assert "good" in text and "1 ok" in text and "procedural" in text
+    bad = write_suite(tmp_path)
+    assert main(["run", str(bad), "--backend", "emulator", "--faults", FAULTS, "--out", str(out)]) == 1
+    assert "failing:" in capsys.readouterr().out
+    invalid = write_suite(tmp_path, "suite: x\ncases:\n  - id: a\n    promt: typo\n", "bad.yaml")
+    assert main(["run", str(invalid), "--backend", "emulator", "--out", str(out), "--run-id", "never"]) == 2
+    assert not (out / "never").exists()
+
+
+def test_faults_need_the_emulator(tmp_path, capsys):
+    ok = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    assert main(["run", str(ok), "--backend", "gemini", "--mode", "replay", "--faults", "500"]) == 2
+    assert "--faults" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("faults", "attempts"),
+    [("503:first=2", 3), ("truncate:first=1", 2), ("drop:first=1", 2), ("429:first=1:retry_after=0", 2)],
+)
+def test_retries_recover_from_transient_failures(tmp_path, faults, attempts):
+    ok = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    run_dir = run_suites(
+        [ok], backend="emulator", faults=faults, out=tmp_path / "r", policy=RetryPolicy(base_s=0.05)
+    )
+    (record,) = Run.load(run_dir).trials
+    assert record.outcome == "ok" and record.steps[0].attempts == attempts
+
+
+def _start(tmp_path: Path, faults: str) -> subprocess.Popen:
+    lines = "".join(f"  - id: c{i}\n    prompt: picture number {i} of a quiet harbour\n" for i in range(6))
+    suite = write_suite(tmp_path, f"suite: slow\ncases:\n{lines}", "slow.yaml")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "run",
+            str(suite),
+            "--backend",
+            "emulator",
+            "--faults",
+            faults,
+            "--concurrency",
+            "1",
+            "--out",
+            str(tmp_path / "results"),
+            "--run-id",
+            "slow",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _first_trial_line(proc: subprocess.Popen) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("[1/6]"):
+            return line
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"no trial line; stderr: {proc.stderr.read()}")
+
+
+def test_a_killed_run_keeps_its_finished_trials(tmp_path):
+    proc = _start(tmp_path, "slow=0.6")
+    try:
+        _first_trial_line(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.stdout.close()
+        proc.stderr.close()
+    run = Run.load(tmp_path / "results" / "slow")
+    assert run.manifest.status == "running"  # nobody closed it
+    assert 1 <= len(run.trials) < 6
+    for record in run.trials:
+        assert record.outcome == "ok" and all(run.image_path(ref).exists() for ref in record.images())
+
+
+def test_ctrl_c_closes_the_run_as_interrupted(tmp_path):
+    proc = _start(tmp_path, "slow=0.6")
+    try:
+        _first_trial_line(proc)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        err = proc.stderr.read()
+    finally:
+        proc.stdout.close()
+        proc.stderr.close()
+    assert code == 130, err
+    assert "Traceback" not in err
+    run = Run.load(tmp_path / "results" / "slow")
+    assert run.manifest.status == "interrupted" and run.manifest.finished_at
+    assert 1 <= len(run.trials) < 6 and run.manifest.totals["trials"] == len(run.trials)
+    assert json.loads((run.dir / "manifest.json").read_text())["totals"]["planned"] == 6
+
+
+def test_a_chain_sends_the_signatures_back_to_the_emulator(tmp_path):
+    pro = "gemini-3-pro-image-preview"
+    chain = plan(
+        tmp_path, "chain", steps=(step(0, "a red cup", model=pro), step(1, "make it blue", model=pro))
+    )
+    single = plan(tmp_path, "single", steps=(step(0, "a red cup", model=pro),))
+    with Emulator() as emu:
+        client = build_client(KEY, types.HttpOptions(base_url=emu.url, api_version="v1beta"))
+        w = writer(tmp_path)
+        (one,) = asyncio.run(execute_trials([single], client, w, None))
+        assert one.outcome == "ok" and emu.received_signatures == set()
+        (two,) = asyncio.run(execute_trials([chain], client, writer(tmp_path, "run-2"), None))
+        assert two.outcome == "ok" and len(two.steps) == 2
+        assert len(emu.received_signatures) >= 1  # turn 2 carried turn 1's signatures back
+
+
+def test_record_then_replay_without_key_or_emulator(tmp_path):
+    suite = write_suite(tmp_path)
+    cassettes = tmp_path / "cassettes"
+    recorded = Run.load(
+        run_suites(
+            [suite],
+            backend="emulator",
+            faults=FAULTS,
+            mode="record",
+            cassettes=cassettes,
+            out=tmp_path / "results",
+            run_id="rec",
+        )
+    )
+    assert (cassettes / "mixed.cassette.yaml").exists()
+    replayed = Run.load(
+        run_suites(
+            [suite],
+            backend="gemini",
+            mode="replay",
+            cassettes=cassettes,
+            out=tmp_path / "results",
+            run_id="rep",
+        )
+    )
+    assert replayed.manifest.mode == "replay" and replayed.manifest.procedural_images is True
+    assert [(r.case, r.outcome) for r in replayed.trials] == [(r.case, r.outcome) for r in recorded.trials]
+    assert [[i.sha256 for i in r.images()] for r in replayed.trials] == [
+        [i.sha256 for i in r.images()] for r in recorded.trials
+    ]
+
+
+def test_replay_miss_is_a_trial_error_naming_the_cassette(tmp_path):
+    suite = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    cassettes = tmp_path / "cassettes"
+    run_suites(
+        [suite], backend="emulator", mode="record", cassettes=cassettes, out=tmp_path / "r", run_id="a"
+    )
+    suite.write_text("suite: ok\ncases:\n  - id: a\n    prompt: a different pear\n")
+    run = Run.load(run_suites([suite], mode="replay", cassettes=cassettes, out=tmp_path / "r", run_id="b"))
+    (record,) = run.trials
+    assert record.outcome == "error" and record.steps[0].attempts == 1
+    assert "ok.cassette.yaml" in record.error.message

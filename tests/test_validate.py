@@ -1,0 +1,418 @@
+"""Expansion (counts, chains, variants, precedence) and `harness validate` (all problems, cost, offline)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _suite_helpers import line_of, png, write
+
+from harness.errors import SuiteError, UsageError, ValidationFailed
+from harness.prices import estimate_image_usd
+from harness.suite import ValidationReport, expand, load_suite, validate
+from harness.suite.expand import expand_all
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _suite(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    return write(tmp_path, name, text)
+
+
+def _problems(path: Path) -> list[SuiteError]:
+    with pytest.raises(ValidationFailed) as info:
+        validate([path])
+    return info.value.errors
+
+
+def _problem(path: Path) -> SuiteError:
+    errors = _problems(path)
+    assert len(errors) == 1, [str(e) for e in errors]
+    return errors[0]
+
+
+AB = """
+    suite: ab
+    defaults: {repeats: 3}
+    variants:
+      flash: {model: gemini-2.5-flash-image}
+      pro: {model: gemini-3-pro-image-preview}
+    cases:
+      - {id: one, prompt: "a red cup"}
+      - {id: two, prompt: "a blue bottle", repeats: 2}
+"""
+
+
+def test_expansion_counts_cases_x_variants_x_repeats(tmp_path: Path) -> None:
+    suite = load_suite(_suite(tmp_path, AB))
+    plans = expand(suite)
+    assert len(plans) == 2 * 3 + 2 * 2
+    assert {p.trial_id for p in plans} >= {"ab::one[flash-r0]", "ab::one[pro-r2]", "ab::two[pro-r1]"}
+    assert len({p.trial_id for p in plans}) == len(plans)
+    assert len(expand(suite, repeats=1)) == 4
+    only_pro = expand(suite, variants=["pro"])
+    assert {p.variant for p in only_pro} == {"pro"} and len(only_pro) == 5
+    assert {p.model for p in only_pro} == {"gemini-3-pro-image-preview"}
+
+
+def test_unknown_variant_is_a_usage_error(tmp_path: Path) -> None:
+    suite = load_suite(_suite(tmp_path, AB))
+    with pytest.raises(UsageError, match="Did you mean 'pro'"):
+        expand(suite, variants=["prp"])
+    with pytest.raises(UsageError):
+        expand(suite, repeats=0)
+
+
+def test_no_variants_gives_default(tmp_path: Path) -> None:
+    plans = expand(load_suite(_suite(tmp_path, "suite: d\ncases: [{id: a, prompt: cup}]\n")))
+    assert [p.trial_id for p in plans] == ["d::a[default-r0]"]
+    step = plans[0].steps[0]
+    assert step.kind == "generate" and step.config.model == "gemini-2.5-flash-image"
+    assert (
+        step.config.aspect_ratio == "1:1"
+        and step.config.image_size == "1K"
+        and step.config.temperature == 1.0
+    )
+    assert plans[0].line == 2
+
+
+CHAIN = """
+    suite: ch
+    defaults: {repeats: 2}
+    variants: {a: {}, b: {}}
+    cases:
+      - id: refine
+        expect: [{aspect_ratio: "1:1"}]
+        chain:
+          - {prompt: "a silver watch", style: house}
+          - {edit: "make the light warmer", expect: [{warmer: true}]}
+          - {prompt: "now a second watch beside it", aspect_ratio: "16:9"}
+"""
+HOUSE = """
+    version: "3"
+    prefix: "Studio photo."
+    negative: [no text]
+    image: {aspect_ratio: "1:1"}
+    expect: [{background: {color: white, min_fraction: 0.4}}]
+"""
+
+
+def test_chain_is_one_trial_per_repeat_scored_per_step(tmp_path: Path) -> None:
+    write(tmp_path, "templates/styles/house.yaml", HOUSE)
+    plans = expand(load_suite(_suite(tmp_path, CHAIN)))
+    assert len(plans) == 1 * 2 * 2
+    plan = plans[0]
+    assert plan.is_chain and [s.kind for s in plan.steps] == ["generate", "edit", "edit"]
+    assert plan.style == "house" and plan.style_version == "3"
+    first, edit, last = plan.steps
+    assert first.prompt == "Studio photo. A silver watch, without text."
+    assert edit.prompt == "make the light warmer"  # edits are sent as written
+    assert first.expect == ({"background": {"color": "white", "min_fraction": 0.4}},)
+    assert edit.expect == ({"warmer": True},)
+    # the third step is a prompt under the case's style... the style is on step 0 only, so no wrapping here,
+    # and the case-level expectation scores the chain's final image
+    assert last.prompt == "now a second watch beside it" and last.expect == ({"aspect_ratio": "1:1"},)
+    assert [s.config.aspect_ratio for s in plan.steps] == ["1:1", "1:1", "16:9"]
+    assert [s.line for s in plan.steps] == [
+        line_of(tmp_path / "s.yaml", '- {prompt: "a silver'),
+        line_of(tmp_path / "s.yaml", "- {edit:"),
+        line_of(tmp_path / "s.yaml", '- {prompt: "now'),
+    ]
+
+
+def test_chain_step_may_not_change_model(tmp_path: Path) -> None:
+    path = _suite(
+        tmp_path,
+        """
+        suite: ch
+        cases:
+          - id: c
+            chain:
+              - {prompt: "a cup"}
+              - edit: "make it red"
+                model: gemini-3-pro-image-preview
+    """,
+    )
+    err = _problem(path)
+    assert "chain step 1 switches the model" in str(err) and err.line == line_of(path, "model: gemini-3")
+    assert err.case == "c"
+
+
+def test_variant_changes_the_prompt(tmp_path: Path) -> None:
+    write(tmp_path, "templates/prompts/kw.j2", "{{ product }}, product photo")
+    write(
+        tmp_path,
+        "templates/prompts/story.j2",
+        "A photograph of a {{ product }} ({{ variant }}/{{ case_id }})",
+    )
+    path = _suite(
+        tmp_path,
+        """
+        suite: ab
+        variants:
+          kw: {template: kw}
+          story: {template: story, prompt_suffix: "Soft light"}
+          own: {prompt: "literal from the variant", vars: {product: ignored}}
+        cases:
+          - {id: cup, vars: {product: cup}}
+          - {id: fixed, template: kw, vars: {product: bottle}}
+    """,
+    )
+    prompts = {p.trial_id: p.steps[0].prompt for p in expand(load_suite(path))}
+    assert prompts["ab::cup[kw-r0]"] == "cup, product photo"
+    assert prompts["ab::cup[story-r0]"] == "A photograph of a cup (story/cup). Soft light"
+    assert prompts["ab::cup[own-r0]"] == "literal from the variant"
+    # a case naming its own template keeps it: the variant's template is for cases that give none
+    assert prompts["ab::fixed[story-r0]"] == "bottle, product photo. Soft light"
+
+
+def test_no_prompt_anywhere_is_an_error(tmp_path: Path) -> None:
+    path = _suite(tmp_path, "suite: d\nvariants: {x: {model: gemini-2.5-flash-image}}\ncases:\n  - {id: a}\n")
+    err = _problem(path)
+    assert "no prompt" in str(err) and "variant 'x' gives none" in str(err) and err.line == 4
+
+
+def test_precedence_defaults_style_variant_case_step(tmp_path: Path) -> None:
+    write(tmp_path, "templates/styles/wide.yaml", "image: {aspect_ratio: '3:2', temperature: 0.5, seed: 9}\n")
+    path = _suite(
+        tmp_path,
+        """
+        suite: p
+        defaults: {aspect_ratio: "1:1", temperature: 1.0, seed: 1, model: gemini-3-pro-image-preview}
+        variants:
+          v: {aspect_ratio: "4:3", image_size: 2K}
+        cases:
+          - {id: by-style, prompt: cup, style: wide}
+          - {id: by-case, prompt: cup, style: wide, aspect_ratio: "9:16", seed: null}
+          - id: by-step
+            style: wide
+            aspect_ratio: "9:16"
+            chain:
+              - {prompt: cup, aspect_ratio: "21:9", temperature: 0.1}
+    """,
+    )
+    plans = {p.case: p.steps[0].config for p in expand(load_suite(path))}
+    assert plans["by-style"].aspect_ratio == "4:3"  # variant beats style
+    assert plans["by-style"].temperature == 0.5 and plans["by-style"].seed == 9  # style beats defaults
+    assert plans["by-style"].image_size == "2K"
+    assert plans["by-case"].aspect_ratio == "9:16" and plans["by-case"].seed is None  # explicit null clears
+    assert plans["by-step"].aspect_ratio == "21:9" and plans["by-step"].temperature == 0.1
+
+
+def test_bad_aspect_ratio_names_the_line_that_set_it_and_lists_allowed(tmp_path: Path) -> None:
+    write(tmp_path, "templates/styles/odd.yaml", "image:\n  aspect_ratio: '7:3'\n")
+    path = _suite(
+        tmp_path,
+        """
+        suite: r
+        cases:
+          - {id: a, prompt: cup, aspect_ratio: "1:8"}
+          - {id: b, prompt: cup, model: gemini-3.1-flash-image, aspect_ratio: "1:8", image_size: "512"}
+          - {id: c, prompt: cup, image_size: 2K}
+          - {id: d, prompt: cup, style: odd}
+          - {id: e, prompt: cup, image_size: 1k}
+    """,
+    )
+    errors = {e.case: e for e in _problems(path)}
+    assert set(errors) == {"a", "c", "d", "e"}  # b: 1:8 and 512 are fine on gemini-3.1-flash-image
+    assert "'1:8' is not available on gemini-2.5-flash-image" in str(errors["a"])
+    assert "16:9" in str(errors["a"]) and errors["a"].line == line_of(path, "id: a")
+    assert "'2K' is not available on gemini-2.5-flash-image (allowed: 1K)" in str(errors["c"])
+    assert errors["d"].file == str(tmp_path / "templates/styles/odd.yaml") and errors["d"].line == 2
+    assert "uppercase K" in str(errors["e"])
+
+
+def test_unknown_model_warns_with_did_you_mean_but_passes(tmp_path: Path) -> None:
+    path = _suite(
+        tmp_path,
+        """
+        suite: m
+        cases:
+          - {id: a, prompt: cup, model: gemini-2.5-flash-imag}
+          - {id: b, prompt: cup, model: some-future-model}
+    """,
+    )
+    report = validate([path])
+    text = "\n".join(report.warnings)
+    assert "did you mean 'gemini-2.5-flash-image'?" in text and "some-future-model" in text
+    assert f"{path.resolve()}:{line_of(path, 'id: a')}" in text
+
+
+def test_missing_images_and_unknown_style_and_template_all_reported(tmp_path: Path) -> None:
+    png(tmp_path, "img/ok.png")
+    write(tmp_path, "templates/styles/studio.yaml", "prefix: x\n")
+    path = _suite(
+        tmp_path,
+        """
+        suite: many
+        cases:
+          - id: a
+            prompt: edit this
+            inputs: [img/ok.png, img/missing.png]
+          - {id: b, prompt: cup, style: stuido}
+          - {id: c, template: nowhere}
+          - id: d
+            chain:
+              - {prompt: cup, references: [img/gone.png]}
+    """,
+    )
+    errors = _problems(path)
+    texts = [str(e) for e in errors]
+    assert len(errors) == 4, texts
+    by_case = {e.case: e for e in errors}
+    assert "img/missing.png" in texts[0] and by_case["a"].line == line_of(path, "img/missing.png")
+    assert "unknown style 'stuido'" in str(by_case["b"]) and "Did you mean 'studio'?" in str(by_case["b"])
+    assert "available styles:" in str(by_case["b"]) and "studio-white" in str(by_case["b"])
+    assert "unknown template 'nowhere'" in str(by_case["c"]) and by_case["c"].line == line_of(path, "nowhere")
+    assert "img/gone.png" in str(by_case["d"]) and by_case["d"].line == line_of(path, "img/gone.png")
+
+
+def test_missing_template_variable_via_validate(tmp_path: Path) -> None:
+    path = _suite(
+        tmp_path,
+        """
+        suite: t
+        cases:
+          - id: w
+            template: product
+            vars: {colour: red}
+    """,
+    )
+    err = _problem(path)
+    text = str(err)
+    assert "product.j2" in text and "needs variable 'product'" in text and "case 'w'" in text
+    assert err.line == line_of(path, "template: product")
+
+
+def test_style_promises_reach_every_case_using_it_and_inputs_make_an_edit(tmp_path: Path) -> None:
+    png(tmp_path, "in.png")
+    write(tmp_path, "templates/styles/house.yaml", HOUSE)
+    path = _suite(
+        tmp_path,
+        """
+        suite: s
+        cases:
+          - {id: a, prompt: cup, style: house, expect: [{warmer: true}]}
+          - {id: b, prompt: "make it blue", inputs: [in.png], style: house}
+          - {id: c, prompt: "what colour?", inputs: [in.png], output: text}
+    """,
+    )
+    plans = {p.case: p for p in expand(load_suite(path))}
+    promise = {"background": {"color": "white", "min_fraction": 0.4}}
+    assert plans["a"].steps[0].expect == (promise, {"warmer": True})
+    assert plans["b"].steps[0].expect == (promise,) and plans["b"].steps[0].kind == "edit"
+    assert plans["b"].steps[0].inputs == ((tmp_path / "in.png").resolve(),)
+    text = plans["c"].steps[0]
+    assert text.kind == "analyze" and text.config.response_modalities == ("TEXT",)
+    assert text.config.aspect_ratio is None and plans["c"].extra["output"] == "text"
+
+
+def test_expectations_checked_by_the_scoring_part(tmp_path: Path) -> None:
+    pytest.importorskip("harness.scoring")
+    path = _suite(
+        tmp_path,
+        """
+        suite: e
+        cases:
+          - id: a
+            prompt: cup
+            pass: sometimes
+            expect:
+              - aspect_ratio: "1:1"
+              - backgruond: {color: white}
+    """,
+    )
+    errors = {e.line: str(e) for e in _problems(path)}
+    assert set(errors) == {line_of(path, "backgruond"), line_of(path, "pass: sometimes")}
+    assert "pass rule 'sometimes'" in errors[line_of(path, "pass: sometimes")]
+
+
+def test_validate_lists_every_problem_of_every_suite(tmp_path: Path) -> None:
+    one = _suite(tmp_path, "suite: one\ncases: [{id: a, prompt: cup, aspect_ratio: '5:1'}]\n", "one.yaml")
+    two = _suite(tmp_path, "suite: two\ncases: []\n", "two.yaml")
+    three = _suite(tmp_path, "suite: three\ncases: [{id: a, prompt: cup}]\n", "three.yaml")
+    with pytest.raises(ValidationFailed) as info:
+        validate([one, three, two])
+    files = [Path(e.file).name for e in info.value.errors if e.file]
+    assert files == ["one.yaml", "two.yaml"]
+    assert "2 problem(s) found; no request was sent" in str(info.value)
+
+
+def test_report_counts_trials_and_estimates_cost_from_the_price_table(tmp_path: Path) -> None:
+    path = load_suite(_suite(tmp_path, AB)).path
+    report = validate([path])
+    assert isinstance(report, ValidationReport) and report.trials == 10
+    rows = {r.case: r for r in report.suites[0].rows}
+    assert (rows["one"].variants, rows["one"].repeats, rows["one"].trials) == (2, 3, 6)
+    flash = estimate_image_usd("gemini-2.5-flash-image", "1K", 1, len("a red cup") // 4)
+    pro = estimate_image_usd("gemini-3-pro-image-preview", "1K", 1, len("a red cup") // 4)
+    assert rows["one"].est_usd == pytest.approx(3 * flash + 3 * pro)
+    text = report.render()
+    assert "suite ab" in text and "10 trials" in text and f"${report.est_usd:.2f}" in text
+    assert "ai.google.dev" in text and "gemini-3-pro-image-preview (2025-11)" in text
+
+
+def test_cli_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    good = _suite(tmp_path, AB, "good.yaml")
+    assert main(["validate", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "case" in out and "est. USD" in out and "10 trials" in out
+    bad = _suite(tmp_path, "suite: bad\ncases: [{id: a, prompt: cup, aspct_ratio: '1:1'}]\n", "bad.yaml")
+    assert main(["validate", str(good), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad.resolve()}:2" in err and "unknown key 'aspct_ratio'" in err
+    assert main(["validate", str(tmp_path)]) == 2  # a folder: every suite in it
+
+
+def test_validation_sends_nothing_and_imports_no_client(tmp_path: Path) -> None:
+    path = _suite(tmp_path, AB)
+    code = (
+        "import sys; from harness.suite import validate; validate([sys.argv[1]]); "
+        "bad = [m for m in sys.modules if m.startswith(('google.genai', 'harness.runner', 'httpx'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", ["product-shots.yaml", "prompt-ab.yaml"])
+def test_example_suites_validate(name: str) -> None:
+    path = ROOT / "suites" / "examples" / name
+    result = expand_all(load_suite(path))
+    assert not result.errors, [str(e) for e in result.errors]
+    plans = result.plans
+    assert plans and all(p.steps[0].prompt for p in plans)
+    if name == "prompt-ab.yaml":
+        by_variant = {p.variant: p.steps[0].prompt for p in plans if p.case == "watch"}
+        assert (
+            set(by_variant) == {"keywords", "narrative"} and by_variant["keywords"] != by_variant["narrative"]
+        )
+    else:
+        assert any(p.is_chain for p in plans) and any(p.style == "studio-white" for p in plans)
+        assert any(s.inputs for p in plans for s in p.steps)
+
+
+def test_shape_problems_and_expansion_problems_come_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    path = _suite(
+        tmp_path,
+        """
+        suite: both
+        cases:
+          - {id: a, template: prodcut, model: gemini-2.5-flash-imag}
+          - {id: a, prompt: cup, inputs: [nope.png]}
+    """,
+    )
+    lines = sorted(e.line for e in _problems(path))
+    assert lines == [line_of(path, "prodcut"), line_of(path, "nope.png"), line_of(path, "nope.png")]
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate case id 'a'" in err and "unknown template 'prodcut'" in err and "nope.png" in err
+    assert "warning:" in err and "did you mean 'gemini-2.5-flash-image'?" in err
