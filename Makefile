@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests bench
+	$(BIN)/ruff format --check harness tests bench
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2 tests

@@ -29,14 +29,26 @@ _MODES = ("replay", "record", "auto", "live")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "prompt-harness suites")
-    group.addoption("--harness-mode", default=None, choices=_MODES,
-                    help="transport mode for suite trials (default: replay, so CI never needs a key)")
-    group.addoption("--harness-variant", action="append", default=None, metavar="NAME",
-                    help="run only this variant (repeatable)")
+    group.addoption(
+        "--harness-mode",
+        default=None,
+        choices=_MODES,
+        help="transport mode for suite trials (default: replay, so CI never needs a key)",
+    )
+    group.addoption(
+        "--harness-variant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="run only this variant (repeatable)",
+    )
     group.addoption("--harness-out", default="results", metavar="DIR", help="where the run directory goes")
-    group.addoption("--harness-backend", default=None, choices=("emulator", "gemini"),
-                    help="backend for record/auto/live (default: gemini with a key in the env, "
-                    "else emulator)")
+    group.addoption(
+        "--harness-backend",
+        default=None,
+        choices=("emulator", "gemini"),
+        help="backend for record/auto/live (default: gemini with a key in the env, else emulator)",
+    )
     group.addoption("--harness-concurrency", default=4, type=int, metavar="N")
 
 
@@ -212,8 +224,10 @@ class SuiteErrorItem(pytest.Item):
 
 def describe_failure(record: TrialRecord, suite_dir: Path) -> str:
     """Scorer, value, threshold, reason and image path for each failed expectation."""
-    lines = [f"{record.trial_id}: outcome {record.outcome}" + (f" ({record.finish_reason})"
-                                                                if record.finish_reason else "")]
+    lines = [
+        f"{record.trial_id}: outcome {record.outcome}"
+        + (f" ({record.finish_reason})" if record.finish_reason else "")
+    ]
     if record.error:
         lines.append(f"  error: {record.error.code or ''} {record.error.status or ''} {record.error.message}")
     for score in record.scores:

@@ -111,7 +111,7 @@ class Manifest(_Model):
     harness_version: str
     sdk_version: str
     api_version: str
-    backend: str  # "emulator", "gemini", or "base_url:<host>"
+    backend: str  # "emulator", "gemini", "base_url:<host>", or "replay:<where the cassette was recorded>"
     procedural_images: bool = False  # True when any image came from the emulator
     mode: str = "live"
     variants: list[str] = Field(default_factory=list)

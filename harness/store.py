@@ -118,8 +118,10 @@ class Run:
         directory = Path(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
-            raise HarnessError(f"{directory} is not a run directory (no manifest.json)",
-                               hint="pass a folder under results/, e.g. results/<run-id>")
+            raise HarnessError(
+                f"{directory} is not a run directory (no manifest.json)",
+                hint="pass a folder under results/, e.g. results/<run-id>",
+            )
         manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
         return cls(directory, manifest, list(read_trials(directory / "trials.jsonl")))
 

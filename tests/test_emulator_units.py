@@ -101,7 +101,9 @@ def test_edit_changes_only_what_is_asked():
 
 def test_a_background_colour_is_not_also_read_as_the_next_objects_colour():
     scene = new_scene("a silver watch on a white background", 1)
-    edited = apply_edit(scene, "Change the background to blue. Keep the watch exactly as it is.", random.Random(2))
+    edited = apply_edit(
+        scene, "Change the background to blue. Keep the watch exactly as it is.", random.Random(2)
+    )
     assert edited.background == "blue"
     assert [o.color for o in edited.objects] == [o.color for o in scene.objects]
 

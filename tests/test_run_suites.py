@@ -275,6 +275,7 @@ def test_record_then_replay_without_key_or_emulator(tmp_path):
         )
     )
     assert replayed.manifest.mode == "replay" and replayed.manifest.procedural_images is True
+    assert recorded.manifest.backend == "emulator" and replayed.manifest.backend == "replay:emulator"
     assert [(r.case, r.outcome) for r in replayed.trials] == [(r.case, r.outcome) for r in recorded.trials]
     assert [[i.sha256 for i in r.images()] for r in replayed.trials] == [
         [i.sha256 for i in r.images()] for r in recorded.trials

@@ -24,9 +24,9 @@ CONFIG_KEYS = (
 Expectation = dict[str, Any]
 
 
-
 # image/both ask for TEXT+IMAGE, text asks for TEXT, any sends no responseModalities (the model decides)
 Output = Literal["image", "text", "both", "any"]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

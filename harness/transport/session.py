@@ -235,6 +235,11 @@ class TransportSession:
         if self.mode is not Mode.REPLAY and seconds > 0:
             await asyncio.sleep(seconds)
 
+    @property
+    def recorded_backend(self) -> str | None:
+        """Where the cassette's recordings came from (gemini, emulator, or a gateway host)."""
+        return self.cassette.header.get("backend") if self.cassette is not None else None
+
     def close(self) -> None:
         """Writes the cassette (record: always, overwriting; auto: only if something new was recorded)."""
         if self._closed:

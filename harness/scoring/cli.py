@@ -1,0 +1,48 @@
+"""`harness score RUN [--suite SUITE]`: re-score a stored run offline (e.g. after changing thresholds)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.store import resolve_run
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "score",
+        help="re-score a stored run offline",
+        description="Recompute every score of a stored run from the suite's current expectations; the judge "
+        "is replayed from the suite's cassette, so no request is sent.",
+    )
+    p.add_argument("run", nargs="?", help="run directory, run id under --results, or 'latest'")
+    p.add_argument("--suite", type=Path, help="suite YAML to take expectations from (default: the run's own)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    p.add_argument("--list", action="store_true", help="list every scorer with its parameters and defaults")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.list:
+        from harness.scoring.registry import describe
+
+        for entry in describe():
+            params = ", ".join(f"{p['name']}={p['default']}" for p in entry["params"])
+            print(f"{entry['name']:16s} {entry['summary']}\n{'':16s} {params}")
+        return 0
+    from harness.errors import UsageError
+    from harness.scoring.rescore import rescore_run
+
+    if not args.run:
+        raise UsageError(
+            "harness score needs a run", hint="e.g. `harness score latest --suite suites/x.yaml`"
+        )
+    result = rescore_run(resolve_run(args.run, args.results), args.suite)
+    source = f"suite {result.suite}" if result.suite else "the expectations stored in the run"
+    print(
+        f"re-scored {result.trials} trial(s) of {result.run_dir} from {source}: "
+        f"{result.passed} passed, {result.failed} failed, {result.undecided} undecided"
+    )
+    for trial, old, new in result.flipped:
+        print(f"  {trial}: {old} -> {new}")
+    return 0

@@ -1,0 +1,125 @@
+"""What a scorer sees: the trial, the step being scored, its images (and the previous step's), the env."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.record import Score, StepRecord, TrialRecord
+from harness.scoring.imaging import Prepared, prepare
+from harness.store import Run
+
+
+@dataclass
+class ScoringEnv:
+    """Everything scoring needs beyond the record. One per run; safe to share across worker threads.
+
+    client: a sync google.genai.Client built over the run's transport, for the judge; None skips judge scores.
+    baseline: a stored run whose images `similar: {baseline: true}` compares against.
+    """
+
+    run_dir: Path
+    suite_dir: Path | None = None
+    client: Any = None
+    baseline: Run | None = None
+    judge_model: str = "gemini-2.5-flash"
+    judge_temperature: float = 0.0
+    cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
+    _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.run_dir = Path(self.run_dir)
+        self.suite_dir = Path(self.suite_dir) if self.suite_dir is not None else None
+
+    def prepared(self, path: Path) -> Prepared:
+        """Decode once per image and keep the working copy (LRU), since several scorers read it."""
+        key = Path(path).resolve()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        image = prepare(key)
+        with self._lock:
+            self._cache[key] = image
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return image
+
+    def resolve(self, name: str) -> Path | None:
+        """A file named in a record or an expectation: run-relative, suite-relative, or absolute."""
+        candidates = [self.run_dir / name]
+        if self.suite_dir is not None:
+            candidates.append(self.suite_dir / name)
+        candidates.append(Path(name))
+        return next((p for p in candidates if p.is_file()), None)
+
+    def baseline_record(self, trial_id: str) -> TrialRecord | None:
+        if self.baseline is None:
+            return None
+        return next((r for r in self.baseline.trials if r.trial_id == trial_id), None)
+
+
+@dataclass
+class ScoreContext:
+    """One step of one trial, as a scorer sees it. Images load lazily, on first use."""
+
+    record: TrialRecord
+    step_index: int
+    env: ScoringEnv
+    scorer: str = ""
+
+    @property
+    def step(self) -> StepRecord:
+        return self.record.steps[self.step_index]
+
+    @property
+    def text(self) -> str | None:
+        return self.step.text
+
+    @property
+    def has_image(self) -> bool:
+        return self.step.outcome == "ok" and bool(self.step.images)
+
+    def image_path(self, n: int = 0) -> Path:
+        return self.env.run_dir / self.step.images[n].path
+
+    @property
+    def image(self) -> Prepared:
+        """The step's first output image (a scorer only runs on it when `has_image`)."""
+        return self.env.prepared(self.image_path())
+
+    @property
+    def previous_image(self) -> Prepared | None:
+        """The image this step started from: the previous chain step's output, or the edit's first input."""
+        if self.step_index > 0:
+            prev = self.record.steps[self.step_index - 1]
+            if prev.images:
+                return self.env.prepared(self.env.run_dir / prev.images[0].path)
+            return None
+        for name in self.step.inputs:
+            path = self.env.resolve(name)
+            if path is not None:
+                return self.env.prepared(path)
+        return None
+
+    def score(
+        self,
+        value: float | None,
+        passed: bool | None,
+        reason: str,
+        threshold: float | str | None = None,
+        suffix: str | None = None,
+    ) -> Score:
+        """A Score named after the scorer (plus `.suffix` when one scorer gives several values)."""
+        name = f"{self.scorer}.{suffix}" if suffix else self.scorer
+        return Score(
+            name=name, value=value, passed=passed, threshold=threshold, reason=reason, step=self.step_index
+        )
+
+    def skip(self, reason: str, suffix: str | None = None) -> Score:
+        """Could not measure: counted neither as a pass nor as a fail."""
+        return self.score(None, None, reason, suffix=suffix)

@@ -1,0 +1,128 @@
+"""Run every `expect:` entry of a trial's steps (score_trial) and the cross-trial ones (score_groups)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from harness.record import Score, TrialRecord
+from harness.scoring.context import ScoreContext, ScoringEnv
+from harness.scoring.group_scorers import GroupContext
+from harness.scoring.registry import Expectation, parse_expect
+
+
+def _spec_name(spec: Any) -> str:
+    if isinstance(spec, dict):
+        keys = [k for k in spec if k != "weight"]
+        if keys:
+            return str(keys[0])
+    return "expect"
+
+
+def _missing_output(ctx: ScoreContext, needs: str) -> str | None:
+    """Why a scorer cannot look at this step's output, or None when it can."""
+    step = ctx.step
+    if needs == "none":
+        return None
+    if step.outcome != "ok":
+        what = "text" if needs == "text" else "image" if needs == "image" else "output"
+        return f"no {what} (outcome {step.outcome})"
+    if needs == "image" and not step.images:
+        return "no image in the response"
+    if needs == "text" and not (step.text or "").strip():
+        return "no text in the response"
+    if needs == "output" and not step.images and not (step.text or "").strip():
+        return "no image or text in the response"
+    return None
+
+
+def _run(exp: Expectation, ctx: ScoreContext) -> list[Score]:
+    needs = getattr(exp.params, "needs", exp.scorer.needs)
+    missing = _missing_output(ctx, needs)
+    if missing:
+        return [ctx.score(None, False, missing)]
+    try:
+        scores = exp.scorer.fn(ctx, exp.params)
+    except Exception as exc:  # a broken image or scorer fails this score, named, instead of the whole run
+        scores = [ctx.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
+    return scores
+
+
+def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
+    """Score each step's expectations (record.steps[i].expect); group scorers are left to score_groups."""
+    out: list[Score] = []
+    for i, step in enumerate(record.steps):
+        for spec in step.expect:
+            try:
+                exp = parse_expect(spec)
+            except ValueError as exc:
+                out.append(
+                    Score(
+                        name=_spec_name(spec),
+                        value=None,
+                        passed=False,
+                        reason=f"bad expectation: {exc}",
+                        step=i,
+                    )
+                )
+                continue
+            if exp.scorer.kind != "step":
+                continue
+            ctx = ScoreContext(record, i, env, scorer=exp.scorer.name)
+            for s in _run(exp, ctx):
+                s.step, s.weight = i, exp.weight
+                out.append(s)
+    return out
+
+
+def _set_key(record: TrialRecord, over: str) -> tuple[str, ...] | None:
+    if over == "group":
+        return None if record.group is None else ("group", record.suite, record.group, record.variant)
+    return ("repeats", record.suite, record.case, record.variant)
+
+
+def score_groups(records: list[TrialRecord], env: ScoringEnv) -> dict[str, list[Score]]:
+    """Scores of cross-trial expectations (e.g. `consistent`), keyed by trial_id, for the caller to add to
+    each record's scores (then decide_passed again)."""
+    sets: dict[tuple[Any, ...], list[tuple[ScoreContext, Expectation]]] = defaultdict(list)
+    out: dict[str, list[Score]] = defaultdict(list)
+    for record in records:
+        for i, step in enumerate(record.steps):
+            for spec in step.expect:
+                try:
+                    exp = parse_expect(spec)
+                except ValueError:
+                    continue  # score_trial already reported it
+                if exp.scorer.kind != "group":
+                    continue
+                ctx = ScoreContext(record, i, env, scorer=exp.scorer.name)
+                over = getattr(exp.params, "over", "repeats")
+                key = _set_key(record, over)
+                if key is None:
+                    s = ctx.score(None, False, f"{exp.scorer.name} over group, but the case has no `group:`")
+                else:
+                    missing = _missing_output(ctx, exp.scorer.needs)
+                    if not missing:
+                        sets[
+                            (*key, i, exp.scorer.name, json.dumps(exp.params.model_dump(), sort_keys=True))
+                        ].append((ctx, exp))
+                        continue
+                    s = ctx.score(None, False, missing)
+                s.step, s.weight = i, exp.weight
+                out[record.trial_id].append(s)
+    for key, members in sets.items():
+        exp = members[0][1]
+        label = f"{key[0]} of {key[2]}[{key[3]}]" if key[0] == "repeats" else f"group {key[2]}[{key[3]}]"
+        try:
+            result = exp.scorer.fn(GroupContext([m for m, _ in members], env, label), exp.params)
+        except Exception as exc:
+            result = {
+                m.record.trial_id: [m.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
+                for m, _ in members
+            }
+        for ctx, e in members:
+            for s in result.get(ctx.record.trial_id, []):
+                s.step, s.weight = ctx.step_index, e.weight
+                out[ctx.record.trial_id].append(s)
+    return dict(out)

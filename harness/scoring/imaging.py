@@ -1,0 +1,218 @@
+"""Shared pixel helpers: decode once, shrink once to a working size, then measure the small copy.
+
+Every image scorer works on a `Prepared` image, a 128-px copy whose Lab pixels, hashes and statistics are
+computed lazily and cached, so ten scorers on one image cost about one decode plus one downscale.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import imagehash
+import numpy as np
+from PIL import Image, ImageColor
+from skimage.color import deltaE_ciede2000, rgb2lab
+from skimage.metrics import structural_similarity
+
+WORK_SIZE = 128  # longest side of the working copy every statistic is measured on
+SSIM_SIZE = 64  # SSIM compares structure, not pixel noise: a re-encode or resize should not move it
+HASHES = ("phash", "dhash", "whash", "colorhash")
+
+
+@dataclass
+class Prepared:
+    """One decoded image: its true size and format, plus a small RGB working copy."""
+
+    width: int
+    height: int
+    format: str  # PNG, JPEG, WEBP, ... as Pillow reads it
+    small: Image.Image
+    source: Path | bytes | None = None
+    _hashes: dict[str, imagehash.ImageHash] = field(default_factory=dict)
+
+    @cached_property
+    def rgb(self) -> np.ndarray:
+        """Working copy as float RGB in 0..1, shape (h, w, 3)."""
+        return np.asarray(self.small, dtype=np.float32) / 255.0
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        return rgb2lab(self.rgb)
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        return np.asarray(self.small.convert("L"), dtype=np.float32) / 255.0
+
+    def hash(self, kind: str = "phash") -> imagehash.ImageHash:
+        if kind not in self._hashes:
+            if kind == "phash":
+                self._hashes[kind] = imagehash.phash(self.small)
+            elif kind == "dhash":
+                self._hashes[kind] = imagehash.dhash(self.small)
+            elif kind == "whash":
+                self._hashes[kind] = imagehash.whash(self.small)
+            elif kind == "colorhash":
+                self._hashes[kind] = imagehash.colorhash(self.small)
+            else:
+                raise ValueError(f"unknown hash '{kind}'; use one of {', '.join(HASHES)}")
+        return self._hashes[kind]
+
+    def full(self) -> Image.Image:
+        """The full-resolution RGB image (OCR and the judge need it); decoded again, not cached."""
+        src = io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source
+        with Image.open(src) as im:
+            return _to_rgb(im)
+
+    def with_region_from(self, other: Prepared, region: tuple[float, float, float, float]) -> Prepared:
+        """A copy whose `region` (fractions x0, y0, x1, y1) holds `other`'s pixels, so an edit inside
+        the region is invisible to the comparison."""
+        base = self.small.copy()
+        donor = other.small.resize(base.size, Image.Resampling.BILINEAR)
+        w, h = base.size
+        box = (
+            int(region[0] * w),
+            int(region[1] * h),
+            int(np.ceil(region[2] * w)),
+            int(np.ceil(region[3] * h)),
+        )
+        base.paste(donor.crop(box), box[:2])
+        return Prepared(self.width, self.height, self.format, base)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """RGB with transparency composited on white, the way a viewer shows a cut-out product."""
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return im.convert("RGB")
+
+
+def prepare(source: Path | bytes, work_size: int = WORK_SIZE) -> Prepared:
+    """Decode and shrink in one pass; JPEGs decode straight at a reduced scale (Pillow's draft mode)."""
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+        width, height = im.size
+        fmt = (im.format or "").upper()
+        if fmt == "JPEG":
+            im.draft("RGB", (work_size, work_size))
+        im.load()
+        if max(im.size) > work_size:
+            im.thumbnail((work_size, work_size), Image.Resampling.BILINEAR, reducing_gap=1.0)
+        small = _to_rgb(im)
+    return Prepared(width, height, fmt, small, source)
+
+
+def from_pil(image: Image.Image, fmt: str = "PNG") -> Prepared:
+    """Prepare an in-memory image (tests, the validity set) without a file."""
+    small = _to_rgb(image)
+    width, height = small.size
+    if max(small.size) > WORK_SIZE:
+        small.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return Prepared(width, height, fmt, small)
+
+
+def parse_color(spec: str) -> tuple[int, int, int]:
+    """A CSS colour name or hex code, as Pillow's ImageColor reads them."""
+    try:
+        rgb = ImageColor.getrgb(spec.strip())
+    except ValueError as exc:
+        raise ValueError(f"'{spec}' is not a colour; use a CSS name (white, navy) or hex (#f5f5dc)") from exc
+    return rgb[0], rgb[1], rgb[2]
+
+
+def color_lab(rgb: tuple[int, int, int]) -> np.ndarray:
+    return rgb2lab(np.asarray([[rgb]], dtype=np.float32) / 255.0)[0, 0]
+
+
+def delta_e(lab_pixels: np.ndarray, lab_color: np.ndarray) -> np.ndarray:
+    """CIEDE2000 distance of each pixel to one colour (about 2.3 is a just-noticeable difference)."""
+    return deltaE_ciede2000(lab_pixels, np.broadcast_to(lab_color, lab_pixels.shape))
+
+
+def border_mask(height: int, width: int, fraction: float) -> np.ndarray:
+    """True on the outer band: `fraction` of the width/height on each side."""
+    bh, bw = max(1, round(height * fraction)), max(1, round(width * fraction))
+    mask = np.ones((height, width), dtype=bool)
+    mask[bh : height - bh, bw : width - bw] = False
+    return mask
+
+
+def hash_distance(a: Prepared, b: Prepared, kind: str = "phash") -> int:
+    """Hamming distance of two perceptual hashes (phash/dhash/whash: 64 bits; colorhash: 42 bits)."""
+    return int(a.hash(kind) - b.hash(kind))
+
+
+def _squeeze(p: Prepared, size: int, resample: Image.Resampling = Image.Resampling.BILINEAR) -> np.ndarray:
+    return np.asarray(p.small.resize((size, size), resample), np.float32) / 255
+
+
+def ssim(a: Prepared, b: Prepared, size: int = SSIM_SIZE) -> float:
+    """Structural similarity over the RGB channels of two copies squeezed to the same small square.
+
+    Per channel, so a background swapped for one of similar lightness still counts as a change, while a
+    white-balance or brightness edit (a per-channel scaling) barely moves it."""
+    return float(structural_similarity(_squeeze(a, size), _squeeze(b, size), data_range=1.0, channel_axis=2))
+
+
+def color_shift(a: Prepared, b: Prepared, size: int = 16) -> float:
+    """Mean CIEDE2000 between two heavily blurred copies: a colour or light edit, immune to small shifts."""
+    la, lb = (
+        rgb2lab(_squeeze(a, size, Image.Resampling.BOX)),
+        rgb2lab(_squeeze(b, size, Image.Resampling.BOX)),
+    )
+    return float(deltaE_ciede2000(la, lb).mean())
+
+
+def changed_share(a: Prepared, b: Prepared, pixel_delta_e: float = 6.0, size: int = 64) -> float:
+    """Share of pixels (at size x size) whose CIEDE2000 moved more than pixel_delta_e: a local edit."""
+    la, lb = (
+        rgb2lab(_squeeze(a, size, Image.Resampling.BOX)),
+        rgb2lab(_squeeze(b, size, Image.Resampling.BOX)),
+    )
+    return float((deltaE_ciede2000(la, lb) > pixel_delta_e).mean())
+
+
+def brightness(p: Prepared) -> float:
+    """Mean CIE L* (0 black .. 100 white)."""
+    return float(p.lab[..., 0].mean())
+
+
+def contrast(p: Prepared) -> float:
+    """Standard deviation of L* (0 flat .. ~50 extreme)."""
+    return float(p.lab[..., 0].std())
+
+
+def saturation(p: Prepared) -> float:
+    """Mean chroma C*ab = sqrt(a*^2 + b*^2) (0 gray .. ~100 vivid)."""
+    return float(np.hypot(p.lab[..., 1], p.lab[..., 2]).mean())
+
+
+def warmth(p: Prepared) -> float:
+    """Red-minus-blue share of the image's light, 100 (mean R - mean B) / (mean R + G + B): 0 neutral,
+    + warm (amber), - cool (blue). A ratio of means, so scaling the light (a brightness edit) and
+    re-encoding leave it put, where Lab b* would move with brightness; an amber white-balance shift
+    of ~8% moves it by 2.5 or more."""
+    m = p.rgb.reshape(-1, 3).mean(axis=0)
+    return float(100.0 * (m[0] - m[2]) / max(float(m.sum()), 1e-6))
+
+
+STATS = {"brightness": brightness, "contrast": contrast, "saturation": saturation, "warmth": warmth}
+
+
+def dominant_colors(p: Prepared, n: int = 6) -> list[tuple[np.ndarray, float]]:
+    """The n main colours (Lab) with their share of pixels, by Pillow's median-cut quantizer on a 64-px
+    box-filtered copy (median cut is slow on grainy images, and the grain is not a colour)."""
+    tiny = p.small.resize((64, 64), Image.Resampling.BOX)
+    quant = tiny.quantize(colors=n, method=Image.Quantize.MEDIANCUT)
+    palette = quant.getpalette() or []
+    counts = quant.getcolors(n) or []
+    total = sum(c for c, _ in counts) or 1
+    out = []
+    for count, index in sorted(counts, reverse=True):
+        rgb = tuple(palette[index * 3 : index * 3 + 3])
+        out.append((color_lab(rgb), count / total))  # type: ignore[arg-type]
+    return out

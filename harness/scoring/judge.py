@@ -1,0 +1,116 @@
+"""The judge: a Gemini text model reads the step's image (and text) plus a rubric and answers
+JSON {score: 1..5, reason} through `response_schema`.
+
+It calls `env.client`, a sync google.genai.Client built by the runner over the run's transport, so a
+judgement is recorded and replayed like any generation (tagged purpose="judge" in harness.context).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from harness.context import RequestContext, current_request
+from harness.record import Score
+from harness.scoring.context import ScoreContext, ScoringEnv
+from harness.scoring.registry import Params, scorer
+
+JUDGE_PROMPT_VERSION = "judge-v1"
+JUDGE_PROMPT = """You grade one output of an image-generation prompt against a rubric.
+Rubric: {rubric}
+{prompt_line}{text_line}Look at the attached image (if any) and score how well the output meets the rubric:
+1 = not at all, 2 = poorly, 3 = partly, 4 = mostly, 5 = fully.
+Answer only JSON: {{"score": <integer 1-5>, "reason": "<one short sentence>"}}."""
+
+
+class JudgeVerdict(BaseModel):
+    """The JSON shape the judge must answer with (sent as response_schema)."""
+
+    score: int = Field(ge=1, le=5)
+    reason: str
+
+
+class JudgeParams(Params):
+    """A Gemini text model grades the output against `rubric` from 1 to 5; passes at >= `min`.
+    model defaults to the suite's judge model (gemini-2.5-flash unless the suite sets `judge:`)."""
+
+    rubric: str = Field(min_length=3)
+    min: int = Field(4, ge=1, le=5, description="lowest passing grade")
+    model: str | None = Field(None, description="override the judge model for this expectation")
+    include_prompt: bool = Field(True, description="show the judge the prompt that produced the output")
+
+
+def render_prompt(rubric: str, prompt: str | None, text: str | None) -> str:
+    prompt_line = f"The prompt was: {prompt}\n" if prompt else ""
+    text_line = f"The model also answered with this text: {text}\n" if text else ""
+    return JUDGE_PROMPT.format(rubric=rubric, prompt_line=prompt_line, text_line=text_line)
+
+
+def judge_manifest(env: ScoringEnv) -> dict[str, Any]:
+    """What the run manifest records about the judge, so a judged score can be reproduced."""
+    return {
+        "model": env.judge_model,
+        "temperature": env.judge_temperature,
+        "prompt_version": JUDGE_PROMPT_VERSION,
+        "prompt_sha256": hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()[:16],
+    }
+
+
+@scorer("judge", JudgeParams, shorthand="rubric", needs="output")
+def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
+    """A Gemini text model grades the image (and text) against a rubric, 1..5."""
+    if ctx.env.client is None:
+        return [ctx.skip("judge skipped: no Gemini client (run with a transport, or replay a cassette)")]
+    from google.genai import types
+
+    step = ctx.step
+    parts: list[Any] = []
+    if step.images:
+        ref = step.images[0]
+        parts.append(
+            types.Part.from_bytes(data=(ctx.env.run_dir / ref.path).read_bytes(), mime_type=ref.mime)
+        )
+    parts.append(render_prompt(p.rubric, step.prompt if p.include_prompt else None, step.text))
+    config = types.GenerateContentConfig(
+        temperature=ctx.env.judge_temperature,
+        response_mime_type="application/json",
+        response_schema=JudgeVerdict,
+    )
+    model = p.model or ctx.env.judge_model
+    r = ctx.record
+    token = current_request.set(RequestContext(r.suite, r.case, r.variant, r.repeat, ctx.step_index, "judge"))
+    try:
+        response = ctx.env.client.models.generate_content(model=model, contents=parts, config=config)
+    except Exception as exc:  # a replay miss or an API error must not crash scoring; it is reported
+        return [ctx.skip(f"judge call to {model} failed: {type(exc).__name__}: {exc}")]
+    finally:
+        current_request.reset(token)
+    verdict = parse_verdict(response)
+    if isinstance(verdict, str):
+        return [ctx.skip(f"judge {model} gave no usable verdict: {verdict}")]
+    ok = verdict.score >= p.min
+    return [
+        ctx.score(
+            float(verdict.score),
+            ok,
+            f"judge {model}: {verdict.score}/5 (min {p.min}): {verdict.reason}",
+            threshold=p.min,
+        )
+    ]
+
+
+def parse_verdict(response: Any) -> JudgeVerdict | str:
+    """The SDK's parsed object when it validated, else the raw JSON text; a string explains a failure."""
+    parsed = getattr(response, "parsed", None)
+    if isinstance(parsed, JudgeVerdict):
+        return parsed
+    text = getattr(response, "text", None)
+    if not text:
+        return "empty response"
+    try:
+        return JudgeVerdict.model_validate(json.loads(text))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        return f"{type(exc).__name__} on {text[:80]!r}"

@@ -1,0 +1,208 @@
+"""The scorer protocol and the table of scorers an `expect:` entry can name.
+
+A scorer is a name, a pydantic `Params` model (documented defaults, unknown keys rejected), a kind
+("step": one step of one trial; "group": a set of trials) and a function `score(ctx, params) -> list[Score]`
+(group scorers get a GroupContext). Register one with `@scorer("name", Params)`.
+
+An expectation is a single-key mapping: `{background: {color: white, min_fraction: 0.4}}`, or a shorthand
+that fills the scorer's main parameter (`{aspect_ratio: "1:1"}`, `{contains: watch}`) or takes every default
+(`{warmer: true}`). `weight:` may sit inside the parameters or beside the scorer key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.record import Score
+
+Kind = Literal["step", "group"]
+Needs = Literal["image", "text", "output", "none"]
+ENTRY_POINT_GROUP = "harness.scorers"
+
+
+class Params(BaseModel):
+    """Base of every scorer's parameters: unknown keys are errors, so a typo never silently passes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Scorer:
+    name: str
+    params: type[Params]
+    fn: Callable[..., list[Score]]
+    kind: Kind = "step"
+    shorthand: str | None = None  # the parameter a bare (non-mapping) value fills
+    needs: Needs = "image"  # what the step must have produced; "none" scorers run on any outcome
+    summary: str = ""
+    dict_shorthand: bool = False  # a mapping without any parameter name is the shorthand value itself
+
+
+@dataclass(frozen=True)
+class Expectation:
+    scorer: Scorer
+    params: Params
+    weight: float = 1.0
+
+
+SCORERS: dict[str, Scorer] = {}
+
+
+def scorer(
+    name: str,
+    params: type[Params],
+    *,
+    kind: Kind = "step",
+    shorthand: str | None = None,
+    needs: Needs = "image",
+    dict_shorthand: bool = False,
+) -> Callable[[Callable[..., list[Score]]], Callable[..., list[Score]]]:
+    """Register a scorer function under `name` (the key users write in `expect:`)."""
+
+    def register(fn: Callable[..., list[Score]]) -> Callable[..., list[Score]]:
+        summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        SCORERS[name] = Scorer(name, params, fn, kind, shorthand, needs, summary, dict_shorthand)
+        return fn
+
+    return register
+
+
+def _load_builtin() -> None:
+    """Import the modules whose decorators fill SCORERS (kept lazy to avoid import cycles)."""
+    from harness.scoring import (  # noqa: F401
+        custom,
+        edit_scorers,
+        group_scorers,
+        image_scorers,
+        judge,
+        outcome_scorers,
+        text_scorers,
+    )
+
+
+def lookup(name: str) -> Scorer:
+    """A built-in scorer, or one published by a package under the `harness.scorers` entry point."""
+    _load_builtin()
+    if name in SCORERS:
+        return SCORERS[name]
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == name:
+            return _from_entry_point(name, ep.load())
+    known = sorted(SCORERS) + sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ValueError(f"unknown scorer '{name}'{hint}; known scorers: {', '.join(known)}")
+
+
+def _from_entry_point(name: str, obj: Any) -> Scorer:
+    if isinstance(obj, Scorer):
+        return obj
+    if callable(obj):
+        from harness.scoring.custom import wrap_callable
+
+        return wrap_callable(name, obj)
+    raise ValueError(f"entry point '{name}' in group {ENTRY_POINT_GROUP} is neither a Scorer nor a callable")
+
+
+def parse_expect(spec: Any) -> Expectation:
+    """Turn one `expect:` entry into a scorer, its validated params and a weight; ValueError says the fix."""
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(f'an expectation is a one-key mapping like `aspect_ratio: "1:1"`, got {spec!r}')
+    spec = dict(spec)
+    weight = spec.pop("weight", None)
+    if len(spec) != 1:
+        raise ValueError(
+            f"an expectation names exactly one scorer, got {', '.join(map(str, spec)) or 'none'}; "
+            "split them into separate list items"
+        )
+    ((name, value),) = spec.items()
+    entry = lookup(str(name))
+    if isinstance(value, dict):
+        value = dict(value)
+        if "weight" in value:
+            weight = value.pop("weight")
+        raw = value
+        if entry.dict_shorthand and entry.shorthand and not set(value) & set(_param_names(entry)):
+            raw = {entry.shorthand: value}
+    elif value is True or value is None:
+        raw = {}
+    elif value is False:
+        raise ValueError(f"expectation '{name}': false is not a check; remove the entry or give parameters")
+    elif entry.shorthand:
+        raw = {entry.shorthand: value}
+    else:
+        raise ValueError(
+            f"expectation '{name}' needs a mapping of parameters, got {value!r}; "
+            f"allowed parameters: {_allowed(entry)}"
+        )
+    try:
+        params = entry.params.model_validate(raw)
+    except ValidationError as exc:
+        raise ValueError(_explain(entry, exc)) from None
+    try:
+        weight_value = 1.0 if weight is None else float(weight)
+    except (TypeError, ValueError):
+        raise ValueError(f"expectation '{name}': weight must be a number, got {weight!r}") from None
+    if weight_value < 0:
+        raise ValueError(f"expectation '{name}': weight must be >= 0, got {weight_value}")
+    return Expectation(entry, params, weight_value)
+
+
+def validate_expect(spec: dict[str, Any]) -> None:
+    """Check one expectation before any request is sent; raises ValueError naming scorer, parameter, fix."""
+    parse_expect(spec)
+
+
+def _param_names(entry: Scorer) -> list[str]:
+    """What users write: a field's alias when it has one (e.g. `schema`), else its name."""
+    return [f.alias or name for name, f in entry.params.model_fields.items()]
+
+
+def _allowed(entry: Scorer) -> str:
+    return ", ".join(_param_names(entry)) or "(none)"
+
+
+def _explain(entry: Scorer, exc: ValidationError) -> str:
+    problems = []
+    fields = _param_names(entry)
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(value)"
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"unknown parameter '{key}'{hint}")
+        elif err["type"] == "missing":
+            problems.append(f"parameter '{key}' is required")
+        else:
+            problems.append(f"parameter '{key}': {err['msg']} (got {err.get('input')!r})")
+    return f"expectation '{entry.name}': {'; '.join(problems)}; allowed parameters: {_allowed(entry)}"
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every scorer with its parameters and defaults, for the README and `harness score --list`."""
+    _load_builtin()
+    out = []
+    for name in sorted(SCORERS):
+        entry = SCORERS[name]
+        params = []
+        for pname, f in entry.params.model_fields.items():
+            pname = f.alias or pname
+            default = "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
+            params.append({"name": pname, "default": default, "doc": f.description or ""})
+        out.append(
+            {
+                "name": name,
+                "kind": entry.kind,
+                "shorthand": entry.shorthand,
+                "summary": entry.summary,
+                "doc": (entry.params.__doc__ or "").strip(),
+                "params": params,
+            }
+        )
+    return out

@@ -1,0 +1,121 @@
+"""Re-score a stored run offline: new thresholds from the suite, the judge replayed from its cassette.
+
+Expectations come from the suite when one is given (or the manifest's suite path still exists),
+re-expanded so each trial's steps get their current `expect:` lists and pass rule; otherwise the
+expectations stored in the run are used as they are. No request leaves the machine: the judge client
+runs over the transport in replay mode, and a judgement missing from the cassette is a skipped score.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.record import TrialRecord
+from harness.scoring.aggregate import decide_passed
+from harness.scoring.context import ScoringEnv
+from harness.scoring.engine import score_groups, score_trial
+from harness.store import Run
+
+REPLAY_KEY = "replay-only-not-a-key"  # the SDK insists on a key; replay never sends a request
+
+
+@dataclass
+class RescoreResult:
+    run_dir: Path
+    trials: int = 0
+    suite: Path | None = None
+    flipped: list[tuple[str, bool | None, bool | None]] = field(
+        default_factory=list
+    )  # (trial, before, after)
+    passed: int = 0
+    failed: int = 0
+    undecided: int = 0
+
+
+def _suite_path(run: Run, given: Path | None) -> Path | None:
+    if given is not None:
+        if not Path(given).is_file():
+            raise HarnessError(f"suite file {given} not found", hint="pass the suite YAML the run came from")
+        return Path(given)
+    for ref in run.manifest.suites:
+        if Path(ref.path).is_file():
+            return Path(ref.path)
+    return None
+
+
+def apply_suite(records: list[TrialRecord], suite: Any, variants: list[str] | None) -> int:
+    """Copy the suite's current expectations and pass rules onto matching trials; returns how many matched."""
+    from harness.suite import expand
+
+    plans = {(p.case, p.variant): p for p in expand(suite, variants=variants or None)}
+    matched = 0
+    for record in records:
+        plan = plans.get((record.case, record.variant))
+        if plan is None or record.suite != suite.name:
+            continue
+        matched += 1
+        record.pass_rule = plan.pass_rule
+        for step, planned in zip(record.steps, plan.steps, strict=False):
+            step.expect = [dict(e) for e in planned.expect]
+    return matched
+
+
+def _judge_client(stack: ExitStack, suite: Any, run: Run) -> Any:
+    """A sync genai Client over a replay-mode transport on the suite's cassette, or None without one."""
+    from google import genai
+
+    from harness.transport import Mode, TransportSession, cassette_path
+
+    cassette = cassette_path(suite.path, suite.name, suite.cassettes)
+    if not cassette.exists():
+        return None
+    session = stack.enter_context(TransportSession(Mode.REPLAY, cassette, suite=suite.name))
+    backend = run.manifest.backend
+    base_url = backend.removeprefix("base_url:") if backend.startswith("base_url:") else None
+    return genai.Client(
+        api_key=REPLAY_KEY,
+        http_options=session.http_options(base_url=base_url, api_version=run.manifest.api_version),
+    )
+
+
+def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
+    """Recompute every score and verdict of a stored run and rewrite its trials.jsonl atomically."""
+    run = Run.load(run_dir)
+    result = RescoreResult(run.dir, len(run.trials))
+    path = _suite_path(run, suite_path)
+    before = {r.trial_id: r.passed for r in run.trials}
+    with ExitStack() as stack:
+        client, suite_dir = None, None
+        judge = run.manifest.judge or {}
+        model, temperature = judge.get("model", "gemini-2.5-flash"), float(judge.get("temperature", 0.0))
+        if path is not None:
+            from harness.suite import load_suite
+
+            suite = load_suite(path)
+            result.suite, suite_dir = path, suite.dir
+            apply_suite(run.trials, suite, run.manifest.variants)
+            if suite.judge is not None:
+                model, temperature = suite.judge.model, suite.judge.temperature
+            if any("judge" in e for r in run.trials for s in r.steps for e in s.expect):
+                client = _judge_client(stack, suite, run)
+        env = ScoringEnv(run.dir, suite_dir, client, judge_model=model, judge_temperature=temperature)
+        for record in run.trials:
+            record.scores = score_trial(record, env)
+        for trial_id, extra in score_groups(run.trials, env).items():
+            next(r for r in run.trials if r.trial_id == trial_id).scores.extend(extra)
+    for record in run.trials:
+        record.passed = decide_passed(record)
+        if record.passed != before[record.trial_id]:
+            result.flipped.append((record.trial_id, before[record.trial_id], record.passed))
+        if record.passed is None:
+            result.undecided += 1
+        elif record.passed:
+            result.passed += 1
+        else:
+            result.failed += 1
+    run.rewrite_trials(run.trials)
+    return result

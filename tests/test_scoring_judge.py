@@ -1,0 +1,112 @@
+"""The judge: a fake client for every path, and the real SDK against the emulator."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from harness.context import current_request
+from harness.scoring import ScoringEnv, judge_manifest, score_trial
+from tests._scoring_helpers import RunBuilder, product
+
+
+class FakeModels:
+    def __init__(self, answer: str | Exception) -> None:
+        self.answer = answer
+        self.calls: list[dict] = []
+
+    def generate_content(self, *, model, contents, config):
+        self.calls.append(
+            {"model": model, "contents": contents, "config": config, "ctx": current_request.get()}
+        )
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return SimpleNamespace(text=self.answer, parsed=None)
+
+
+def fake_client(answer: str | Exception) -> SimpleNamespace:
+    return SimpleNamespace(models=FakeModels(answer))
+
+
+def judged(tmp_path, answer, expect=None, **env):
+    b = RunBuilder(tmp_path)
+    rec = b.trial([b.step([product()], [expect or {"judge": {"rubric": "a red square on white", "min": 4}}])])
+    client = fake_client(answer)
+    (s,) = score_trial(rec, b.env(client=client, **env))
+    return s, client.models.calls
+
+
+def test_judge_pass_sends_image_rubric_and_schema(tmp_path):
+    s, calls = judged(tmp_path, json.dumps({"score": 5, "reason": "exactly that"}), judge_model="gemini-x")
+    assert s.passed is True and s.value == 5.0 and "exactly that" in s.reason
+    (call,) = calls
+    assert call["model"] == "gemini-x"
+    assert call["config"].response_mime_type == "application/json"
+    assert call["config"].response_schema is not None and call["config"].temperature == 0.0
+    assert call["contents"][0].inline_data.mime_type == "image/png"
+    assert "a red square on white" in call["contents"][1]
+    assert call["ctx"].purpose == "judge" and call["ctx"].case == "c"
+    assert current_request.get() is None  # restored after the call
+
+
+def test_judge_fail_below_min(tmp_path):
+    s, _ = judged(tmp_path, '{"score": 2, "reason": "blue"}')
+    assert s.passed is False and s.threshold == 4
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("not json", "no usable verdict"),
+        ('{"score": 9, "reason": "x"}', "no usable verdict"),
+        (RuntimeError("replay miss for judge"), "replay miss for judge"),
+    ],
+)
+def test_judge_problems_are_skipped_with_reason(tmp_path, answer, words):
+    s, _ = judged(tmp_path, answer)
+    assert s.passed is None and words in s.reason
+
+
+def test_judge_without_client_is_skipped(tmp_path):
+    b = RunBuilder(tmp_path)
+    rec = b.trial([b.step([product()], [{"judge": "a red square"}])])
+    (s,) = score_trial(rec, b.env())
+    assert s.passed is None and "no Gemini client" in s.reason
+
+
+def test_judge_manifest():
+    m = judge_manifest(ScoringEnv("x", judge_model="gemini-3-flash-preview", judge_temperature=0.2))
+    assert (
+        m["model"] == "gemini-3-flash-preview"
+        and m["temperature"] == 0.2
+        and m["prompt_version"] == "judge-v1"
+    )
+
+
+def test_judge_with_real_sdk_against_emulator(tmp_path):
+    emulator = pytest.importorskip("harness.emulator")
+    from google import genai
+    from google.genai import types
+
+    with emulator.Emulator() as emu:
+        client = genai.Client(
+            api_key="test-key-not-real",
+            http_options=types.HttpOptions(base_url=emu.url, api_version="v1beta"),
+        )
+        made = client.models.generate_content(
+            model="gemini-2.5-flash-image",
+            contents="a red circle on a white background",
+            config=types.GenerateContentConfig(response_modalities=["IMAGE"]),
+        )
+        data = next(p.inline_data.data for p in made.candidates[0].content.parts if p.inline_data)
+        b = RunBuilder(tmp_path)
+        ref = b.writer.save_image(data)
+        step = b.step([], [{"judge": {"rubric": "a red circle on a white background", "min": 3}}])
+        step.images = [ref]
+        rec = b.trial([step])
+        (s,) = score_trial(rec, b.env(client=client))
+    assert s.value is not None and 1 <= s.value <= 5, s.reason
+    assert s.passed is (s.value >= 3)
+    assert s.reason.startswith("judge gemini-2.5-flash:")
