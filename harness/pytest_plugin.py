@@ -182,6 +182,8 @@ class TrialItem(pytest.Item):
         super().__init__(**kwargs)
         self.plan = plan
         self.add_marker("harness_suite")
+        if reason := plan.extra.get("xfail"):
+            self.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=TrialFailed))
 
     def runtest(self) -> None:
         parent = self.parent

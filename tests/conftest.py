@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ("pytester",)
+
 _SCRUBBED = (
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",

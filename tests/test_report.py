@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from _analysis_helpers import report_runs
 
 from harness.analysis.synthetic import TrialSpec as T
 from harness.analysis.synthetic import write_run
 from harness.cli import main
 from harness.diff import diff_runs
 from harness.report import EMULATOR_BANNER, write_diff_html, write_run_html
-from tests._analysis_helpers import report_runs
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from _analysis_helpers import report_runs
 
 from harness.diff import diff_runs
 from harness.report import write_diff_html
-from tests._analysis_helpers import report_runs
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _runner_helpers import KEY, plan, step, writer
 from google.genai import types
 from PIL import Image
 
@@ -21,7 +22,6 @@ from harness.record import OUTCOMES
 from harness.runner import RetryPolicy, execute_trials, run_suites
 from harness.runner.client import build_client
 from harness.store import Run
-from tests._runner_helpers import KEY, plan, step, writer
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("harness.emulator")

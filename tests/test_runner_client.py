@@ -92,8 +92,9 @@ def test_key_value_never_in_any_error_text(tmp_path, monkeypatch):
     """A failing live call (nothing listens on the port) reports an error without the key in it."""
     import asyncio
 
+    from _runner_helpers import plan, writer
+
     from harness.runner import RetryPolicy, execute_trials
-    from tests._runner_helpers import plan, writer
 
     client = build_client(
         FAKE_KEY, types.HttpOptions(base_url="http://127.0.0.1:9", api_version="v1beta", timeout=2000)

@@ -8,13 +8,7 @@ import io
 import json
 
 import pytest
-from PIL import Image
-
-from harness.record import OUTCOMES, TrialRecord
-from harness.runner import execute_trials
-from harness.runner.retry import RetryPolicy
-from harness.store import Run
-from tests._runner_helpers import (
+from _runner_helpers import (
     FakeGemini,
     FakeSession,
     blocked_output_body,
@@ -29,6 +23,12 @@ from tests._runner_helpers import (
     text_body,
     writer,
 )
+from PIL import Image
+
+from harness.record import OUTCOMES, TrialRecord
+from harness.runner import execute_trials
+from harness.runner.retry import RetryPolicy
+from harness.store import Run
 
 FAST = RetryPolicy(max_attempts=3, base_s=0.01, max_wait_s=5)
 

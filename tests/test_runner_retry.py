@@ -11,11 +11,7 @@ from email.utils import format_datetime
 
 import httpx2
 import pytest
-from google.genai import errors as genai_errors
-
-from harness.runner import execute_trials
-from harness.runner.retry import RetryPolicy, call_with_retry, is_retryable, retry_info_delay, server_hint
-from tests._runner_helpers import (
+from _runner_helpers import (
     FakeGemini,
     FakeSession,
     error_body,
@@ -25,6 +21,10 @@ from tests._runner_helpers import (
     respond,
     writer,
 )
+from google.genai import errors as genai_errors
+
+from harness.runner import execute_trials
+from harness.runner.retry import RetryPolicy, call_with_retry, is_retryable, retry_info_delay, server_hint
 
 RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 

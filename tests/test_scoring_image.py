@@ -7,11 +7,11 @@ import shutil
 
 import numpy as np
 import pytest
+from _scoring_helpers import RunBuilder, png, product, scene
 from PIL import Image, ImageDraw, ImageEnhance
 
 from harness.record import Score
 from harness.scoring import score_trial
-from tests._scoring_helpers import RunBuilder, png, product, scene
 
 
 def score(b: RunBuilder, images: list[Image.Image], expect: list[dict], **kw) -> list[Score]:

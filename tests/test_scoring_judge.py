@@ -6,10 +6,10 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from _scoring_helpers import RunBuilder, product
 
 from harness.context import current_request
 from harness.scoring import ScoringEnv, judge_manifest, score_trial
-from tests._scoring_helpers import RunBuilder, product
 
 
 class FakeModels:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from _scoring_helpers import RunBuilder, product
+
 from harness.scoring.cli import handle
 from harness.scoring.rescore import rescore_run
 from harness.store import Run
-from tests._scoring_helpers import RunBuilder, product
 
 SUITE = """suite: s
 cases:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from _scoring_helpers import RunBuilder, product, scene
 
 from harness.record import Score, Usage
 from harness.scoring import score_groups, score_trial
-from tests._scoring_helpers import RunBuilder, product, scene
 
 
 @pytest.fixture

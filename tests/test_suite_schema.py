@@ -316,3 +316,45 @@ def test_first_step_edit_is_fine_when_the_case_gives_inputs(tmp_path: Path) -> N
     )
     suite = load_suite(path)
     assert suite.cases[0].chain is not None and len(suite.cases[0].chain) == 2
+
+
+def test_xfail_reason_reaches_the_plan_per_variant(tmp_path: Path) -> None:
+    from harness.suite import expand
+
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        suite: s
+        variants: {a: {model: gemini-2.5-flash-image}, b: {model: gemini-3-pro-image-preview}}
+        cases:
+          - id: c
+            prompt: a red cup
+            xfail: {b: known to redraw the cup}
+        """,
+    )
+    plans = {p.variant: p for p in expand(load_suite(path))}
+    assert plans["a"].extra["xfail"] is None
+    assert plans["b"].extra["xfail"] == "known to redraw the cup"
+
+
+def test_xfail_naming_an_unknown_variant_is_an_error(tmp_path: Path) -> None:
+    from harness.suite import expand
+
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        suite: s
+        variants: {a: {model: gemini-2.5-flash-image}}
+        cases:
+          - id: c
+            prompt: a red cup
+            xfail: {pro: typo in the variant name}
+        """,
+    )
+    with pytest.raises(ValidationFailed) as info:
+        expand(load_suite(path))
+    (error,) = info.value.errors
+    assert "variant 'pro'" in str(error) and "use one of: a" in str(error)
+    assert error.case == "c" and error.line == line_of(path, "xfail")

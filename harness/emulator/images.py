@@ -70,7 +70,7 @@ def _size(
 
 
 def _finish(scene: Scene, size: tuple[int, int], profile: ModelProfile) -> MadeImage:
-    img = render(scene, size, profile.style)
+    img = render(scene, size, profile.style, grain=profile.mime != "image/png")
     meta = {**scene.to_dict(), "model": profile.name, "size": list(size)}
     return MadeImage(encode(img, profile.mime, meta), profile.mime, scene, size)
 
@@ -129,7 +129,9 @@ def _edit_external(
     if terms.text:
         scene.text = terms.text
         draw_text(img, terms.text)
-    out = Image.fromarray(grade(np.asarray(img, dtype=np.float32), scene, "none"))
+    out = Image.fromarray(
+        grade(np.asarray(img, dtype=np.float32), scene, "none", profile.mime != "image/png")
+    )
     meta = {**scene.to_dict(), "model": profile.name, "size": list(size)}
     return MadeImage(encode(out, profile.mime, meta), profile.mime, scene, size)
 

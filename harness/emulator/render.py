@@ -39,7 +39,7 @@ def nearest_color(value: tuple[float, float, float]) -> str:
     return min(COLORS, key=lambda n: sum((a - b) ** 2 for a, b in zip(COLORS[n], value, strict=True)))
 
 
-def render(scene: Scene, size: tuple[int, int], style: str) -> Image.Image:
+def render(scene: Scene, size: tuple[int, int], style: str, grain: bool = True) -> Image.Image:
     """Draw `scene` at `size` (width, height) in a model style; deterministic for (scene, size, style)."""
     w, h = size
     bg = rgb(scene.background)
@@ -59,7 +59,7 @@ def render(scene: Scene, size: tuple[int, int], style: str) -> Image.Image:
     if style == "grain":
         m = max(2, int(min(w, h) * 0.018))
         draw.rounded_rectangle((m, m, w - m, h - m), radius=m * 2, outline=shade(bg, 0.75), width=m)
-    return Image.fromarray(grade(np.asarray(img, dtype=np.float32), scene, style))
+    return Image.fromarray(grade(np.asarray(img, dtype=np.float32), scene, style, grain))
 
 
 def draw_text(img: Image.Image, text: str) -> None:
@@ -98,7 +98,7 @@ def _shadows(img: Image.Image, scene: Scene) -> None:
     img.paste(Image.new("RGB", (w, h), shade(rgb(scene.background), 0.45)), (0, 0), mask)
 
 
-def grade(arr: np.ndarray, scene: Scene, style: str) -> np.ndarray:
+def grade(arr: np.ndarray, scene: Scene, style: str, grain: bool = True) -> np.ndarray:
     """Lighting and texture as arithmetic on the pixels: warmth, brightness, vignette, grain, washes."""
     h, w = arr.shape[:2]
     rng = np.random.default_rng(scene.layout_seed & 0xFFFFFFFF)
@@ -135,7 +135,7 @@ def grade(arr: np.ndarray, scene: Scene, style: str) -> np.ndarray:
     elif b < 0:
         arr *= 1 + 0.5 * b
     amp = {"flat": 0, "shaded": 3, "grain": 7}.get(style, 0) + (5 if scene.style == "photo" else 0)
-    if amp:
+    if amp and grain:  # per-pixel noise makes a lossless PNG ~50x larger, so only JPEG models get it
         arr += rng.integers(-amp, amp + 1, size=(h, w, 1), dtype=np.int16).astype(np.float32)
     return arr.clip(0, 255).astype(np.uint8)
 

@@ -192,7 +192,9 @@ def run_suites(
         progress.stop()
         manifest.procedural_images = any(getattr(s, "seen_emulator", False) for s in sessions)
         if sessions and all(w.mode == "replay" for w in works):
-            manifest.backend = "replay:" + "+".join(sorted({s.recorded_backend or "unknown" for s in sessions}))
+            manifest.backend = "replay:" + "+".join(
+                sorted({s.recorded_backend or "unknown" for s in sessions})
+            )
         writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
     _write_parquet(writer.dir)
     return writer.dir

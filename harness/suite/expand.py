@@ -179,6 +179,7 @@ class _Context:
             variant.style if variant else None
         )
         style = self._style_cache.get(style_name) if style_name else None
+        xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
         for r in range(count):
             self.out.plans.append(
@@ -200,9 +201,30 @@ class _Context:
                         "description": case.description,
                         "style_inherits": list(style.inherits) if style else [],
                         "variant_description": variant.description if variant else None,
+                        "xfail": xfail,
                     },
                 )
             )
+
+    def _xfail(self, index: int, case: Case, variant_name: str) -> str | None:
+        """The case's known-failure reason for this variant; an unknown variant name is an error."""
+        if not isinstance(case.xfail, dict):
+            return case.xfail
+        known = set(self.suite.variant_names())
+        for name in case.xfail:
+            if name not in known:
+                self.out.error(
+                    SuiteError(
+                        f"xfail names variant '{name}', which the suite does not define",
+                        file=self.suite.path,
+                        line=self.suite.line("cases", index, "xfail", name)
+                        or self.suite.line("cases", index),
+                        case=case.id,
+                        key="xfail",
+                        hint=f"use one of: {', '.join(sorted(known))}",
+                    )
+                )
+        return case.xfail.get(variant_name)
 
     def _step(
         self,

@@ -1,0 +1,114 @@
+"""The pytest plugin, driven by pytest itself (pytester): suites as test files, replayed offline."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.store import Run
+
+SUITES = Path(__file__).resolve().parent.parent / "suites"
+
+
+@pytest.fixture
+def suites(pytester: pytest.Pytester) -> Path:
+    """A copy of the showcase and its cassette, so a test may break an expectation without touching ours."""
+    root = pytester.path / "suites"
+    root.mkdir()
+    shutil.copy(SUITES / "showcase.yaml", root)
+    shutil.copytree(SUITES / "images", root / "images")
+    shutil.copytree(SUITES / "cassettes", root / "cassettes")
+    return root
+
+
+def outcomes(result: pytest.RunResult) -> dict[str, int]:
+    return result.parseoutcomes()
+
+
+def test_each_trial_is_an_item_with_a_readable_id(pytester: pytest.Pytester, suites: Path) -> None:
+    result = pytester.runpytest_subprocess("suites/showcase.yaml", "--collect-only", "-q")
+    lines = [line for line in result.outlines if "::" in line]
+    assert len(lines) == 24
+    assert "suites/showcase.yaml::watch-studio-white[flash-r0]" in lines
+    assert "suites/showcase.yaml::cup-refine-chain[pro-r0]" in lines
+
+
+def test_replay_passes_with_the_known_failure_as_xfail(pytester: pytest.Pytester, suites: Path) -> None:
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("suites", f"--harness-out={out}", "-rx")
+    assert outcomes(result) == {"passed": 23, "xfailed": 1}
+    result.stdout.fnmatch_lines(["*XFAIL*watch-warmer-light[[]pro-r0[]]*redraws the watch*"])
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    run = Run.load(run_dir)
+    assert len(run.trials) == 24 and run.manifest.status == "finished"
+    assert run.manifest.backend == "replay:emulator" and run.manifest.procedural_images
+
+
+def test_a_broken_expectation_fails_exactly_its_items_with_the_reason(
+    pytester: pytest.Pytester, suites: Path
+) -> None:
+    suite = suites / "showcase.yaml"
+    suite.write_text(
+        suite.read_text().replace('text_in_image: "SUMMER SALE"', 'text_in_image: "WINTER SALE"')
+    )
+    result = pytester.runpytest_subprocess("suites", f"--harness-out={pytester.path / 'out'}")
+    assert outcomes(result) == {"passed": 21, "failed": 2, "xfailed": 1}
+    failed = sorted(line.split(" ")[1] for line in result.outlines if line.startswith("FAILED "))
+    assert failed == [
+        "suites/showcase.yaml::poster-summer-sale[flash-r0]",
+        "suites/showcase.yaml::poster-summer-sale[pro-r0]",
+    ]
+    reason = "*FAILED text_in_image: value=* threshold=0.8 step=0: OCR read 'SUMMER SALE'*WINTER SALE*image:*"
+    result.stdout.fnmatch_lines([reason])
+
+
+def test_keyword_selection_runs_only_the_selected_trials(pytester: pytest.Pytester, suites: Path) -> None:
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("suites", "-k", "cat-storybook", f"--harness-out={out}")
+    assert outcomes(result) == {"passed": 2, "deselected": 22}
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert sorted(t.case for t in Run.load(run_dir).trials) == ["cat-storybook", "cat-storybook"]
+
+
+def test_variant_option_limits_the_items(pytester: pytest.Pytester, suites: Path) -> None:
+    result = pytester.runpytest_subprocess(
+        "suites", "--harness-variant=flash", f"--harness-out={pytester.path / 'o'}"
+    )
+    assert outcomes(result) == {"passed": 12}
+
+
+def test_xdist_workers_write_one_merged_run(pytester: pytest.Pytester, suites: Path) -> None:
+    shutil.copy(SUITES / "real-gemini.yaml", suites)
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("suites", "-n", "2", f"--harness-out={out}")
+    assert outcomes(result) == {"passed": 27, "xfailed": 1}
+    runs = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert len(runs) == 1, runs
+    run = Run.load(runs[0])
+    assert len(run.trials) == 28
+    assert {s.name for s in run.manifest.suites} == {"showcase", "real-gemini"}
+    assert (runs[0] / "trials.parquet").exists()
+
+
+def test_a_suite_that_fails_validation_is_one_failing_item(pytester: pytest.Pytester, suites: Path) -> None:
+    suite = suites / "showcase.yaml"
+    suite.write_text(suite.read_text().replace("style: watercolor-storybook", "style: watercolour-storybook"))
+    result = pytester.runpytest_subprocess("suites")
+    assert outcomes(result) == {"failed": 1}
+    result.stdout.fnmatch_lines(["*showcase.yaml:*cat-storybook*watercolour-storybook*"])
+
+
+def test_fixtures_give_custom_tests_a_run(pytester: pytest.Pytester, suites: Path) -> None:
+    pytester.makepyfile(
+        test_custom="""
+        def test_flash_is_cheaper(harness_run, harness_suite):
+            suite = harness_suite("suites/showcase.yaml")
+            assert suite.name == "showcase"
+            run = harness_run("suites/showcase.yaml", variants=["flash"])
+            assert len(run.trials) == 12 and all(t.model == "gemini-2.5-flash-image" for t in run.trials)
+            assert sum(t.cost_usd for t in run.trials) < 0.6
+        """
+    )
+    assert outcomes(pytester.runpytest_subprocess("test_custom.py")) == {"passed": 1}
