@@ -124,7 +124,10 @@ def _mode(config: pytest.Config) -> str:
     return config.getoption("--harness-mode") or os.environ.get("HARNESS_MODE") or "replay"
 
 
-def _backend(config: pytest.Config) -> str:
+def _backend(config: pytest.Config) -> str | None:
+    """None in replay: nothing is called, so no backend (and no emulator) is started."""
+    if _mode(config) == "replay":
+        return None
     chosen = config.getoption("--harness-backend")
     if chosen:
         return chosen
@@ -196,7 +199,8 @@ class TrialItem(pytest.Item):
         if record is None:
             raise TrialFailed(f"trial {self.plan.trial_id} produced no record (the run stopped early?)")
         if record.passed is False or (record.passed is None and record.outcome == "error"):
-            raise TrialFailed(describe_failure(record, parent.path.parent))
+            merged_run = Path(self.config.getoption("--harness-out")) / state.run_id
+            raise TrialFailed(describe_failure(record, merged_run))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, TrialFailed):
@@ -224,8 +228,8 @@ class SuiteErrorItem(pytest.Item):
         return self.path, None, "validate"
 
 
-def describe_failure(record: TrialRecord, suite_dir: Path) -> str:
-    """Scorer, value, threshold, reason and image path for each failed expectation."""
+def describe_failure(record: TrialRecord, run_dir: Path) -> str:
+    """Scorer, value, threshold, reason and image path (in the merged run) for each failed expectation."""
     lines = [
         f"{record.trial_id}: outcome {record.outcome}"
         + (f" ({record.finish_reason})" if record.finish_reason else "")
@@ -236,7 +240,7 @@ def describe_failure(record: TrialRecord, suite_dir: Path) -> str:
         if score.passed is not False:
             continue
         step = record.steps[score.step] if score.step is not None and score.step < len(record.steps) else None
-        image = f"  image: {step.images[0].path}" if step and step.images else ""
+        image = f"  image: {run_dir / step.images[0].path}" if step and step.images else ""
         lines.append(
             f"  FAILED {score.name}: value={score.value} threshold={score.threshold} "
             f"step={score.step}: {score.reason}{image}"

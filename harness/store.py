@@ -9,18 +9,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from harness.errors import HarnessError
-from harness.record import ImageRef, Manifest, TrialRecord
+from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
 
 MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
@@ -199,24 +202,35 @@ def merge_runs(parts: list[Path], target: Path, run_id: str) -> Path:
             destination = target / "images" / image.name
             if not destination.exists():
                 atomic_write(destination, image.read_bytes())
-    manifest.totals = totals_of(records)
+    manifest.totals = compute_totals(records)
     merged = Run(target, manifest, [])
     merged.rewrite_trials(sorted(records, key=lambda r: r.trial_id))
     atomic_write(target / "manifest.json", manifest.model_dump_json(indent=2).encode())
     return target
 
 
-def totals_of(records: list[TrialRecord]) -> dict:
-    """Counts a person reads first: trials per outcome, pass/fail, images, cost."""
-    outcomes = {name: 0 for name in ("ok", "blocked_prompt", "blocked_output", "no_image", "error")}
-    for record in records:
-        outcomes[record.outcome] = outcomes.get(record.outcome, 0) + 1
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile: an observed value, never an interpolation."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(math.ceil(q / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -> dict[str, Any]:
+    """Counts a person reads first: trials per outcome, pass/fail, images, cost, latency."""
+    outcomes = Counter(r.outcome for r in records)
+    latencies = [r.latency_s for r in records]
     return {
+        "planned": planned,
         "trials": len(records),
-        "outcomes": outcomes,
+        "outcomes": {name: outcomes.get(name, 0) for name in OUTCOMES},
         "passed": sum(r.passed is True for r in records),
         "failed": sum(r.passed is False for r in records),
-        "unscored": sum(r.passed is None for r in records),
+        "skipped": sum(r.passed is None for r in records),
         "images": sum(len(r.images()) for r in records),
         "cost_usd": round(sum(r.cost_usd for r in records), 6),
+        "latency_p50_s": percentile(latencies, 50),
+        "latency_p95_s": percentile(latencies, 95),
     }

@@ -62,6 +62,8 @@ def test_a_broken_expectation_fails_exactly_its_items_with_the_reason(
     ]
     reason = "*FAILED text_in_image: value=* threshold=0.8 step=0: OCR read 'SUMMER SALE'*WINTER SALE*image:*"
     result.stdout.fnmatch_lines([reason])
+    shown = next(line for line in result.outlines if "FAILED text_in_image" in line).rsplit("image: ", 1)[1]
+    assert Path(shown).is_file(), shown  # the path is in the merged run, which outlives the session
 
 
 def test_keyword_selection_runs_only_the_selected_trials(pytester: pytest.Pytester, suites: Path) -> None:

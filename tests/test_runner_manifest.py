@@ -11,9 +11,9 @@ import pytest
 from harness.cli import main
 from harness.errors import UsageError
 from harness.record import Manifest, StepRecord, TrialRecord
-from harness.runner.manifest import build_manifest, compute_totals, git_commit, percentile, suite_ref
+from harness.runner.manifest import build_manifest, git_commit, suite_ref
 from harness.runner.suites import choose_backend
-from harness.store import atomic_write
+from harness.store import atomic_write, compute_totals, percentile
 
 
 def record(case: str, outcome: str, passed: bool | None, latency: float, cost: float = 0.01) -> TrialRecord:

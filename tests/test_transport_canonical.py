@@ -101,3 +101,15 @@ def test_upload_tokens_and_volatile_response_headers_are_removed() -> None:
         "x-harness-emulator": "1",
         "retry-after": "7",
     }
+
+
+def test_a_long_prompt_diff_shows_where_it_changed_not_a_shared_prefix():
+    from harness.transport.miss import field_diff
+
+    prefix = "A bold poster featuring a yellow sun on a blue background. The title reads "
+    recorded = {"contents": [{"parts": [{"text": prefix + '"SUMMER SALE" in large letters.'}]}]}
+    current = {"contents": [{"parts": [{"text": prefix + '"WINTER SALE" in large letters.'}]}]}
+    (line,) = field_diff(recorded, current)
+    before, after = line.split(" -> ")
+    assert "SUMMER SALE" in before and "WINTER SALE" in after
+    assert before.startswith("contents[0].parts[0].text: ...")

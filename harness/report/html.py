@@ -195,13 +195,13 @@ def render_run(run: Run, page: Path) -> str:
     arms = {v: cases[cases["variant"] == v] for v in sorted(cases["variant"].unique())}
     charts = [
         plots.histogram_svg(
-            "case pass rate per variant", {v: a["pass_rate"].tolist() for v, a in arms.items()}, lo=0, hi=1
+            "case pass rate per variant",
+            {v: a["pass_rate"].tolist() for v, a in arms.items()},
+            "case pass rate",
         ),
         plots.scatter_svg(
-            "cost vs pass rate",
+            "cost vs pass rate per case",
             {v: list(zip(a["cost_usd"], a["pass_rate"], a["case"], strict=True)) for v, a in arms.items()},
-            "mean cost per trial $",
-            "pass rate",
         ),
     ]
     charts += _scorer_histograms(stats, "variant")
@@ -223,15 +223,46 @@ def render_run(run: Run, page: Path) -> str:
     )
 
 
-def _scorer_histograms(stats: Any, arm_col: str, limit: int = 4) -> list[str]:
+def _scorer_histograms(
+    stats: Any, arm_col: str, names: dict[str, str] | None = None, limit: int = 4
+) -> list[str]:
     if stats is None or not len(stats):
         return []
     out = []
     for name in sorted(stats["scorer"].unique())[:limit]:
         sub = stats[stats["scorer"] == name]
-        arms = {str(a): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)}
-        out.append(plots.histogram_svg(f"{name}: mean score per case", arms))
+        arms = {
+            (names or {}).get(str(a), str(a)): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)
+        }
+        out.append(plots.histogram_svg(f"{name}: mean score per case", arms, "mean score"))
     return out
+
+
+def arm_names(a: str, b: str) -> tuple[str, str]:
+    """Legend-sized names for the two arms: the variant when diffing variants of one run, else the tail of
+    the run id (its time and random part), else the whole id when the tails would read the same."""
+
+    def tail(name: str) -> str:
+        if ":" in name:
+            return name.rsplit(":", 1)[1]
+        parts = name.split("-")
+        return "-".join(parts[1:]) if len(parts) >= 3 and parts[0].isdigit() else name
+
+    ta, tb = tail(a), tail(b)
+    return (ta, tb) if ta != tb else (a, b)
+
+
+def _flip_list(flips: str) -> list[dict[str, str]]:
+    """``"judge pass->fail; aspect fail->pass"`` as items with an arrow and a colour class."""
+    items = []
+    for item in filter(None, flips.split("; ")):
+        items.append(
+            {
+                "text": item.replace("->", "→"),
+                "cls": "flip-bad" if item.endswith("pass->fail") else "flip-good",
+            }
+        )
+    return items
 
 
 def write_run_html(run_dir: str | Path, out: Path | None = None) -> Path:
@@ -289,10 +320,12 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 ),
                 "pass_a": "–" if c.n_a != c.n_a else f"{int(c.passes_a)}/{int(c.n_a)}",
                 "pass_b": "–" if c.n_b != c.n_b else f"{int(c.passes_b)}/{int(c.n_b)}",
+                "pass_sort": _sortable(c.pass_rate_b),
                 "delta": c.delta,
                 "delta_sort": _sortable(c.delta),
                 "flips": c.flips,
-                "outcome_changes": c.outcome_changes,
+                "flip_list": _flip_list(c.flips),
+                "outcome_changes": c.outcome_changes.replace("->", "→"),
                 "drift": c.drift,
                 "drift_sort": _sortable(c.drift),
                 "cost_delta": c.cost_delta,
@@ -319,35 +352,35 @@ def render_diff(result: DiffResult, page: Path) -> str:
             }
         )
     cases = comp.cases
+    short_a, short_b = arm_names(a.name, b.name)
+    la, lb = f"A: {short_a}", f"B: {short_b}"
     charts = [
         plots.histogram_svg(
             "case pass rate per arm",
-            {f"A {a.name}": cases["pass_rate_a"].tolist(), f"B {b.name}": cases["pass_rate_b"].tolist()},
-            lo=0,
-            hi=1,
+            {la: cases["pass_rate_a"].tolist(), lb: cases["pass_rate_b"].tolist()},
+            "case pass rate",
         ),
         plots.scatter_svg(
-            "cost vs pass rate",
+            "cost vs pass rate per case",
             {
-                f"A {a.name}": list(
-                    zip(cases["cost_usd_a"], cases["pass_rate_a"], cases["case"], strict=True)
-                ),
-                f"B {b.name}": list(
-                    zip(cases["cost_usd_b"], cases["pass_rate_b"], cases["case"], strict=True)
-                ),
+                la: list(zip(cases["cost_usd_a"], cases["pass_rate_a"], cases["case"], strict=True)),
+                lb: list(zip(cases["cost_usd_b"], cases["pass_rate_b"], cases["case"], strict=True)),
             },
-            "mean cost per trial $",
-            "pass rate",
         ),
         plots.histogram_svg(
-            "perceptual drift A→B (pHash bits)", {"drift": cases["drift"].tolist()}, lo=0, hi=64, bins=8
+            "perceptual drift A→B per case",
+            {"drift": cases["drift"].tolist()},
+            "largest pHash distance over steps (bits of 64)",
+            lo=0,
         ),
     ]
     long = comp.scorers.melt(
         id_vars=["scorer"], value_vars=["mean_a", "mean_b"], var_name="arm", value_name="mean"
     )
     long["arm"] = long["arm"].map({"mean_a": "A", "mean_b": "B"})
-    charts += _scorer_histograms(long.replace({np.nan: None}).dropna(subset=["mean"]), "arm")
+    charts += _scorer_histograms(
+        long.replace({np.nan: None}).dropna(subset=["mean"]), "arm", {"A": la, "B": lb}
+    )
     s = result.summary
     return (
         _env()
@@ -356,6 +389,7 @@ def render_diff(result: DiffResult, page: Path) -> str:
             title=f"Diff {a.name} → {b.name}",
             a=a,
             b=b,
+            arm_labels=(la, lb),
             result=result,
             summary=s,
             banner=EMULATOR_BANNER if procedural(a.manifest, b.manifest) else None,

@@ -1,115 +1,275 @@
-"""Inline SVG plots (no JavaScript library, no network): histograms per arm and a cost-vs-score scatter."""
+"""Inline SVG plots (no JavaScript library, no network): histograms per arm and a cost-vs-pass-rate scatter.
+
+Both axes carry ticks with readable numbers, the legend sits above the plot area so it never covers data,
+and every bar and point has a ``<title>`` tooltip naming what it counts.
+"""
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 
 COLORS = ("#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2")
-W, H, PAD = 360, 180, 32
+W, H = 420, 240
+LEFT, RIGHT, BOTTOM = 46, 14, 40  # room for y tick labels, the right edge, x tick labels + axis title
+TITLE_H, LEGEND_ROW = 22, 16
+CHAR_W = 6.0  # approximate width of one 10px character, to lay out legend entries
+UNIT_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+MAX_INT_BINS = 12
 
 
-def _clean(values: list[float]) -> list[float]:
-    return [v for v in values if v is not None and not math.isnan(v)]
+@dataclass(frozen=True)
+class Bins:
+    """Histogram bins: ``len(labels) == len(edges) - 1``; the last bin is closed unless ``integer``."""
+
+    edges: tuple[float, ...]
+    labels: tuple[str, ...]
+    integer: bool = False
+
+    def index(self, value: float) -> int:
+        """The bin a value falls in (values outside the edges go to the nearest end bin)."""
+        for i in range(len(self.labels) - 1):
+            if value < self.edges[i + 1]:
+                return i
+        return len(self.labels) - 1
+
+
+def _clean(values: list[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and not math.isnan(v)]
+
+
+def nice_step(span: float, target: int) -> float:
+    """A 1-2-2.5-5 x 10^k step that cuts ``span`` into about ``target`` pieces."""
+    raw = span / max(1, target) if span > 0 else 1.0
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if raw <= m * mag * (1 + 1e-9))
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Rounded tick values from at or below ``lo`` to at or above ``hi``."""
+    if hi <= lo:
+        hi = lo + (abs(lo) or 1.0)
+    step = nice_step(hi - lo, target)
+    start, stop = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+    return [round(start + k * step, 10) for k in range(round((stop - start) / step) + 1)]
+
+
+def _decimals(step: float) -> int:
+    return next((d for d in range(10) if abs(round(step, d) - step) < 1e-9 * max(1.0, step)), 10)
+
+
+def choose_bins(values: list[float], lo: float | None = None) -> Bins:
+    """Bins that suit the data, with labels that are never identical.
+
+    Values within [0, 1] (pass rates, pass/fail scores, fractions) get five fixed bins labelled in percent;
+    integers spanning at most a dozen values (judge grades) get one bin each; anything else gets nicely
+    rounded edges. ``lo`` pins the lower edge (e.g. 0 for a distance).
+    """
+    if lo is None and all(0 <= v <= 1 for v in values):
+        labels = tuple(f"{a * 100:.0f}–{b * 100:.0f}%" for a, b in itertools.pairwise(UNIT_EDGES))
+        return Bins(UNIT_EDGES, labels)
+    start, stop = (min(values) if lo is None else min(lo, min(values))), max(values)
+    if start == stop:
+        return Bins((start, start + 1), (f"{start:g}",))
+    if all(v == int(v) for v in values):
+        first, last = math.floor(start), int(stop)
+        if last - first < MAX_INT_BINS:
+            return Bins(
+                tuple(float(k) for k in range(first, last + 2)),
+                tuple(str(k) for k in range(first, last + 1)),
+                True,
+            )
+        step = max(1, round(nice_step(last + 1 - first, 6)))
+        edges = list(range(first // step * step, last + step + 1, step))
+        edges = edges[: next(i for i, e in enumerate(edges) if e > last) + 1]
+        labels = tuple(f"{a}–{b - 1}" for a, b in itertools.pairwise(edges))
+        return Bins(tuple(float(e) for e in edges), labels, True)
+    edges = nice_ticks(start, stop, 6)
+    d = _decimals(edges[1] - edges[0])
+    labels = tuple(f"{a:.{d}f}–{b:.{d}f}" for a, b in itertools.pairwise(edges))
+    return Bins(tuple(edges), labels)
 
 
 def histogram_svg(
-    title: str, arms: dict[str, list[float]], bins: int = 5, lo: float | None = None, hi: float | None = None
+    title: str,
+    arms: dict[str, list[float | None]],
+    x_label: str,
+    lo: float | None = None,
 ) -> str:
     """Grouped bars: how many cases fall in each value bin, per arm."""
     data = {name: _clean(vals) for name, vals in arms.items()}
     everything = [v for vals in data.values() for v in vals]
     if not everything:
         return ""
-    lo = min(everything) if lo is None else lo
-    hi = max(everything) if hi is None else hi
-    if hi <= lo:
-        hi = lo + 1
-    width = (hi - lo) / bins
-    counts = {name: [0] * bins for name in data}
+    bins = choose_bins(everything, lo)
+    counts = {name: [0] * len(bins.labels) for name in data}
     for name, vals in data.items():
         for v in vals:
-            counts[name][min(bins - 1, max(0, int((v - lo) / width)))] += 1
-    top = max(max(c) for c in counts.values()) or 1
-    plot_w, plot_h = W - 2 * PAD, H - 2 * PAD
-    group_w = plot_w / bins
-    bar_w = group_w * 0.8 / max(1, len(data))
-    parts = [
-        f'<svg class="plot" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img">',
-        f'<text x="{W / 2}" y="14" text-anchor="middle" class="ptitle">{escape(title)}</text>',
-        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" class="axis"/>',
-    ]
-    for b in range(bins):
-        x0 = PAD + b * group_w
-        label = f"{lo + b * width:.2g}–{lo + (b + 1) * width:.2g}"
+            counts[name][bins.index(v)] += 1
+    legend, top = _legend(list(data)) if len(data) > 1 else ([], TITLE_H + 8)
+    y_ticks = _count_ticks(max(max(c) for c in counts.values()))
+    area = _Area(top, 0.0, 1.0, 0.0, y_ticks[-1])
+    group_w = area.width / len(bins.labels)
+    bar_w = group_w * 0.8 / len(data)
+    parts = [*_frame(title, x_label, "cases"), *legend, *area.y_axis(y_ticks, str)]
+    for b, label in enumerate(bins.labels):
+        x0 = LEFT + b * group_w
         parts.append(
-            f'<text x="{x0 + group_w / 2:.1f}" y="{H - PAD + 14}" text-anchor="middle" '
+            f'<text x="{x0 + group_w / 2:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" '
             f'class="tick">{escape(label)}</text>'
         )
         for i, name in enumerate(data):
             n = counts[name][b]
-            h = plot_h * n / top
-            x = x0 + group_w * 0.1 + i * bar_w
+            y = area.sy(n)
             parts.append(
-                f'<rect x="{x:.1f}" y="{H - PAD - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{COLORS[i % len(COLORS)]}"><title>{escape(name)}: {n} case(s) in {label}'
-                f"</title></rect>"
+                f'<rect x="{x0 + group_w * 0.1 + i * bar_w:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+                f'height="{H - BOTTOM - y:.1f}" fill="{COLORS[i % len(COLORS)]}"><title>{escape(name)}: '
+                f"{n} case(s) in {escape(label)}</title></rect>"
             )
-    parts.extend(_legend(list(data)))
-    parts.append("</svg>")
-    return "".join(parts)
+    parts.append(area.box())
+    return _svg(parts)
 
 
 def scatter_svg(
-    title: str, arms: dict[str, list[tuple[float, float, str]]], x_label: str, y_label: str
+    title: str,
+    arms: dict[str, list[tuple[float, float, str]]],
+    x_label: str = "mean cost per trial (USD)",
+    y_label: str = "case pass rate",
 ) -> str:
-    """One dot per case and arm; hover shows the case."""
+    """One dot per case and arm (cases at the same spot share a bigger dot); hover names them."""
     points = {
-        n: [(x, y, t) for x, y, t in pts if not (math.isnan(x) or math.isnan(y))] for n, pts in arms.items()
+        n: [(float(x), float(y), t) for x, y, t in pts if not (math.isnan(x) or math.isnan(y))]
+        for n, pts in arms.items()
     }
     xs = [p[0] for pts in points.values() for p in pts]
     ys = [p[1] for pts in points.values() for p in pts]
     if not xs:
         return ""
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = min(0.0, min(ys)), max(1.0, max(ys))
-    x1 = x1 if x1 > x0 else x0 + 1e-9 + abs(x0) * 0.1 + 0.001
-    plot_w, plot_h = W - 2 * PAD, H - 2 * PAD
-
-    def sx(x: float) -> float:
-        return PAD + plot_w * (x - x0) / (x1 - x0)
-
-    def sy(y: float) -> float:
-        return H - PAD - plot_h * (y - y0) / (y1 - y0)
-
+    x_ticks = nice_ticks(min(0.0, min(xs)), max(xs), 5)
+    unit = all(0 <= y <= 1 for y in ys)
+    y_ticks = [0.0, 0.25, 0.5, 0.75, 1.0] if unit else nice_ticks(min(ys), max(ys), 4)
+    x_pad, y_pad = (x_ticks[-1] - x_ticks[0]) * 0.04, (y_ticks[-1] - y_ticks[0]) * 0.07
+    legend, top = _legend(list(points))
+    area = _Area(top, x_ticks[0] - x_pad, x_ticks[-1] + x_pad, y_ticks[0] - y_pad, y_ticks[-1] + y_pad)
+    d = max(2, _decimals(x_ticks[1] - x_ticks[0]))
     parts = [
-        f'<svg class="plot" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img">',
-        f'<text x="{W / 2}" y="14" text-anchor="middle" class="ptitle">{escape(title)}</text>',
-        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" class="axis"/>',
-        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" class="axis"/>',
-        f'<text x="{W / 2}" y="{H - 4}" text-anchor="middle" class="tick">{escape(x_label)} '
-        f"({x0:.3g}–{x1:.3g})</text>",
-        f'<text x="10" y="{H / 2}" transform="rotate(-90 10 {H / 2})" text-anchor="middle" class="tick">'
-        f"{escape(y_label)}</text>",
+        *_frame(title, x_label, y_label),
+        *legend,
+        *area.y_axis(y_ticks, (lambda v: f"{v:.0%}") if unit else (lambda v: f"{v:g}")),
+        *area.x_axis(x_ticks, lambda v: f"${v:.{d}f}"),
     ]
     for i, (name, pts) in enumerate(points.items()):
-        for x, y, label in pts:
-            parts.append(
-                f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{COLORS[i % len(COLORS)]}" '
-                f'fill-opacity="0.7"><title>{escape(name)} · {escape(label)}: {y:.2f} at '
-                f"${x:.4f}</title></circle>"
-            )
-    parts.extend(_legend(list(points)))
-    parts.append("</svg>")
-    return "".join(parts)
+        spots: dict[tuple[int, int], list[tuple[float, float, str]]] = defaultdict(list)
+        for p in pts:
+            spots[(round(area.sx(p[0]) / 3), round(area.sy(p[1]) / 3))].append(p)
+        for group in spots.values():
+            parts.append(_dot(area, name, group, COLORS[i % len(COLORS)], unit))
+    parts.append(area.box())
+    return _svg(parts)
 
 
-def _legend(names: list[str]) -> list[str]:
-    out = []
-    for i, name in enumerate(names):
-        x = PAD + i * 110
-        out.append(
-            f'<rect x="{x}" y="20" width="9" height="9" fill="{COLORS[i % len(COLORS)]}"/>'
-            f'<text x="{x + 13}" y="28" class="tick">{escape(name[:16])}</text>'
+def _dot(area: _Area, arm: str, group: list[tuple[float, float, str]], color: str, unit: bool) -> str:
+    x, y = sum(p[0] for p in group) / len(group), sum(p[1] for p in group) / len(group)
+    cx, cy, n = area.sx(x), area.sy(y), len(group)
+    rate = f"{y:.0%}" if unit else f"{y:.3g}"
+    names = ", ".join(p[2] for p in group)
+    tip = f"{arm}: {names} — pass rate {rate}, ${x:.4f} per trial"
+    out = (
+        f'<g class="pt"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{4 + 1.6 * math.sqrt(n - 1):.1f}" '
+        f'fill="{color}" fill-opacity="0.75" stroke="#fff" stroke-width="0.8"/>'
+    )
+    if n > 1:
+        out += f'<text x="{cx:.1f}" y="{cy + 3:.1f}" text-anchor="middle" class="count">{n}</text>'
+    return out + f"<title>{escape(tip)}</title></g>"
+
+
+@dataclass(frozen=True)
+class _Area:
+    """The plot rectangle below the title and legend, and the data range it shows."""
+
+    top: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return W - LEFT - RIGHT
+
+    def sx(self, x: float) -> float:
+        return LEFT + self.width * (x - self.x0) / ((self.x1 - self.x0) or 1)
+
+    def sy(self, y: float) -> float:
+        return H - BOTTOM - (H - BOTTOM - self.top) * (y - self.y0) / ((self.y1 - self.y0) or 1)
+
+    def box(self) -> str:
+        return (
+            f'<line x1="{LEFT}" y1="{H - BOTTOM}" x2="{W - RIGHT}" y2="{H - BOTTOM}" class="axis"/>'
+            f'<line x1="{LEFT}" y1="{self.top}" x2="{LEFT}" y2="{H - BOTTOM}" class="axis"/>'
         )
-    return out
+
+    def y_axis(self, ticks: list[float], fmt: Callable[[float], str]) -> list[str]:
+        out = []
+        for t in ticks:
+            y = self.sy(t)
+            out.append(
+                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" class="grid"/>'
+                f'<text x="{LEFT - 5}" y="{y + 3:.1f}" text-anchor="end" class="tick">{escape(fmt(t))}</text>'
+            )
+        return out
+
+    def x_axis(self, ticks: list[float], fmt: Callable[[float], str]) -> list[str]:
+        out = []
+        for t in ticks:
+            x = self.sx(t)
+            out.append(
+                f'<line x1="{x:.1f}" y1="{self.top}" x2="{x:.1f}" y2="{H - BOTTOM}" class="grid"/>'
+                f'<text x="{x:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" class="tick">'
+                f"{escape(fmt(t))}</text>"
+            )
+        return out
+
+
+def _count_ticks(top: int) -> list[float]:
+    step = max(1.0, nice_step(max(top, 1), 4))
+    step = float(math.ceil(step))
+    return [k * step for k in range(math.ceil(max(top, 1) / step) + 1)]
+
+
+def _frame(title: str, x_label: str, y_label: str) -> list[str]:
+    mid_y = (TITLE_H + H - BOTTOM) / 2
+    return [
+        f'<text x="{W / 2}" y="15" text-anchor="middle" class="ptitle">{escape(title)}</text>',
+        f'<text x="{LEFT + (W - LEFT - RIGHT) / 2}" y="{H - 6}" text-anchor="middle" class="alabel">'
+        f"{escape(x_label)}</text>",
+        f'<text x="12" y="{mid_y}" transform="rotate(-90 12 {mid_y})" text-anchor="middle" class="alabel">'
+        f"{escape(y_label)}</text>",
+    ]
+
+
+def _legend(names: list[str]) -> tuple[list[str], float]:
+    """Legend entries in rows above the plot area; returns them and the plot area's top edge."""
+    out, x, row = [], float(LEFT), 0
+    for i, name in enumerate(names):
+        text = name if len(name) <= 30 else "…" + name[-29:]
+        width = 13 + len(text) * CHAR_W + 14
+        if x > LEFT and x + width > W - RIGHT:
+            x, row = float(LEFT), row + 1
+        y = TITLE_H + row * LEGEND_ROW
+        out.append(
+            f'<rect x="{x:.0f}" y="{y}" width="9" height="9" fill="{COLORS[i % len(COLORS)]}"/>'
+            f'<text x="{x + 13:.0f}" y="{y + 8}" class="tick">{escape(text)}</text>'
+        )
+        x += width
+    return out, TITLE_H + (row + 1) * LEGEND_ROW + 6
+
+
+def _svg(parts: list[str]) -> str:
+    return (
+        f'<svg class="plot" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img">{"".join(parts)}</svg>'
+    )

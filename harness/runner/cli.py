@@ -46,7 +46,9 @@ def register(subparsers: Any) -> None:
         help="transport mode (default: env HARNESS_MODE, then the suite's mode:, then live)",
     )
     run.add_argument("--cassettes", type=Path, help="cassette folder (default <suite dir>/cassettes)")
-    run.add_argument("--faults", help="emulator fault spec, e.g. 'status=503,times=2' (emulator only)")
+    run.add_argument(
+        "--faults", help="emulator fault spec, e.g. '503:first=2' or '429@0.2,seed=7' (emulator only)"
+    )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
     run.set_defaults(func=run_command)

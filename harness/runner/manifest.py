@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 from google import genai
 
 from harness import __version__
-from harness.record import OUTCOMES, Manifest, SuiteRef, TrialRecord
+from harness.record import Manifest, SuiteRef
 from harness.runner.client import API_VERSION
 from harness.store import utc_now
 
@@ -67,29 +65,3 @@ def build_manifest(
         started_at=utc_now(),
         argv=list(sys.argv if argv is None else argv),
     )
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile: an observed value, never an interpolation."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(math.ceil(q / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
-
-
-def compute_totals(records: Sequence[TrialRecord], planned: int) -> dict[str, Any]:
-    outcomes = Counter(r.outcome for r in records)
-    latencies = [r.latency_s for r in records]
-    return {
-        "planned": planned,
-        "trials": len(records),
-        "outcomes": {name: outcomes.get(name, 0) for name in OUTCOMES},
-        "passed": sum(r.passed is True for r in records),
-        "failed": sum(r.passed is False for r in records),
-        "skipped": sum(r.passed is None for r in records),
-        "images": sum(len(r.images()) for r in records),
-        "cost_usd": round(sum(r.cost_usd for r in records), 6),
-        "latency_p50_s": percentile(latencies, 50),
-        "latency_p95_s": percentile(latencies, 95),
-    }

@@ -22,11 +22,11 @@ from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
-from harness.runner.manifest import build_manifest, compute_totals, suite_ref
+from harness.runner.manifest import build_manifest, suite_ref
 from harness.runner.progress import Progress, make_progress
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
-from harness.store import Run, RunWriter, new_run_id, resolve_run
+from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
 
 DEFAULT_TIMEOUT_S = 120.0
 

@@ -36,6 +36,24 @@ def _show(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _show_change(old: Any, new: Any, context: int = 24) -> tuple[str, str]:
+    """Both sides of a changed value; long strings are cut around the change, not at a shared prefix."""
+    if not (isinstance(old, str) and isinstance(new, str)) or max(len(old), len(new)) <= MAX_VALUE_CHARS:
+        return _show(old), _show(new)
+    start = _shared_prefix(old, new)
+    tail = _shared_prefix(old[start:][::-1], new[start:][::-1])
+
+    def window(text: str) -> str:
+        lo, hi = max(start - context, 0), min(len(text) - tail + context, len(text))
+        return ("..." if lo else "") + _show(text[lo:hi]) + ("..." if hi < len(text) else "")
+
+    return window(old), window(new)
+
+
 def field_diff(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """`path: old -> new` lines (recorded -> current), plus `+ path` / `- path` for added or gone fields."""
     old, new = flatten(recorded), flatten(current)
@@ -46,7 +64,8 @@ def field_diff(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
         elif path not in old:
             lines.append(f"+ {path}: {_show(new[path])} (sent now, not recorded)")
         elif old[path] != new[path]:
-            lines.append(f"{path}: {_show(old[path])} -> {_show(new[path])}")
+            before, after = _show_change(old[path], new[path])
+            lines.append(f"{path}: {before} -> {after}")
     return lines
 
 
