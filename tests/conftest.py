@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from harness.context import current_request
 
 pytest_plugins = ("pytester",)
 
@@ -30,3 +34,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _SCRUBBED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_request_context() -> Iterator[None]:
+    """Tests that set ``current_request`` outside a task must not hand it to the next test."""
+    token = current_request.set(None)
+    yield
+    current_request.reset(token)

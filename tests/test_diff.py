@@ -235,3 +235,32 @@ def test_read_tolerance_forms() -> None:
     assert read_tolerance({"suites": [{"tolerance": {"pass_rate_drop": 0.05}}, {"tolerance": 0.2}]}) == 0.05
     assert read_tolerance({}, {"tolerance": {"pass_rate": 0.03}}) == 0.03
     assert read_tolerance({"tolerance": True}) is None
+
+
+def test_piped_table_is_wide_and_flips_short(runs: tuple[Path, Path]) -> None:
+    import io
+
+    from rich.console import Console
+
+    from harness.diff.cli import PIPED_WIDTH, print_result
+
+    buf = io.StringIO()
+    print_result(diff_runs(*runs), Console(file=buf, width=80))  # what rich picks for a pipe
+    lines = buf.getvalue().splitlines()
+    worse = [line for line in lines if "worse" in line and "│" in line]
+    assert len(worse) == 1 and "regressed" in worse[0] and "judge ✗" in worse[0]  # one row, one line
+    assert max(len(line) for line in lines) > 80 and all(len(line) <= PIPED_WIDTH for line in lines)
+    rows = [line.split("│")[2].strip() for line in lines if line.startswith("│")]
+    assert rows[:2] == ["worse", "blocked"]  # regressions first
+    assert any("@1 ok→blocked_output" in line for line in lines)
+
+
+def test_short_flips() -> None:
+    from harness.diff.cli import short_flips
+
+    assert (
+        short_flips("preserved.phash pass->fail; judge@2 fail->pass", 1, 1) == "preserved.phash ✗, judge@2 ✓"
+    )
+    many = "; ".join(f"s{i} pass->fail" for i in range(4)) + "; t fail->pass"
+    assert short_flips(many, 4, 1) == "4 pass→fail, 1 fail→pass"
+    assert short_flips("", 0, 0) == ""

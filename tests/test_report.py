@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _analysis_helpers import report_runs
 
@@ -12,7 +13,8 @@ from harness.analysis.synthetic import TrialSpec as T
 from harness.analysis.synthetic import write_run
 from harness.cli import main
 from harness.diff import diff_runs
-from harness.report import EMULATOR_BANNER, write_diff_html, write_run_html
+from harness.report import EMULATOR_BANNER, plots, write_diff_html, write_run_html
+from harness.report.charts import arm_names
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +63,95 @@ def test_no_banner_for_real_backend(tmp_path: Path) -> None:
 def test_report_unknown_run_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["report", "nope", "--results", str(tmp_path)]) != 0
     assert "no run 'nope'" in capsys.readouterr().err
+
+
+def _texts(svg: str, cls: str) -> list[str]:
+    return re.findall(rf'<text[^>]*class="{cls}"[^>]*>([^<]*)</text>', svg)
+
+
+def test_scatter_has_ticks_padding_legend_outside_and_tooltips() -> None:
+    svg = plots.scatter_svg(
+        "cost vs pass rate",
+        {"A: flash": [(0.0, 0.0, "zero-case"), (0.04, 1.0, "full-case")], "B: pro": [(0.417, 1.0, "dear")]},
+    )
+    ticks = _texts(svg, "tick")
+    assert {"0%", "50%", "100%"} <= set(ticks)
+    assert {"$0.00", "$0.10", "$0.40"} <= set(ticks) and not any("e-" in t for t in ticks)
+    top = float(
+        re.search(r'<line x1="\d+" y1="([\d.]+)" x2="\d+" y2="([\d.]+)" class="axis"/>$', svg[:-6])[1]
+    )
+    floor = plots.H - plots.BOTTOM
+    cys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', svg)]
+    assert len(cys) == 3 and all(top + 3 < y < floor - 3 for y in cys)  # 0% and 100% clear of the edges
+    legend_bottom = max(
+        float(y) + 9 for y in re.findall(r'<g class="legend"><rect x="\d+" y="([\d.]+)"', svg)
+    )
+    assert legend_bottom <= top  # the legend sits above the plot area
+    assert "<title>A: flash: zero-case — pass rate 0%, $0.0000 per trial</title>" in svg
+    assert "B: pro: dear" in svg
+
+
+def test_scatter_merges_coincident_points_into_one_named_dot() -> None:
+    svg = plots.scatter_svg("s", {"flash": [(0.0388, 1.0, "one"), (0.0388, 1.0, "two"), (0.2, 0.5, "three")]})
+    assert svg.count("<circle") == 2
+    assert 'class="count">2</text>' in svg and "flash: one, two — pass rate 100%" in svg
+
+
+@pytest.mark.parametrize(
+    ("values", "lo", "expected"),
+    [
+        ([0.0, 1.0, 1.0, 1.0], None, ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%")),
+        ([1.0, 1.0, 1.0], None, ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%")),
+        ([0.73, 0.86, 0.99, 1.37], None, ("0.6–0.8", "0.8–1.0", "1.0–1.2", "1.2–1.4")),
+        ([5.0, 6.0, 6.0], None, ("5", "6")),
+        ([2.0, 18.0, 12.0], 0, ("0–4", "5–9", "10–14", "15–19")),
+        ([1.37, 1.37], None, ("1.37",)),
+    ],
+)
+def test_histogram_bins_follow_the_data(values: list[float], lo: float | None, expected: tuple) -> None:
+    bins = plots.choose_bins(values, lo)
+    assert bins.labels == expected
+    svg = plots.histogram_svg("h", {"A: flash": values, "B: pro": values[:1]}, "mean score", lo=lo)
+    labels = [t for t in _texts(svg, "tick") if t in expected]
+    assert labels == list(expected)  # every bin labelled once, in order
+    assert _texts(svg, "alabel") == ["mean score", "cases"]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_histogram_labels_are_never_identical(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scale = 10.0 ** int(rng.integers(-3, 4))
+    values = list(rng.normal(rng.uniform(-2, 2), rng.uniform(0.001, 3), rng.integers(1, 30)) * scale)
+    if seed % 3 == 0:
+        values = [float(round(v)) for v in values]
+    bins = plots.choose_bins(values)
+    assert len(set(bins.labels)) == len(bins.labels) == len(bins.edges) - 1
+    assert all(bins.edges[0] <= v for v in values) and all(v <= bins.edges[-1] for v in values)
+    for v in values:  # each value lands in the bin whose edges hold it
+        i = bins.index(v)
+        assert bins.edges[i] <= v <= bins.edges[i + 1]
+
+
+def test_histogram_y_axis_counts_in_whole_numbers() -> None:
+    svg = plots.histogram_svg("h", {"x": [1.0] * 12}, "case pass rate")
+    ticks = _texts(svg, "tick")
+    assert "0" in ticks and "15" in ticks and not any(t.endswith(".0") for t in ticks)
+    assert "<title>x: 12 case(s) in 80–100%</title>" in svg
+
+
+def test_arm_names_are_short_and_distinct() -> None:
+    assert arm_names("20261121-141943-4b39-demo:flash", "20261121-141943-4b39-demo:pro") == ("flash", "pro")
+    assert arm_names("20261121-141943-4b39", "20261122-090000-ab12") == ("141943-4b39", "090000-ab12")
+    assert arm_names("run-a", "run-b") == ("run-a", "run-b")
+    assert arm_names("20261121-1-x", "20261122-1-x") == ("20261121-1-x", "20261122-1-x")
+
+
+def test_diff_page_legends_labels_and_numbers(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    html = write_diff_html(diff_runs(*runs), tmp_path / "d.html").read_text()
+    assert "A: run-a" in html and "B: run-b" in html
+    assert "<title>Diff run-a → run-b</title>" in html
+    assert not re.search(r">-0\.0+<", html)  # a rounded-away change never reads -0.00
+    assert 'class="flip flip-bad">judge pass→fail</li>' in html
+    for svg in re.findall(r'<svg class="plot".*?</svg>', html):
+        bins = [t for t in _texts(svg, "tick") if "–" in t]
+        assert len(bins) == len(set(bins))

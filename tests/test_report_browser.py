@@ -10,7 +10,7 @@ import pytest
 from _analysis_helpers import report_runs
 
 from harness.diff import diff_runs
-from harness.report import write_diff_html
+from harness.report import write_diff_html, write_run_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -84,3 +84,42 @@ def test_diff_page_in_chromium(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert (tmp_path / "diff.png").stat().st_size > 10_000
+
+
+OVERLAPS = """() => {
+  const box = e => e.getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const bad = [];
+  document.querySelectorAll("svg.plot").forEach((svg, n) => {
+    const legends = [...svg.querySelectorAll("g.legend")].map(box);
+    const marks = [...svg.querySelectorAll("rect.bar, g.pt circle")].map(box).filter(b => b.height > 0);
+    legends.forEach(l => marks.forEach(m => { if (hit(l, m)) bad.push("legend over data in plot " + n); }));
+    const ticks = [...svg.querySelectorAll("text.tick")].map(box);
+    ticks.forEach((a, i) => ticks.slice(i + 1).forEach(b => {
+      if (hit(a, b)) bad.push("ticks collide in plot " + n);
+    }));
+  });
+  return bad;
+}"""
+
+
+def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
+    _need_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    a, b = report_runs(tmp_path)
+    pages = [write_run_html(a), write_diff_html(diff_runs(a, b), a / "diff.html")]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for file in pages:
+                page.goto(file.as_uri())
+                width = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+                )
+                assert width[0] <= width[1], f"{file.name} scrolls sideways: {width}"
+                assert page.locator("svg.plot").count() >= 3
+                assert page.evaluate(OVERLAPS) == []
+                assert page.locator("svg.plot text.tick", has_text="100%").count() >= 1
+        finally:
+            browser.close()

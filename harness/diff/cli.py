@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +25,8 @@ STATUS_STYLE = {
     "unchanged": "dim",
 }
 MAX_ROWS = 200
+PIPED_WIDTH = 160  # rich falls back to 80 columns off a terminal, which folds the table into slivers
+MAX_FLIP_NAMES = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +74,7 @@ def run_diff(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         seed=args.seed,
     )
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     print_result(result, console, show_all=args.all)
     if args.json:
         atomic_write(args.json, json.dumps(diff_json(result), indent=2).encode())
@@ -84,17 +87,38 @@ def run_diff(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
+def _fmt(value: float | None, spec: str, suffix: str = "", prefix: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:{spec}}{suffix}"
+    text = f"{value:{spec}}"
+    if text.startswith("-") and not text.strip("-0."):
+        text = f"{0.0:{spec}}"  # a rounded-away change reads +0.0, not -0.0
+    return f"{prefix}{text}{suffix}"
 
 
 def _rate(passes: float, n: float) -> str:
     return "-" if n != n else f"{int(passes)}/{int(n)}"
 
 
+def short_flips(flips: str, pass_to_fail: int, fail_to_pass: int) -> str:
+    """``"a pass->fail; b fail->pass"`` as ``"a ✗, b ✓"``; past a few scorers just the counts."""
+    items = [item.rpartition(" ") for item in flips.split("; ") if item]
+    if len(items) > MAX_FLIP_NAMES:
+        counts = [(pass_to_fail, "pass→fail"), (fail_to_pass, "fail→pass")]
+        return ", ".join(f"{n} {what}" for n, what in counts if n)
+    return ", ".join(f"{name} {'✗' if flip == 'pass->fail' else '✓'}" for name, _, flip in items)
+
+
+def _wide(console: Console) -> Console:
+    """The same output at PIPED_WIDTH columns when it is not a terminal (a terminal keeps its width)."""
+    if console.is_terminal or console.width >= PIPED_WIDTH:
+        return console
+    return Console(file=console.file, width=PIPED_WIDTH, no_color=console.no_color, stderr=console.stderr)
+
+
 def print_result(result: DiffResult, console: Console, show_all: bool = False) -> None:
+    """The changed cases (regressions first), the per-arm totals and the verdict."""
+    console = _wide(console)
     al = result.comparison.alignment
     cases = result.comparison.cases
     shown = cases if show_all else cases[cases["status"] != "unchanged"]
@@ -106,6 +130,7 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
             justify="right" if col in numeric else "left",
             no_wrap=col in (*numeric, "status", "pass A→B"),
             overflow="fold",
+            min_width={"case": 16, "flips": 16, "outcome": 12}.get(col),
         )
     several_suites = cases["suite"].nunique() > 1
     for row in shown.head(MAX_ROWS).itertuples(index=False):
@@ -119,8 +144,8 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
             name,
             f"{_rate(row.passes_a, row.n_a)}→{_rate(row.passes_b, row.n_b)}",
             _fmt(row.delta * 100 if row.delta == row.delta else None, "+.0f"),
-            row.flips,
-            row.outcome_changes,
+            short_flips(row.flips, row.pass_to_fail, row.fail_to_pass),
+            row.outcome_changes.replace(" -> ", "→"),
             _fmt(row.drift, ".0f"),
             _fmt(row.cost_delta, "+.3f"),
             _fmt(row.latency_delta, "+.1f"),
@@ -137,9 +162,10 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
     counts = "  ".join(f"{k} {v}" for k, v in s.counts.items())
     console.print(f"[bold]cases[/]  {counts}")
     for arm in s.arms:
+        per_image = _fmt(arm.cost_per_passing_image, ".4f", prefix="$")
         console.print(
             f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}  "
-            f"cost ${arm.cost_usd:.4f}  per passing image {_fmt(arm.cost_per_passing_image, '.4f', ' $')}  "
+            f"cost ${arm.cost_usd:.4f}  per passing image {per_image}  "
             f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
         )
     tol = "" if result.tolerance is None else f" (tolerance {result.tolerance * 100:.1f} pp)"

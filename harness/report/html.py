@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 from markupsafe import Markup
 
 from harness.analysis.aggregate import case_pass_rates, scorer_stats
 from harness.analysis.frame import trials_frame
 from harness.diff import DiffResult
+from harness.diff.compare import STATUS_ORDER
 from harness.diff.stats import arm_stats
 from harness.record import Manifest, TrialRecord
-from harness.report import plots
+from harness.report.charts import arm_names, diff_charts, run_charts
 from harness.report.thumbs import link, thumbnail
 from harness.store import Run, atomic_write
 
@@ -38,7 +38,8 @@ def _env() -> jinja2.Environment:
 def _num(value: Any, spec: str = ".2f") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return format(value, spec)
+    text = format(value, spec)
+    return format(0.0, spec) if text.startswith("-") and not text.strip("-0.%") else text  # no "-0.00"
 
 
 def _sortable(value: Any) -> str:
@@ -118,6 +119,9 @@ def _index(records: list[TrialRecord], keep_variant: bool = True) -> dict[tuple,
     return out
 
 
+RUN_STATUS_ORDER = {"fail": 0, "mixed": 1, "unjudged": 2, "pass": 3}
+
+
 def _status(rate: float) -> str:
     if rate != rate:
         return "unjudged"
@@ -170,6 +174,7 @@ def render_run(run: Run, page: Path) -> str:
                 "model": c.model,
                 "style": _text(c.style),
                 "status": status,
+                "status_rank": RUN_STATUS_ORDER[status],
                 "bad": status in ("fail", "mixed"),
                 "pass_text": f"{int(c.passes)}/{int(c.n)}",
                 "pass_rate": _sortable(c.pass_rate),
@@ -192,19 +197,8 @@ def render_run(run: Run, page: Path) -> str:
                 ).lower(),
             }
         )
-    arms = {v: cases[cases["variant"] == v] for v in sorted(cases["variant"].unique())}
-    charts = [
-        plots.histogram_svg(
-            "case pass rate per variant",
-            {v: a["pass_rate"].tolist() for v, a in arms.items()},
-            "case pass rate",
-        ),
-        plots.scatter_svg(
-            "cost vs pass rate per case",
-            {v: list(zip(a["cost_usd"], a["pass_rate"], a["case"], strict=True)) for v, a in arms.items()},
-        ),
-    ]
-    charts += _scorer_histograms(stats, "variant")
+    arms = sorted(cases["variant"].unique())
+    charts = run_charts(cases, stats)
     summary = [arm_stats(v, frame[frame["variant"] == v]) for v in arms]
     m = run.manifest
     return (
@@ -221,35 +215,6 @@ def render_run(run: Run, page: Path) -> str:
             bad_label="failures only",
         )
     )
-
-
-def _scorer_histograms(
-    stats: Any, arm_col: str, names: dict[str, str] | None = None, limit: int = 4
-) -> list[str]:
-    if stats is None or not len(stats):
-        return []
-    out = []
-    for name in sorted(stats["scorer"].unique())[:limit]:
-        sub = stats[stats["scorer"] == name]
-        arms = {
-            (names or {}).get(str(a), str(a)): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)
-        }
-        out.append(plots.histogram_svg(f"{name}: mean score per case", arms, "mean score"))
-    return out
-
-
-def arm_names(a: str, b: str) -> tuple[str, str]:
-    """Legend-sized names for the two arms: the variant when diffing variants of one run, else the tail of
-    the run id (its time and random part), else the whole id when the tails would read the same."""
-
-    def tail(name: str) -> str:
-        if ":" in name:
-            return name.rsplit(":", 1)[1]
-        parts = name.split("-")
-        return "-".join(parts[1:]) if len(parts) >= 3 and parts[0].isdigit() else name
-
-    ta, tb = tail(a), tail(b)
-    return (ta, tb) if ta != tb else (a, b)
 
 
 def _flip_list(flips: str) -> list[dict[str, str]]:
@@ -310,6 +275,7 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 "id": f"{c.suite}::{c.case}[{c.variant}]",
                 "label": label,
                 "status": c.status,
+                "status_rank": STATUS_ORDER.get(c.status, len(STATUS_ORDER)),
                 "bad": c.status == "regressed",
                 "style": (
                     c.style_b
@@ -351,42 +317,16 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 ).lower(),
             }
         )
-    cases = comp.cases
-    short_a, short_b = arm_names(a.name, b.name)
-    la, lb = f"A: {short_a}", f"B: {short_b}"
-    charts = [
-        plots.histogram_svg(
-            "case pass rate per arm",
-            {la: cases["pass_rate_a"].tolist(), lb: cases["pass_rate_b"].tolist()},
-            "case pass rate",
-        ),
-        plots.scatter_svg(
-            "cost vs pass rate per case",
-            {
-                la: list(zip(cases["cost_usd_a"], cases["pass_rate_a"], cases["case"], strict=True)),
-                lb: list(zip(cases["cost_usd_b"], cases["pass_rate_b"], cases["case"], strict=True)),
-            },
-        ),
-        plots.histogram_svg(
-            "perceptual drift A→B per case",
-            {"drift": cases["drift"].tolist()},
-            "largest pHash distance over steps (bits of 64)",
-            lo=0,
-        ),
-    ]
-    long = comp.scorers.melt(
-        id_vars=["scorer"], value_vars=["mean_a", "mean_b"], var_name="arm", value_name="mean"
-    )
-    long["arm"] = long["arm"].map({"mean_a": "A", "mean_b": "B"})
-    charts += _scorer_histograms(
-        long.replace({np.nan: None}).dropna(subset=["mean"]), "arm", {"A": la, "B": lb}
-    )
+    short = arm_names(a.name, b.name)
+    la, lb = (f"{arm.label}: {name}" for arm, name in zip((a, b), short, strict=True))
+    same_run = a.dir.resolve() == b.dir.resolve()
+    charts = diff_charts(comp.cases, comp.scorers, la, lb)
     s = result.summary
     return (
         _env()
         .get_template("diff.j2")
         .render(
-            title=f"Diff {a.name} → {b.name}",
+            title=f"Diff {short[0]} → {short[1]}" + (f" in run {a.manifest.run_id}" if same_run else ""),
             a=a,
             b=b,
             arm_labels=(la, lb),

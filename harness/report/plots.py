@@ -115,7 +115,7 @@ def histogram_svg(
     area = _Area(top, 0.0, 1.0, 0.0, y_ticks[-1])
     group_w = area.width / len(bins.labels)
     bar_w = group_w * 0.8 / len(data)
-    parts = [*_frame(title, x_label, "cases"), *legend, *area.y_axis(y_ticks, str)]
+    parts = [*_frame(title, x_label, "cases"), *legend, *area.y_axis(y_ticks, lambda v: f"{v:.0f}")]
     for b, label in enumerate(bins.labels):
         x0 = LEFT + b * group_w
         parts.append(
@@ -126,9 +126,9 @@ def histogram_svg(
             n = counts[name][b]
             y = area.sy(n)
             parts.append(
-                f'<rect x="{x0 + group_w * 0.1 + i * bar_w:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-                f'height="{H - BOTTOM - y:.1f}" fill="{COLORS[i % len(COLORS)]}"><title>{escape(name)}: '
-                f"{n} case(s) in {escape(label)}</title></rect>"
+                f'<rect class="bar" x="{x0 + group_w * 0.1 + i * bar_w:.1f}" y="{y:.1f}" '
+                f'width="{bar_w:.1f}" height="{H - BOTTOM - y:.1f}" fill="{COLORS[i % len(COLORS)]}">'
+                f"<title>{escape(name)}: {n} case(s) in {escape(label)}</title></rect>"
             )
     parts.append(area.box())
     return _svg(parts)
@@ -262,8 +262,9 @@ def _legend(names: list[str]) -> tuple[list[str], float]:
             x, row = float(LEFT), row + 1
         y = TITLE_H + row * LEGEND_ROW
         out.append(
-            f'<rect x="{x:.0f}" y="{y}" width="9" height="9" fill="{COLORS[i % len(COLORS)]}"/>'
-            f'<text x="{x + 13:.0f}" y="{y + 8}" class="tick">{escape(text)}</text>'
+            f'<g class="legend"><rect x="{x:.0f}" y="{y}" width="9" height="9" '
+            f'fill="{COLORS[i % len(COLORS)]}"/><text x="{x + 13:.0f}" y="{y + 8}" class="tick">'
+            f"{escape(text)}</text></g>"
         )
         x += width
     return out, TITLE_H + (row + 1) * LEGEND_ROW + 6

@@ -125,7 +125,6 @@ async def execute_trial(
     started_at = utc_now()
     steps: list[StepRecord] = []
     chat: Any = None
-    chat_model = None
     for step in plan.steps:
         stopper = next((s for s in steps if s.outcome != "ok"), None)
         if stopper is not None:
@@ -145,9 +144,8 @@ async def execute_trial(
                 client.aio.models.generate_content, model=model, contents=parts, config=config
             )
         else:
-            if chat is None or chat_model != model:  # a step may switch model: carry the conversation over
-                history = chat.get_history(curated=True) if chat is not None else None
-                chat, chat_model = client.aio.chats.create(model=model, config=config, history=history), model
+            if chat is None:  # one conversation, one model: validation refuses a chain that switches
+                chat = client.aio.chats.create(model=model, config=config)
             send = functools.partial(chat.send_message, parts, config=config)
         steps.append(await run_step(plan, step, send, writer, sleep, policy, rng))
     return trial_record(plan, steps, started_at)

@@ -6,7 +6,6 @@ One bad trial never stops the run: anything a trial raises becomes that trial's 
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,16 +31,7 @@ class Target:
 
     async def sleep(self, seconds: float) -> None:
         """The session's sleep (skipped in replay) without blocking the loop; asyncio's when no session."""
-        if self.session is None:
-            await asyncio.sleep(seconds)
-            return
-        asleep = getattr(self.session, "asleep", None)
-        if asleep is not None:
-            await asleep(seconds)
-            return
-        result = await asyncio.to_thread(self.session.sleep, seconds)
-        if inspect.isawaitable(result):
-            await result
+        await (asyncio.sleep(seconds) if self.session is None else self.session.asleep(seconds))
 
 
 async def score_record(record: TrialRecord, env: Any) -> None:

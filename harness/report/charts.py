@@ -1,0 +1,81 @@
+"""Which plots each page shows and what their legends call the arms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harness.report import plots
+
+
+def arm_names(a: str, b: str) -> tuple[str, str]:
+    """Legend-sized names for the two arms: the variant when diffing variants of one run, else the tail of
+    the run id (its time and random part), else the whole id when the tails would read the same."""
+
+    def tail(name: str) -> str:
+        if ":" in name:
+            return name.rsplit(":", 1)[1]
+        parts = name.split("-")
+        return "-".join(parts[1:]) if len(parts) >= 3 and parts[0].isdigit() else name
+
+    ta, tb = tail(a), tail(b)
+    return (ta, tb) if ta != tb else (a, b)
+
+
+def run_charts(cases: pd.DataFrame, stats: pd.DataFrame) -> list[str]:
+    """Pass-rate histogram and cost scatter per variant, then a few scorers' mean-score histograms."""
+    arms = {v: cases[cases["variant"] == v] for v in sorted(cases["variant"].unique())}
+    charts = [
+        plots.histogram_svg(
+            "case pass rate per variant",
+            {v: a["pass_rate"].tolist() for v, a in arms.items()},
+            "case pass rate",
+        ),
+        plots.scatter_svg(
+            "cost vs pass rate per case",
+            {v: list(zip(a["cost_usd"], a["pass_rate"], a["case"], strict=True)) for v, a in arms.items()},
+        ),
+    ]
+    return charts + _scorer_histograms(stats, "variant")
+
+
+def diff_charts(cases: pd.DataFrame, scorers: pd.DataFrame, la: str, lb: str) -> list[str]:
+    """The same plots for arms A and B (legend names ``la``/``lb``), plus the A→B drift histogram."""
+    charts = [
+        plots.histogram_svg(
+            "case pass rate per arm",
+            {la: cases["pass_rate_a"].tolist(), lb: cases["pass_rate_b"].tolist()},
+            "case pass rate",
+        ),
+        plots.scatter_svg(
+            "cost vs pass rate per case",
+            {
+                la: list(zip(cases["cost_usd_a"], cases["pass_rate_a"], cases["case"], strict=True)),
+                lb: list(zip(cases["cost_usd_b"], cases["pass_rate_b"], cases["case"], strict=True)),
+            },
+        ),
+        plots.histogram_svg(
+            "perceptual drift A→B per case",
+            {"drift": cases["drift"].tolist()},
+            "largest pHash distance over steps (bits of 64)",
+            lo=0,
+        ),
+    ]
+    long = scorers.melt(
+        id_vars=["scorer"], value_vars=["mean_a", "mean_b"], var_name="arm", value_name="mean"
+    )
+    long["arm"] = long["arm"].map({"mean_a": la, "mean_b": lb})
+    return charts + _scorer_histograms(long.replace({np.nan: None}).dropna(subset=["mean"]), "arm")
+
+
+def _scorer_histograms(stats: Any, arm_col: str, limit: int = 4) -> list[str]:
+    if stats is None or not len(stats):
+        return []
+    out = []
+    for name in sorted(stats["scorer"].unique())[:limit]:
+        sub = stats[stats["scorer"] == name]
+        arms = {str(a): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)}
+        out.append(plots.histogram_svg(f"{name}: mean score per case", arms, "mean score"))
+    return out
