@@ -8,13 +8,16 @@ import hashlib
 import io
 import json
 import shutil
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
 
 import httpx2
 import imagehash
 import numpy as np
 import pytest
+import yaml
 from google import genai
 from google.genai import errors, types
 from PIL import Image
@@ -64,6 +67,44 @@ def test_sync_response_matches_real_shape(client):
     assert resp.sdk_http_response.headers["x-harness-emulator"] == __version__
     scene = read_scene(data)
     assert scene["background"] == "white" and [o["kind"] for o in scene["objects"]] == ["watch"]
+
+
+REAL = Path(__file__).parent.parent / "suites" / "cassettes" / "real-gemini.cassette.yaml"
+VERBATIM = {"finishReason", "modality", "role", "mimeType", "modelVersion"}
+
+
+def skeleton(node, key=""):
+    """A response reduced to its shape: keys, list lengths, enum values, and leaf types."""
+    if isinstance(node, dict):
+        return "bytes" if "$blob" in node else {k: skeleton(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [skeleton(v, key) for v in node]
+    if key in ("data", "thoughtSignature"):
+        return "bytes"
+    return node if key in VERBATIM else type(node).__name__
+
+
+def real_image_size(response: dict) -> tuple[int, int] | None:
+    for part in response["candidates"][0]["content"]["parts"]:
+        if "inlineData" in part:
+            blob = REAL.parent / "blobs" / part["inlineData"]["data"]["$blob"]
+            return Image.open(blob).size
+    return None
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_same_request_as_a_real_recording_gets_a_response_of_the_same_shape(emu, n):
+    """Field for field against real Gemini API answers: parts, signatures, usage details, sizes, ids."""
+    real = yaml.safe_load(REAL.read_text())["interactions"][n]
+    resp = httpx2.post(
+        emu.url + real["request"]["path"], json=real["request"]["body"], headers={"x-goog-api-key": KEY}
+    )
+    ours = resp.json()
+    assert resp.status_code == 200 and skeleton(ours) == skeleton(real["response"]["json"])
+    assert len(ours["responseId"]) == len(real["response"]["json"]["responseId"])
+    part = next((p for p in ours["candidates"][0]["content"]["parts"] if "inlineData" in p), None)
+    size = Image.open(io.BytesIO(base64.b64decode(part["inlineData"]["data"]))).size if part else None
+    assert size == real_image_size(real["response"]["json"])
 
 
 @pytest.mark.parametrize(
@@ -397,6 +438,81 @@ def test_unknown_model_404(client):
     assert exc.value.code == 404 and exc.value.status == "NOT_FOUND"
 
 
+def test_fault_slow_answers_late_and_an_sdk_timeout_surfaces(client):
+    start = time.perf_counter()
+    resp = client.models.generate_content(
+        model="gemini-2.5-flash-image", contents="a cup", config=cfg(fault="slow=0.3")
+    )
+    assert time.perf_counter() - start >= 0.3 and image_of(resp)[1].size == (1024, 1024)
+    late = cfg(http_options=types.HttpOptions(headers={"x-harness-fault": "slow=2"}, timeout=200))
+    with pytest.raises(httpx2.ReadTimeout):
+        client.models.generate_content(model="gemini-2.5-flash-image", contents="a cup", config=late)
+
+
+def test_fault_rate_is_seeded_and_reproducible():
+    def failures(spec: str) -> list[int]:
+        with Emulator(faults=spec) as server:
+            c = genai.Client(
+                api_key=KEY, http_options=types.HttpOptions(base_url=server.url, api_version="v1beta")
+            )
+            out = []
+            for i in range(40):
+                try:
+                    c.models.generate_content(
+                        model="gemini-2.5-flash", contents=f"question {i}", config=cfg(seed=1)
+                    )
+                except errors.ClientError as exc:
+                    assert exc.code == 429 and exc.status == "RESOURCE_EXHAUSTED"
+                    out.append(i)
+            return out
+
+    first = failures("429@0.3,seed=5")
+    assert first == failures("429@0.3,seed=5") != failures("429@0.3,seed=6")
+    assert 4 <= len(first) <= 20
+
+
+def test_references_set_the_palette(client):
+    def swatch(rgb: tuple[int, int, int]) -> types.Part:
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 64), rgb).save(buf, format="PNG")
+        return types.Part.from_bytes(data=buf.getvalue(), mime_type="image/png")
+
+    def made(*refs: tuple[int, int, int]):
+        contents = [*map(swatch, refs), "a cup and a ball in the colours of these references"]
+        resp = client.models.generate_content(
+            model="gemini-2.5-flash-image", contents=contents, config=cfg(seed=1)
+        )
+        data, img = image_of(resp)
+        return read_scene(data), np.asarray(img.convert("RGB"), float)
+
+    warm, warm_px = made((200, 30, 30), (30, 30, 200))
+    green, green_px = made((30, 160, 40), (250, 220, 40))
+    assert warm["palette"] == ["red", "blue"] and green["palette"] == ["green", "yellow"]
+    assert {o["color"] for o in warm["objects"]} <= {"red", "blue"}
+    assert warm_px[:20, :20, 0].mean() > warm_px[:20, :20, 1].mean() + 80  # red ground
+    assert green_px[:20, :20, 1].mean() > green_px[:20, :20, 0].mean() + 60  # green ground
+
+
+def test_api_key_is_never_logged(capsys):
+    secret = "AIzaSy-not-a-real-key-0123456789"
+    with Emulator(verbose=True) as server:
+        c = genai.Client(
+            api_key=secret, http_options=types.HttpOptions(base_url=server.url, api_version="v1beta")
+        )
+        c.models.generate_content(model="gemini-2.5-flash-image", contents="a cup")
+        for fault in ("drop", "500"):
+            with pytest.raises((httpx2.RemoteProtocolError, errors.ServerError)):
+                c.models.generate_content(
+                    model="gemini-2.5-flash-image", contents="a cup", config=cfg(fault=fault)
+                )
+        with pytest.raises(errors.ClientError):
+            c.models.generate_content(model="gemini-9-ultra", contents="x")
+        httpx2.post(f"{server.url}/v1beta/models/x:generateContent?key={secret}", content=b"{bad")
+    log = capsys.readouterr()
+    assert "POST /v1beta/models/gemini-2.5-flash-image:generateContent 200" in log.err
+    assert secret not in log.err + log.out
+
+
 def test_auth_and_bad_json_over_raw_http(emu):
     url = f"{emu.url}/v1beta/models/gemini-2.5-flash-image:generateContent"
     body = b'{"contents": [{"parts": [{"text": "x"}]}]}'
@@ -407,6 +523,34 @@ def test_auth_and_bad_json_over_raw_http(emu):
     assert (blank.status_code, blank.json()["error"]["status"]) == (401, "UNAUTHENTICATED")
     assert (bad.status_code, bad.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
     assert missing.headers["x-harness-emulator"] == __version__
+    blank_via_sdk = cfg(http_options=types.HttpOptions(headers={"x-goog-api-key": ""}))
+    client = genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=emu.url, api_version="v1beta"))
+    with pytest.raises(errors.ClientError) as exc:
+        client.models.generate_content(model="gemini-2.5-flash-image", contents="x", config=blank_via_sdk)
+    assert (exc.value.code, exc.value.status) == (401, "UNAUTHENTICATED") and KEY not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"generationConfig": "x"}, "generation_config"),
+        ({"generationConfig": {"imageConfig": ["1:1"]}}, "image_config"),
+        ({"generationConfig": {"responseModalities": "IMAGE"}}, "response_modalities"),
+        ({"systemInstruction": "be terse"}, "system_instruction"),
+        ({"contents": [{"parts": [{"text": 5}]}]}, "parts.text"),
+        ({"contents": [{"parts": [{"text": "x", "thoughtSignature": 5}]}]}, "thought_signature"),
+        ({"contents": [{"parts": [{"inlineData": {"data": "aGVsbG8=", "mimeType": "image/png"}}]}]}, "image"),
+    ],
+)
+@pytest.mark.parametrize("model", ["gemini-2.5-flash-image", "gemini-2.5-flash"])
+def test_malformed_requests_get_a_400_not_a_dropped_connection(emu, body, field, model):
+    resp = httpx2.post(
+        f"{emu.url}/v1beta/models/{model}:generateContent",
+        json={"contents": [{"parts": [{"text": "x"}]}], **body},
+        headers={"x-goog-api-key": KEY},
+    )
+    err = resp.json()["error"]
+    assert (resp.status_code, err["status"]) == (400, "INVALID_ARGUMENT") and field in err["message"]
 
 
 def test_snake_case_and_urlsafe_base64_accepted(emu, client):
@@ -455,19 +599,28 @@ def test_v1_path_and_model_listing(emu):
     assert v1.models.get(model="gemini-3.1-flash-image").display_name == "Nano Banana 2"
 
 
-def test_200_concurrent_requests(emu, client):
+def test_200_concurrent_requests(emu):
+    """200 requests in flight at once, one connection each: none may be reset or stall past the bound."""
+    limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
+    options = types.HttpOptions(
+        base_url=emu.url, api_version="v1beta", timeout=30_000, client_args={"limits": limits}
+    )
+    client = genai.Client(api_key=KEY, http_options=options)
     config = cfg(image_config=types.ImageConfig(image_size="512", aspect_ratio="1:1"))
+    start = threading.Barrier(200)
 
     def one(i: int) -> tuple[int, int]:
+        start.wait(timeout=30)
         resp = client.models.generate_content(
             model="gemini-3.1-flash-image", contents=f"{i % 7 + 1} balls", config=config
         )
         return image_of(resp)[1].size
 
     before = emu.request_count
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        sizes = list(pool.map(one, range(200)))
-    assert sizes == [(512, 512)] * 200 and emu.request_count - before == 200
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        done, late = wait([pool.submit(one, i) for i in range(200)], timeout=120)
+    assert not late
+    assert [f.result() for f in done] == [(512, 512)] * 200 and emu.request_count - before == 200
 
 
 @pytest.mark.ocr

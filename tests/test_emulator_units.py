@@ -10,9 +10,10 @@ import pytest
 from harness.emulator import Emulator
 from harness.emulator.cli import register
 from harness.emulator.faults import FaultSpecError, decide, parse_spec
+from harness.emulator.generate import generate
 from harness.emulator.judge import fill_schema, rubric_checks
 from harness.emulator.models import get_model
-from harness.emulator.protocol import b64decode, normalize
+from harness.emulator.protocol import b64decode, normalize, parse_generate
 from harness.emulator.scene import apply_edit, new_scene, parse_terms
 from harness.errors import UsageError
 
@@ -177,3 +178,22 @@ def test_url_requires_start():
     emu = Emulator()
     with pytest.raises(RuntimeError, match="not running"):
         _ = emu.url
+
+
+@pytest.mark.parametrize(
+    ("prompt", "image"),
+    [
+        ("Tell me a story about an axolotl, no image please.", False),
+        ("Explain it without an image", False),
+        ("a poster, no images of people", True),
+        ("a logo with text only", True),
+    ],
+)
+def test_a_prompt_declining_an_image_gets_text_only_with_default_modalities(prompt, image):
+    profile = get_model("gemini-2.5-flash-image")
+    body = {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+    parts = generate(parse_generate(profile.name, body), profile, 0)["candidates"][0]["content"]["parts"]
+    assert any("inlineData" in p for p in parts) == image and parts[0]["text"]
+    asked = {**body, "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}
+    parts = generate(parse_generate(profile.name, asked), profile, 0)["candidates"][0]["content"]["parts"]
+    assert any("inlineData" in p for p in parts)  # explicit modalities win over the wording

@@ -81,6 +81,8 @@ class Api:
             raise ApiError(404, f"Method not found: {req.method} {req.path}")
         except ApiError as exc:
             return Reply(exc.code, exc.body(), headers=exc.headers)
+        except Exception as exc:  # an emulator bug still answers like a server, never like a "drop" fault
+            return Reply(500, ApiError(500, f"emulator error: {exc.__class__.__name__}: {exc}").body())
 
     def _model(self, m: re.Match[str], method: str = "generateContent") -> ModelProfile:
         profile = get_model(m["model"])

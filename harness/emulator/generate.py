@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
 
 from harness.emulator.faults import Rule
@@ -12,6 +13,10 @@ from harness.emulator.judge import answer_text
 from harness.emulator.models import ModelProfile
 from harness.emulator.protocol import ApiError, GenerateRequest, b64encode
 
+# "..., no image please": with the default modalities a real image model then answers in text only.
+DECLINE_IMAGE_RE = re.compile(
+    r"\b(?:no|without(?: an?)?) (?:image|picture|illustration)s?(?: please)?\s*(?:[.,!;]|$)", re.I
+)
 OUTPUT_BLOCK_MESSAGE = (
     "Unable to show the generated image. The image was filtered out because it violated Google's "
     "Generative AI Prohibited Use policy. You will not be charged for blocked images. "
@@ -56,14 +61,9 @@ def usage(
     prompt, prompt_details = prompt_usage(req, profile)
     out: dict[str, Any] = {}
     if text or image_tokens:
-        cand_text = text_tokens(text) if text else 0
-        out["candidatesTokenCount"] = cand_text + image_tokens
-        details = []
-        if cand_text:
-            details.append({"modality": "TEXT", "tokenCount": cand_text})
-        if image_tokens:
-            details.append({"modality": "IMAGE", "tokenCount": image_tokens})
-        out["candidatesTokensDetails"] = details
+        out["candidatesTokenCount"] = (text_tokens(text) if text else 0) + image_tokens
+    if image_tokens:  # the Gemini API itemises only IMAGE output; text tokens count in the total alone
+        out["candidatesTokensDetails"] = [{"modality": "IMAGE", "tokenCount": image_tokens}]
     out["promptTokenCount"] = prompt
     out["promptTokensDetails"] = prompt_details
     thought = _thoughts(req, profile) if thoughts else 0
@@ -96,7 +96,11 @@ def blocked(req: GenerateRequest, profile: ModelProfile, rule: Rule, rid: str) -
 def generate(req: GenerateRequest, profile: ModelProfile, occurrence: int) -> dict:
     """The full generateContent response for a request that is not faulted."""
     rid = response_id(req, occurrence)
-    modalities = req.modalities or (["TEXT", "IMAGE"] if profile.kind == "image" else ["TEXT"])
+    modalities = req.modalities or (
+        ["TEXT", "IMAGE"]
+        if profile.kind == "image" and not DECLINE_IMAGE_RE.search(req.current.text)
+        else ["TEXT"]
+    )
     image_wanted = "IMAGE" in modalities
     if image_wanted and profile.kind != "image":
         raise ApiError(400, f"Model {profile.name} does not support the requested response modalities: image")

@@ -45,13 +45,10 @@ def make_image(req: GenerateRequest, profile: ModelProfile, occurrence: int) -> 
         instruction = f"{req.system} {instruction}"
     refs = req.current.images
     latest = req.latest_image()
-    try:
-        if len(refs) >= 2:
-            return _compose(req, profile, refs, instruction, seed)
-        if latest is not None:
-            return _edit(req, profile, latest, instruction, seed, rng)
-    except OSError as exc:
-        raise ApiError(400, f"Unable to process input image: {exc}") from exc
+    if len(refs) >= 2:
+        return _compose(req, profile, refs, instruction, seed)
+    if latest is not None:
+        return _edit(req, profile, latest, instruction, seed, rng)
     size = _size(req, profile)
     scene = new_scene(instruction, seed)
     return _finish(scene, size, profile)

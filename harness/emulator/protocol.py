@@ -134,13 +134,22 @@ class GenerateRequest:
         return None
 
 
+def _typed(value: Any, kind: type, where: str) -> Any:
+    """`value` when it has the JSON type the API expects at `where`, else a 400 naming the field."""
+    if value is not None and not isinstance(value, kind):
+        expected = {dict: "an object", list: "a list", str: "a string"}[kind]
+        raise ApiError(400, f"Invalid value at '{where}': expected {expected}, got {type(value).__name__}")
+    return value
+
+
 def _parse_part(raw: dict) -> Part:
-    part = Part(text=raw.get("text"), thought=bool(raw.get("thought")))
-    blob = raw.get("inlineData")
-    if isinstance(blob, dict) and blob.get("data"):
-        part.image, part.mime = b64decode(blob["data"]), blob.get("mimeType", "application/octet-stream")
+    part = Part(text=_typed(raw.get("text"), str, "contents.parts.text"), thought=bool(raw.get("thought")))
+    blob = _typed(raw.get("inlineData"), dict, "contents.parts.inline_data") or {}
+    if blob.get("data"):
+        part.image = b64decode(_typed(blob["data"], str, "contents.parts.inline_data.data"))
+        part.mime = blob.get("mimeType", "application/octet-stream")
     if raw.get("thoughtSignature"):
-        part.signature = b64decode(raw["thoughtSignature"])
+        part.signature = b64decode(_typed(raw["thoughtSignature"], str, "contents.parts.thought_signature"))
     return part
 
 
@@ -168,10 +177,12 @@ def parse_generate(model: str, data: dict) -> GenerateRequest:
     if not contents or not isinstance(contents, list):
         raise ApiError(400, "* GenerateContentRequest.contents: contents is not specified\n")
     turns = [_parse_content(c) for c in contents]
-    cfg = data.get("generationConfig") or {}
-    img = cfg.get("imageConfig") or {}
-    thinking = cfg.get("thinkingConfig") or {}
-    system = data.get("systemInstruction")
+    cfg = _typed(data.get("generationConfig"), dict, "generation_config") or {}
+    img = _typed(cfg.get("imageConfig"), dict, "generation_config.image_config") or {}
+    thinking = _typed(cfg.get("thinkingConfig"), dict, "generation_config.thinking_config") or {}
+    system = _typed(data.get("systemInstruction"), dict, "system_instruction")
+    modalities = _typed(cfg.get("responseModalities"), list, "generation_config.response_modalities")
+    schema = cfg.get("responseJsonSchema") or cfg.get("responseSchema")
     req = GenerateRequest(
         model=model,
         turns=turns,
@@ -180,11 +191,11 @@ def parse_generate(model: str, data: dict) -> GenerateRequest:
         image_size=img.get("imageSize"),
         seed=cfg.get("seed"),
         response_mime=cfg.get("responseMimeType"),
-        response_schema=cfg.get("responseJsonSchema") or cfg.get("responseSchema"),
+        response_schema=_typed(schema, dict, "generation_config.response_json_schema"),
         include_thoughts=bool(thinking.get("includeThoughts")),
     )
-    if cfg.get("responseModalities"):
-        req.modalities = [str(m).upper() for m in cfg["responseModalities"]]
+    if modalities:
+        req.modalities = [str(m).upper() for m in modalities]
     req.key = request_key(model, data)
     return req
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
 
+from harness.emulator.protocol import ApiError
 from harness.emulator.scene import Scene
 from harness.emulator.shapes import DRAW, Pen, shade
 from harness.emulator.vocab import COLORS
@@ -178,7 +179,10 @@ def scene_of(im: Image.Image) -> dict | None:
 
 
 def decode(data: bytes) -> tuple[Image.Image, dict | None]:
-    """An input image as RGB plus its scene metadata when it came from the emulator."""
-    with Image.open(io.BytesIO(data)) as im:
-        scene = scene_of(im)
-        return im.convert("RGB"), scene
+    """An input image as RGB plus its scene metadata when it came from the emulator; 400 if unreadable."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            scene = scene_of(im)
+            return im.convert("RGB"), scene
+    except OSError as exc:
+        raise ApiError(400, f"Unable to process input image: {exc}") from exc

@@ -70,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Vary", "Origin, X-Origin, Referer")
         self.send_header("x-harness-emulator", __version__)
+        if self.server.waiting:  # free this worker for a queued connection instead of idling on keep-alive
+            self.send_header("Connection", "close")
         for name, value in extra.items():
             self.send_header(name, value)
 
@@ -118,20 +120,25 @@ class PoolServer(HTTPServer):
     """HTTPServer whose connections are served by a fixed-size thread pool (bounded concurrency)."""
 
     allow_reuse_address = True
+    request_queue_size = 1024  # a burst of connects must queue, not be reset (the default is 5)
 
     def __init__(self, addr: tuple[str, int], api: Api, workers: int, verbose: bool):
         self.api, self.verbose = api, verbose
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harness-emulator")
         self.open_sockets: set[socket.socket] = set()
+        self.waiting = 0  # accepted connections no worker has picked up yet
         self._socks_lock = threading.Lock()
         super().__init__(addr, Handler)
 
     def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         with self._socks_lock:
             self.open_sockets.add(request)
+            self.waiting += 1
         self.pool.submit(self._work, request, client_address)
 
     def _work(self, request: socket.socket, client_address: object) -> None:
+        with self._socks_lock:
+            self.waiting -= 1
         try:
             self.finish_request(request, client_address)
         except Exception:
