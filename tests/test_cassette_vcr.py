@@ -128,38 +128,34 @@ def test_not_a_vcr_cassette_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
     assert "not a vcrpy cassette" in capsys.readouterr().err
 
 
-PRO_SUITE = """suite: pro-real
-defaults:
-  model: gemini-3-pro-image-preview
-  repeats: 1
-  aspect_ratio: null
-  image_size: null
-  temperature: null
-cases:
-  - id: axolotl
-    prompt: "Generate an illustrated two-sentence story about an axolotl."
-"""
-
-
-def test_imported_pro_recording_is_an_ok_trial_through_the_runner(
-    imported: Path, tmp_path: Path, no_network: list[str]
+def test_merged_import_replays_the_real_gemini_suite_through_the_runner(
+    tmp_path: Path, no_network: list[str]
 ) -> None:
-    """The flash-image recordings were made without responseModalities, which a harness suite always
-    sends for image models, so only the pro one can be matched by a suite request."""
+    """`--suite` merges the recordings into the cassette suites/real-gemini.yaml replays: flash PNGs and the
+    pro JPEG come out as ok trials with the recorded sizes, tokens and model versions."""
     runner = pytest.importorskip("harness.runner", reason="harness.runner not built yet")
     from harness.store import Run
 
-    source = imported / "pydantic-ai__test_google_image_generation_with_text.cassette.yaml"
-    (imported / "pro-real.cassette.yaml").write_bytes(source.read_bytes())
-    suite = tmp_path / "pro.yaml"
-    suite.write_text(PRO_SUITE)
-    run_dir = runner.run_suites(
-        [suite], mode="replay", cassettes=imported, out=tmp_path / "results", run_id="r"
-    )
-    (trial,) = Run.load(run_dir).trials
-    assert trial.outcome == "ok", trial.error
-    step = trial.steps[0]
-    assert (step.images[0].mime, step.images[0].width, step.images[0].height) == ("image/jpeg", 1408, 768)
-    assert step.model_version == "gemini-3-pro-image-preview"
-    assert (step.usage.prompt_tokens, step.usage.thought_tokens) == (14, 174)
+    sources = sorted(map(str, REAL.glob("pydantic-ai__test_google_image_*.yaml")))
+    out = tmp_path / "cassettes"
+    assert main(["cassettes", "import-vcr", *sources, "--out", str(out), "--suite", "real-gemini"]) == 0
+    assert [p.name for p in out.glob("*.cassette.yaml")] == ["real-gemini.cassette.yaml"]
+    suite = Path(__file__).resolve().parent.parent / "suites" / "real-gemini.yaml"
+    run_dir = runner.run_suites([suite], mode="replay", cassettes=out, out=tmp_path / "results", run_id="r")
+    got = {
+        t.case: (
+            t.outcome,
+            t.steps[0].model_version,
+            [(i.mime, i.width, i.height) for i in t.steps[0].images],
+            (t.steps[0].usage.prompt_tokens, t.steps[0].usage.image_tokens, t.steps[0].usage.thought_tokens),
+        )
+        for t in Run.load(run_dir).trials
+    }
+    flash, pro = "gemini-2.5-flash-image", "gemini-3-pro-image-preview"
+    assert got == {
+        "axolotl-story-with-illustration": ("ok", flash, [("image/png", 1024, 1024)], (17, 1290, 0)),
+        "axolotl-story-no-image": ("ok", flash, [], (18, 0, 0)),
+        "axolotl-image": ("ok", flash, [("image/png", 1024, 1024)], (10, 1290, 0)),
+        "axolotl-pro-story": ("ok", pro, [("image/jpeg", 1408, 768)], (14, 1120, 174)),
+    }
     assert no_network == []

@@ -4,7 +4,7 @@ import base64
 import json
 
 from harness.transport.canonical import api_version, canonical_request, request_key
-from harness.transport.redact import keep_response_headers, redact_url
+from harness.transport.redact import keep_response_headers, redact_url, secrets_in
 
 URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash-image:generateContent"
 IMG = bytes(range(256)) * 4 + b"\xfb\xff\xbf"
@@ -70,11 +70,13 @@ def test_changed_prompt_or_image_changes_key_but_empty_config_does_not() -> None
 
 def test_base64_leaves_are_hashed_not_stored_and_secrets_leave_the_query() -> None:
     body = {"contents": [{"parts": [{"inlineData": {"data": base64.b64encode(IMG).decode()}}]}]}
-    form = canonical_request("POST", URL + "?alt=sse&key=SECRET123", json.dumps(body).encode())
+    url = URL + "?alt=sse&key=SECRET123&access_token=TOKEN456"
+    form = canonical_request("POST", url, json.dumps(body).encode())
     leaf = form["body"]["contents"][0]["parts"][0]["inlineData"]["data"]
     assert leaf.startswith("$bytes sha256=") and f"len={len(IMG)}" in leaf
     assert form["query"] == {"alt": "sse"}
     assert "SECRET123" not in json.dumps(form)
+    assert secrets_in({"x-goog-api-key": "HEADERKEY789"}, url) == {"SECRET123", "TOKEN456", "HEADERKEY789"}
     assert api_version(form["path"]) == "v1beta"
 
 
@@ -103,7 +105,7 @@ def test_upload_tokens_and_volatile_response_headers_are_removed() -> None:
     }
 
 
-def test_a_long_prompt_diff_shows_where_it_changed_not_a_shared_prefix():
+def test_a_long_prompt_diff_shows_where_it_changed_not_a_shared_prefix() -> None:
     from harness.transport.miss import field_diff
 
     prefix = "A bold poster featuring a yellow sun on a blue background. The title reads "

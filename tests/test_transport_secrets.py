@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import io
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx2
 import pytest
 from _transport_helpers import FAKE_KEY, MODEL, FakeGemini, client, generate
 
+from harness.cli import main
 from harness.context import RequestContext, current_request
 from harness.transport import ReplayMiss, TransportSession
 
 UPLOAD_TOKEN = "UPLOADCAPABILITY0123456789"
+BEARER = "fake-oauth-token-0123456789-not-real"
 
 
 class LeakyGemini(FakeGemini):
@@ -30,12 +36,38 @@ class LeakyGemini(FakeGemini):
             url = f"{request.url.scheme}://{request.url.host}/upload/v1beta/files?upload_id={UPLOAD_TOKEN}"
             return httpx2.Response(200, json={}, headers={"x-goog-upload-url": url})
         if "leak" in request.content.decode():
-            key = request.headers["x-goog-api-key"]
-            err = {
-                "error": {"code": 400, "message": f"API key {key} not valid", "status": "INVALID_ARGUMENT"}
-            }
-            return httpx2.Response(400, json=err)
+            key, auth = request.headers["x-goog-api-key"], request.headers.get("authorization", "-")
+            message = f"API key {key} not valid (authorization {auth})"
+            return httpx2.Response(400, json={"error": {"code": 400, "message": message}})
         return super().__call__(request)
+
+
+@contextlib.contextmanager
+def serve(app: LeakyGemini) -> Iterator[str]:
+    """`app` behind a real local HTTP server, for whole `harness run`s (which build their own transports)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            content = self.rfile.read(int(self.headers["content-length"]))
+            url = f"http://{self.headers['host']}{self.path}"
+            reply = app(httpx2.Request("POST", url, headers=dict(self.headers), content=content))
+            self.send_response(reply.status_code)
+            for name, value in reply.headers.multi_items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.content)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the test greps stderr."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
@@ -88,15 +120,19 @@ def test_fake_key_reaches_no_file_log_or_exception(
 
 def test_echoed_key_and_upload_token_are_redacted(tmp_path: Path) -> None:
     cas = tmp_path / "s.cassette.yaml"
-    with TransportSession("record", cas, suite="s", inner=httpx2.MockTransport(LeakyGemini())) as session:
-        c = client(session)
-        with pytest.raises(Exception, match="not valid"):
+    inner = httpx2.MockTransport(LeakyGemini())
+    with TransportSession("record", cas, suite="s", inner=inner) as session:
+        c = client(session, headers={"authorization": f"Bearer {BEARER}"})
+        with pytest.raises(Exception, match="not valid") as err:
             generate(c, "leak please")
         uploaded = c.files.upload(file=io.BytesIO(b"hello"), config={"mime_type": "text/plain"})
         assert uploaded.name == "files/abc"
+    for text in (str(err.value), "".join(traceback.format_exception(err.value))):
+        assert FAKE_KEY not in text and BEARER not in text
     text = cas.read_text()
-    assert FAKE_KEY not in text and UPLOAD_TOKEN not in text
-    assert "API key {REDACTED} not valid" in text and "upload_id={REDACTED}" in text
+    assert FAKE_KEY not in text and UPLOAD_TOKEN not in text and BEARER not in text
+    assert "API key {REDACTED} not valid (authorization {REDACTED})" in text
+    assert "upload_id={REDACTED}" in text
     with TransportSession("replay", cas, suite="s") as session:  # the redacted upload URL still replays
         c = client(session)
         with pytest.raises(Exception, match="REDACTED"):
@@ -105,3 +141,65 @@ def test_echoed_key_and_upload_token_are_redacted(tmp_path: Path) -> None:
             c.files.upload(file=io.BytesIO(b"hello"), config={"mime_type": "text/plain"}).name == "files/abc"
         )
     assert json.dumps(text).count("x-goog-api-key") == 0
+
+
+LEAK_SUITE = """suite: leaky
+defaults: {model: gemini-2.5-flash-image, repeats: 1}
+cases:
+  - id: cup
+    prompt: a red cup
+  - id: leak
+    prompt: leak please
+"""
+
+
+@pytest.mark.parametrize("mode", ["record", "live"])
+def test_a_harness_run_with_a_fake_key_writes_it_nowhere(
+    mode: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A whole run against a gateway that echoes the key in an error: results, cassette, output, logs."""
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    suite = tmp_path / "leaky.yaml"
+    suite.write_text(LEAK_SUITE)
+    out = tmp_path / "results"
+    with serve(LeakyGemini()) as url:
+        assert main(["run", str(suite), "--base-url", url, "--mode", mode, "--out", str(out)]) == 1
+    cassette = tmp_path / "cassettes" / "leaky.cassette.yaml"
+    assert cassette.exists() == (mode == "record")
+    if mode == "record":  # and the replay of what was recorded
+        assert main(["run", str(suite), "--mode", "replay", "--out", str(out)]) == 1
+    for trials in out.glob("*/trials.jsonl"):
+        rows = [json.loads(line) for line in trials.read_text().splitlines()]
+        assert {r["case"]: r["error"] and r["error"]["message"] for r in rows} == {
+            "cup": None,
+            "leak": "API key {REDACTED} not valid (authorization -)",
+        }
+    files = dict(all_bytes_under(tmp_path))
+    assert any(p.suffix == ".png" for p in files)
+    for path, data in files.items():
+        assert FAKE_KEY.encode() not in data, path
+    for text in (caplog.text, *capfd.readouterr()):
+        assert FAKE_KEY not in text
+
+
+def test_live_error_echoing_the_key_is_scrubbed_even_gzipped() -> None:
+    def gateway(request: httpx2.Request) -> httpx2.Response:
+        if b"leak" not in request.content:
+            return FakeGemini()(request)
+        message = f"key {request.headers['x-goog-api-key']} rejected"
+        body = gzip.compress(json.dumps({"error": {"code": 403, "message": message}}).encode())
+        return httpx2.Response(
+            403, content=body, headers={"content-encoding": "gzip", "content-type": "application/json"}
+        )
+
+    with TransportSession("live", None, suite="s", inner=httpx2.MockTransport(gateway)) as session:
+        c = client(session)
+        with pytest.raises(Exception, match=r"key \{REDACTED\} rejected") as err:
+            generate(c, "leak please")
+        assert FAKE_KEY not in "".join(traceback.format_exception(err.value))
+        assert "date" in generate(c, "a red cup").sdk_http_response.headers  # successes pass untouched

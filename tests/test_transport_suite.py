@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from _transport_helpers import block_network
 
+from harness.cli import main
 from harness.transport.cassette import Cassette
 
 runner = pytest.importorskip("harness.runner", reason="harness.runner not built yet")
@@ -66,21 +67,25 @@ def test_replay_offline_gives_identical_trials(
 
 
 def test_changed_prompt_fails_only_that_case_and_auto_records_just_it(
-    recorded: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
+    recorded: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     suite, before = recorded
     suite.write_text(SUITE.replace("A green hat", "A blue hat"))
     cassette = suite.parent / "cassettes" / "tiny.cassette.yaml"
     block_network(monkeypatch)
-    after = run(suite, "replay", "rep")
+    out = suite.parent / "results"
+    assert main(["run", str(suite), "--mode", "replay", "--out", str(out), "--run-id", "rep"]) == 1
+    after = trials(out / "rep")
     failed = {tid: r for tid, r in after.items() if r["outcome"] != "ok"}
     assert sorted(r["case"] for r in failed.values()) == ["hat", "hat"]
     assert {t: r for t, r in after.items() if t not in failed} == {
         t: r for t, r in before.items() if "cup" in t
     }
+    diff = "'A green hat on a chair' -> 'A blue hat on a chair'"
     message = next(iter(failed.values()))["error"]["message"]
-    assert "'A green hat on a chair' -> 'A blue hat on a chair'" in message
-    assert "case 'hat'" in message and "--mode auto" in message
+    assert diff in message and "case 'hat'" in message and "--mode auto" in message
+    printed = capsys.readouterr().out  # the reason is in the run's output, not only in trials.jsonl
+    assert printed.count(diff) == 2 and f"harness run {suite} --mode auto" in printed
     monkeypatch.undo()
     run(suite, "auto", "auto", backend="emulator")
     texts = [

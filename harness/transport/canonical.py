@@ -13,10 +13,10 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from harness.transport import b64
+from harness.transport import b64, redact
 
 # Query parameters that are secrets or per-upload capability tokens: never part of identity or storage.
-VOLATILE_QUERY = frozenset({"key", "upload_id"})
+VOLATILE_QUERY = redact.SECRET_QUERY | {"upload_id"}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _SNAKE = re.compile(r"_([a-z0-9])")
 

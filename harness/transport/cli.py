@@ -22,6 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="cassettes dir (blobs/ goes inside)"
     )
+    imp.add_argument(
+        "--suite",
+        metavar="NAME",
+        help="merge every FILE into the one cassette suite NAME replays (default: a cassette per FILE)",
+    )
     imp.set_defaults(func=_import)
     for name, func, text in (
         ("verify", _verify, "check every referenced blob exists and matches its hash"),
@@ -48,12 +53,11 @@ def _load_all(root: Path) -> dict[Path, list[Cassette]]:
 
 
 def _import(args: argparse.Namespace) -> int:
-    for source in args.files:
-        out = import_vcr(source, args.out)
+    for out in import_vcr(args.files, args.out, args.suite):
         cassette = Cassette.load(out)
-        print(
-            f"{source} -> {out} ({len(cassette.interactions)} interaction(s), {len(cassette.refs())} blob(s))"
-        )
+        sources = ", ".join(cassette.header["imported_from"])
+        counts = f"{len(cassette.interactions)} interaction(s), {len(cassette.refs())} blob(s)"
+        print(f"{sources} -> {out} ({counts})")
     return 0
 
 

@@ -61,5 +61,10 @@ def cassette_path(suite_path: Path, suite_name: str, cassettes_dir: Path | None 
     """
     base = Path(suite_path).parent
     folder = base / "cassettes" if cassettes_dir is None else base / Path(cassettes_dir)
+    return cassette_file(folder, suite_name)
+
+
+def cassette_file(folder: Path, suite_name: str) -> Path:
+    """The cassette a suite of that name replays from `folder` (the name made safe for a file)."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", suite_name).strip("._") or "suite"
-    return folder / f"{safe}.cassette.yaml"
+    return Path(folder) / f"{safe}.cassette.yaml"

@@ -63,7 +63,8 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             if prepared.passthrough:
                 session.after_live(response.headers)
-                return response
+                if response.status_code < 400:
+                    return response  # untouched, streams included; errors are read to be scrubbed
             try:
                 body = response.read()
             finally:
@@ -95,7 +96,8 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             if prepared.passthrough:
                 session.after_live(response.headers)
-                return response
+                if response.status_code < 400:
+                    return response
             try:
                 body = await response.aread()
             finally:

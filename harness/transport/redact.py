@@ -1,23 +1,24 @@
 """What never reaches a cassette: credentials, upload capability tokens, volatile or encoding headers.
 
 Request headers are not stored at all (they do not take part in matching). Response headers are kept
-only when they matter to the SDK or the reader. As a last guard, any credential value the transport saw
-on the wire is scrubbed from the cassette text before it is written.
+only when they matter to the SDK or the reader. Any credential value the transport saw on the wire is
+scrubbed from response bodies before the SDK gets them (so an echoed key reaches no exception, trial
+record or log) and, as a last guard, from the cassette text before it is written.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 REDACTED = "{REDACTED}"
 SECRET_HEADERS = ("x-goog-api-key", "authorization", "x-goog-user-project", "proxy-authorization")
-# Dropped: the body is stored decoded (gzip pitfall), and these vary per call or carry ids/cookies.
-DROP_HEADERS = frozenset(
+# Describe the bytes on the wire; wrong once a body has been decoded (the gzip pitfall).
+ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+# Dropped: the body is stored decoded, and these vary per call or carry ids/cookies.
+DROP_HEADERS = ENCODING_HEADERS | frozenset(
     {
-        "content-encoding",
-        "content-length",
-        "transfer-encoding",
         "date",
         "server-timing",
         "alt-svc",
@@ -41,6 +42,7 @@ KEEP_GOOG = frozenset(
         "x-goog-upload-chunk-granularity",
     }
 )
+SECRET_QUERY = frozenset({"key", "access_token"})
 _TOKEN_QUERY = re.compile(r"((?:upload_id|key|access_token)=)[^&#\s]+", re.I)
 
 
@@ -61,9 +63,10 @@ def keep_response_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return kept
 
 
-def secrets_in(headers: Mapping[str, str]) -> set[str]:
-    """Credential values present on a request (e.g. the API key), remembered to scrub output later."""
-    found = set()
+def secrets_in(headers: Mapping[str, str], url: str = "") -> set[str]:
+    """Credential values present on a request (the API key in a header or a `key=` query parameter, a
+    bearer token), remembered so that nothing the transport stores or hands back can contain them."""
+    found = {value for name, value in parse_qsl(urlsplit(url).query) if name.lower() in SECRET_QUERY}
     for name in SECRET_HEADERS:
         value = headers.get(name)
         if value:
@@ -73,7 +76,19 @@ def secrets_in(headers: Mapping[str, str]) -> set[str]:
     return {s for s in found if len(s) >= 6}
 
 
+def _longest_first(secrets: Iterable[str]) -> list[str]:
+    """A secret holding another ("Bearer <token>") goes whole, and the result never depends on set order."""
+    return sorted(secrets, key=lambda s: (-len(s), s))
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
+    for secret in _longest_first(secrets):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    """`scrub` for a response body, e.g. an error message that echoes the key back."""
+    for secret in _longest_first(secrets):
+        data = data.replace(secret.encode("utf-8"), REDACTED.encode("utf-8"))
+    return data

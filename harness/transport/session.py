@@ -126,10 +126,10 @@ class TransportSession:
 
     # -- the request path (called by the transports) ------------------------------------------------
     def before(self, method: str, url: str, headers: Mapping[str, str], content: bytes) -> Prepared:
-        found = redact.secrets_in(headers)
+        found = redact.secrets_in(headers, url)
         if found - self._secrets:
-            with self._lock:
-                self._secrets |= found
+            with self._lock:  # a new set, never mutated: other threads may be scrubbing with the old one
+                self._secrets = self._secrets | found
         if self.mode is Mode.LIVE:
             return Prepared(passthrough=True)
         form = canonical_request(method, url, content)
@@ -144,6 +144,12 @@ class TransportSession:
         return prepared
 
     def after(self, prepared: Prepared, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any:
+        """Stores a response and returns it as replay will: scrubbed of any credential it echoes.
+
+        In live mode only error responses come here (to be scrubbed); nothing is stored."""
+        body = redact.scrub_bytes(body, self._secrets)
+        if prepared.passthrough:  # the body is decoded now: its encoding headers no longer apply
+            return status, [(k, v) for k, v in headers if k.lower() not in redact.ENCODING_HEADERS], body
         assert self.cassette is not None and prepared.form is not None
         kept = redact.keep_response_headers(headers)
         response = {

@@ -21,6 +21,7 @@ from harness.transport.blobs import CassetteError
 from harness.transport.bodies import store_body, store_json
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import SUFFIX, Cassette, Interaction
+from harness.transport.modes import cassette_file
 from harness.transport.session import GEMINI_HOST
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,19 +75,19 @@ def _response(resp: dict[str, Any], cassette: Cassette) -> dict[str, Any]:
     return {**out, **store_body(content, kept.get("content-type", ""), cassette.blobs)}
 
 
-def import_vcr(source: Path, out_dir: Path) -> Path:
-    """Writes `<out_dir>/<source stem>.cassette.yaml` (+ blobs/) and returns its path."""
-    source = Path(source)
+def _read(source: Path) -> list[Any]:
     try:
         doc = yaml.load(source.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, yaml.YAMLError) as exc:
         raise CassetteError(f"cannot read vcrpy cassette: {exc}", file=source) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("interactions"), list):
         raise CassetteError("not a vcrpy cassette (no `interactions:` list)", file=source)
-    name = source.name.removesuffix(".yaml").removesuffix(".yml")
-    cassette = Cassette.new(Path(out_dir) / f"{name}{SUFFIX}", name)
-    cassette.header.update(sdk_version="unknown (imported from vcrpy)", imported_from=source.name)
-    for n, item in enumerate(doc["interactions"]):
+    return doc["interactions"]
+
+
+def _append(source: Path, cassette: Cassette) -> None:
+    """Adds one vcrpy file's interactions, in their recorded order, to `cassette`."""
+    for n, item in enumerate(_read(source)):
         try:
             req, resp = item["request"], item["response"]
             url = redact.redact_url(str(req["uri"]))
@@ -97,5 +98,29 @@ def import_vcr(source: Path, out_dir: Path) -> Path:
         host = urlsplit(url).hostname or "unknown"
         cassette.header["backend"] = "gemini" if host == GEMINI_HOST else host
         cassette.header["api_version"] = api_version(form["path"])
-    cassette.save()
-    return cassette.path
+    cassette.header["imported_from"].append(source.name)
+
+
+def _new(path: Path, suite: str) -> Cassette:
+    cassette = Cassette.new(path, suite)
+    cassette.header.update(sdk_version="unknown (imported from vcrpy)", imported_from=[])
+    return cassette
+
+
+def import_vcr(sources: list[Path], out_dir: Path, suite: str | None = None) -> list[Path]:
+    """Writes `<out_dir>/<source stem>.cassette.yaml` per source (+ blobs/), or with `suite` one
+    `<out_dir>/<suite>.cassette.yaml` holding every source's interactions, which that suite replays."""
+    if suite is not None:
+        cassette = _new(cassette_file(Path(out_dir), suite), suite)
+        cassettes = [cassette]
+        for source in sources:
+            _append(Path(source), cassette)
+    else:
+        cassettes = []
+        for source in map(Path, sources):
+            name = source.name.removesuffix(".yaml").removesuffix(".yml")
+            cassettes.append(_new(Path(out_dir) / f"{name}{SUFFIX}", name))
+            _append(source, cassettes[-1])
+    for cassette in cassettes:
+        cassette.save()
+    return [c.path for c in cassettes]
