@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PIL import Image, ImageDraw
 
+from harness.context import current_request
 from harness.record import ImageRef, Manifest, StepRecord, TrialRecord, Usage
 from harness.scoring import ScoringEnv
 from harness.store import RunWriter, utc_now
@@ -123,3 +125,24 @@ class RunBuilder:
 
     def env(self, **kw: Any) -> ScoringEnv:
         return ScoringEnv(self.dir, **kw)
+
+
+class FakeModels:
+    """A stand-in for `client.models` that answers every judge call with one JSON text (or raises)."""
+
+    def __init__(self, answer: str | Exception) -> None:
+        self.answer = answer
+        self.calls: list[dict] = []
+
+    def generate_content(self, *, model, contents, config):
+        self.calls.append(
+            {"model": model, "contents": contents, "config": config, "ctx": current_request.get()}
+        )
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return SimpleNamespace(text=self.answer, parsed=None)
+
+
+def fake_client(answer: str | Exception) -> SimpleNamespace:
+    """A judge client for paths the emulator cannot produce (bad JSON, out-of-range grades, errors)."""
+    return SimpleNamespace(models=FakeModels(answer))

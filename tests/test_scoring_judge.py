@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
-from _scoring_helpers import RunBuilder, product
+from _scoring_helpers import RunBuilder, fake_client, product
 
 from harness.context import current_request
 from harness.scoring import ScoringEnv, judge_manifest, score_trial
-
-
-class FakeModels:
-    def __init__(self, answer: str | Exception) -> None:
-        self.answer = answer
-        self.calls: list[dict] = []
-
-    def generate_content(self, *, model, contents, config):
-        self.calls.append(
-            {"model": model, "contents": contents, "config": config, "ctx": current_request.get()}
-        )
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return SimpleNamespace(text=self.answer, parsed=None)
-
-
-def fake_client(answer: str | Exception) -> SimpleNamespace:
-    return SimpleNamespace(models=FakeModels(answer))
 
 
 def judged(tmp_path, answer, expect=None, **env):
@@ -83,6 +64,7 @@ def test_judge_manifest():
         and m["temperature"] == 0.2
         and m["prompt_version"] == "judge-v1"
     )
+    assert "Rubric: {rubric}" in m["prompt"]  # the template itself, so a judged score can be reproduced
 
 
 def test_judge_with_real_sdk_against_emulator(tmp_path):

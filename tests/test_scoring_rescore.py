@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from _scoring_helpers import RunBuilder, product
+import socket
+
+from _scoring_helpers import RunBuilder, fake_client, product
 
 from harness.scoring.cli import handle
 from harness.scoring.rescore import rescore_run
@@ -67,7 +69,7 @@ cases:
 """
 
 
-def test_rescore_replays_the_judge_from_the_cassette(tmp_path):
+def test_rescore_replays_the_judge_from_the_cassette_without_a_connection(tmp_path, monkeypatch):
     emulator = __import__("pytest").importorskip("harness.emulator")
     from google import genai
 
@@ -89,7 +91,67 @@ def test_rescore_replays_the_judge_from_the_cassette(tmp_path):
         )
         (live,) = score_trial(rec, b.env(client=client))
     assert live.value is not None and cassette.exists()
-    result = rescore_run(run_dir, suite)  # the emulator is gone: only the cassette can answer
+    attempts = []
+
+    def refuse(sock, address, *args):
+        attempts.append(address)
+        raise OSError(f"re-scoring tried to connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    result = rescore_run(run_dir, suite)  # the emulator is gone, sockets refuse: only the cassette answers
+    assert attempts == []
     (replayed,) = Run.load(run_dir).trials[0].scores
     assert result.trials == 1
     assert replayed.value == live.value and replayed.reason == live.reason
+
+
+LIVE_JUDGE_SUITE = """suite: s
+cases:
+  - id: shot
+    prompt: a red square on white
+    expect:
+      - judge: {{rubric: "{rubric}", min: {min}}}
+"""
+
+
+def _live_judged_run(tmp_path):
+    """A run as a live run leaves it: judge grades stored in trials.jsonl and no cassette anywhere."""
+    from harness.scoring import score_trial
+
+    b = RunBuilder(tmp_path)
+    b.trial([b.step([product()], [{"judge": {"rubric": "a red square on white", "min": 3}}])], case="shot")
+    run_dir = b.close()
+    run = Run.load(run_dir)
+    client = fake_client('{"score": 4, "reason": "a red square, centred"}')
+    run.trials[0].scores = score_trial(run.trials[0], b.env(client=client))
+    run.rewrite_trials(run.trials)
+    assert run.trials[0].scores[0].value == 4.0 and len(client.models.calls) == 1
+    return run_dir
+
+
+def test_rescore_keeps_stored_judge_grades_when_only_the_threshold_changed(tmp_path, capsys):
+    run_dir = _live_judged_run(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(LIVE_JUDGE_SUITE.format(rubric="a red square on white", min=5))
+    result = rescore_run(run_dir, suite)
+    (s,) = Run.load(run_dir).trials[0].scores
+    assert (s.value, s.passed, s.threshold) == (4.0, False, 5)
+    assert "stored grade" in s.reason and s.reason.endswith("a red square, centred")
+    assert result.failed == 1 and not result.skipped
+    suite.write_text(LIVE_JUDGE_SUITE.format(rubric="a red square on white", min=4))
+    rescore_run(run_dir, suite)  # a stored grade survives any number of re-scorings
+    (s,) = Run.load(run_dir).trials[0].scores
+    assert (s.value, s.passed) == (4.0, True) and s.reason.count("stored grade") == 1
+
+
+def test_rescore_skips_a_judgement_whose_rubric_changed(tmp_path, capsys):
+    import argparse
+
+    run_dir = _live_judged_run(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(LIVE_JUDGE_SUITE.format(rubric="a blue circle on black", min=3))
+    assert handle(argparse.Namespace(run=str(run_dir), suite=suite, results=tmp_path, list=False)) == 0
+    (trial,) = Run.load(run_dir).trials
+    assert trial.scores[0].passed is None and trial.passed is None
+    assert "1 score(s) skipped (not counted as passes)" in capsys.readouterr().out

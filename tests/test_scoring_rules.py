@@ -70,6 +70,20 @@ def test_every_scorer_documents_parameters():
     for entry in describe():
         assert entry["summary"], entry["name"]
         assert entry["doc"], entry["name"]
+        for param in entry["params"]:
+            assert param["doc"], f"{entry['name']}.{param['name']} has no description"
+
+
+def test_scoring_readme_lists_every_scorer_as_the_code_documents_it():
+    from pathlib import Path
+
+    from harness.scoring.registry import markdown
+
+    readme = (Path(__file__).resolve().parents[1] / "harness" / "scoring" / "README.md").read_text()
+    assert readme.endswith(markdown()), (
+        "harness/scoring/README.md is out of date: replace its scorer tables with "
+        "`harness score --list --markdown`"
+    )
 
 
 def _record(scores: list[Score], *, rule: str = "all", outcome: str = "ok") -> TrialRecord:
@@ -134,3 +148,28 @@ def test_summaries():
     assert (s.total, s.passed, s.failed, s.skipped) == (3, 1, 1, 1)
     assert s.weighted == pytest.approx(2 / 3) and s.pass_rate == 0.5
     assert list(by_step([*scores, Score(name="g", value=1, passed=True, reason="r", step=None)])) == [0, None]
+
+
+MISSING_FILE_SUITE = """suite: s
+cases:
+  - id: one
+    prompt: a cup
+    expect:
+      - custom: nope.py:f
+"""
+
+
+def test_custom_file_beside_the_suite_is_checked_at_validate_time(tmp_path):
+    from harness.errors import ValidationFailed
+    from harness.suite import expand, load_suite
+
+    (tmp_path / "checks.py").write_text("def ok(ctx, params):\n    return True\n")
+    validate_expect({"custom": "checks.py:ok"}, tmp_path)
+    validate_expect({"custom": "elsewhere.py:ok"})  # no suite folder known: checked when scoring
+    with pytest.raises(ValueError, match="has no function 'nope'"):
+        validate_expect({"custom": "checks.py:nope"}, tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(MISSING_FILE_SUITE)
+    with pytest.raises(ValidationFailed) as info:
+        expand(load_suite(suite))
+    assert "s.yaml:6" in str(info.value) and "no file" in str(info.value)

@@ -138,3 +138,43 @@ def test_consistent_over_named_group(b):
         out["s::loner[default-r0]"][0].passed is False
         and "no `group:`" in out["s::loner[default-r0]"][0].reason
     )
+
+
+def test_entry_point_scorer_from_an_installed_package(b, tmp_path, monkeypatch):
+    """A package publishes `wide` under the harness.scorers entry-point group; suites use it by name."""
+    site = tmp_path / "site"
+    (site / "wide_scorers").mkdir(parents=True)
+    (site / "wide_scorers" / "__init__.py").write_text(
+        "def wide(ctx, params):\n"
+        "    ref = ctx.step.images[0]\n"
+        "    return ref.width / ref.height >= float(params.get('at_least', 1.0))\n"
+    )
+    dist = site / "wide_scorers-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wide-scorers\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[harness.scorers]\nwide = wide_scorers:wide\n")
+    monkeypatch.syspath_prepend(str(site))
+    from harness.scoring import validate_expect
+
+    validate_expect({"wide": {"at_least": 1.5}})
+    with pytest.raises(ValueError, match="did you mean 'wide'"):
+        validate_expect({"wdie": True})
+    rec = b.trial([b.step([product(size=(320, 180))], [{"wide": {"at_least": 1.5}}])], case="w")
+    (s,) = score_trial(rec, b.env())
+    assert s.name == "wide" and s.passed is True
+    rec = b.trial([b.step([product(size=(180, 320))], [{"wide": True}])], case="t")
+    assert score_trial(rec, b.env())[0].passed is False
+
+
+def test_custom_scorer_example_beside_the_example_suite(b):
+    """suites/examples/checks.py, as product-shots.yaml names it."""
+    from pathlib import Path
+
+    suite_dir = Path(__file__).resolve().parents[1] / "suites" / "examples"
+    expect = {"custom": {"path": "checks.py:subject_share", "params": {"min_share": 0.05, "max_share": 0.6}}}
+    centred = b.trial([b.step([product()], [expect])], case="a")
+    (s,) = score_trial(centred, b.env(suite_dir=suite_dir))
+    assert s.passed is True and s.name == "custom:subject_share" and "of the frame" in s.reason
+    assert s.value == pytest.approx(0.16, abs=0.02)  # a 40% x 40% square
+    tiny = b.trial([b.step([product(box=(0.45, 0.45, 0.5, 0.5))], [expect])], case="b")
+    assert score_trial(tiny, b.env(suite_dir=suite_dir))[0].passed is False

@@ -19,13 +19,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", type=Path, help="suite YAML to take expectations from (default: the run's own)")
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     p.add_argument("--list", action="store_true", help="list every scorer with its parameters and defaults")
+    p.add_argument("--markdown", action="store_true", help="with --list: the full tables, as in the docs")
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     if args.list:
-        from harness.scoring.registry import describe
+        from harness.scoring.registry import describe, markdown
 
+        if getattr(args, "markdown", False):
+            print(markdown(), end="")
+            return 0
         for entry in describe():
             params = ", ".join(f"{p['name']}={p['default']}" for p in entry["params"])
             print(f"{entry['name']:16s} {entry['summary']}\n{'':16s} {params}")
@@ -43,6 +47,8 @@ def handle(args: argparse.Namespace) -> int:
         f"re-scored {result.trials} trial(s) of {result.run_dir} from {source}: "
         f"{result.passed} passed, {result.failed} failed, {result.undecided} undecided"
     )
+    if result.skipped:
+        print(f"  {len(result.skipped)} score(s) skipped (not counted as passes), e.g. {result.skipped[0]}")
     for trial, old, new in result.flipped:
         print(f"  {trial}: {old} -> {new}")
     return 0

@@ -19,6 +19,8 @@ class ScoringEnv:
 
     client: a sync google.genai.Client built over the run's transport, for the judge; None skips judge scores.
     baseline: a stored run whose images `similar: {baseline: true}` compares against.
+    stored_judgements: grades a stored run already has (judge.stored_judgements), used by re-scoring when
+    the judge cannot be asked again.
     """
 
     run_dir: Path
@@ -27,6 +29,7 @@ class ScoringEnv:
     baseline: Run | None = None
     judge_model: str = "gemini-2.5-flash"
     judge_temperature: float = 0.0
+    stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from harness.record import Score
 from harness.scoring.context import ScoreContext
@@ -49,10 +49,11 @@ class CustomParams(Params):
 
     @field_validator("path")
     @classmethod
-    def _importable(cls, v: str) -> str:
-        if _split(v)[0].endswith(".py"):
-            return v  # a file next to the suite: loaded when scoring, once the suite folder is known
-        load_callable(v)
+    def _importable(cls, v: str, info: ValidationInfo) -> str:
+        suite_dir = (info.context or {}).get("suite_dir")
+        if _split(v)[0].endswith(".py") and suite_dir is None:
+            return v  # a file next to the suite: checked once the suite folder is known
+        load_callable(v, suite_dir)
         return v
 
 

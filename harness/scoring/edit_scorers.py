@@ -15,10 +15,11 @@ from harness.scoring.registry import Params, scorer
 
 class RangeParams(Params):
     """An absolute range. Units: brightness = mean L* (0..100), contrast = std of L*, saturation = mean
-    chroma C*ab, warmth = mean b* (negative blue, positive yellow). Both bounds default to None."""
+    chroma C*ab, warmth = 100 (mean R - mean B) / (mean R + G + B) (-100 pure blue .. 100 pure red; a
+    neutral photo is near 0). Both bounds default to None."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, description="lowest value that passes")
+    max: float | None = Field(None, description="highest value that passes")
 
 
 def _range_scorer(stat: str) -> None:
@@ -89,7 +90,7 @@ class PreservedParams(Params):
 
     max_phash: int = Field(24, description="max Hamming distance of the 64-bit hashes")
     min_ssim: float | None = Field(0.8, description=f"min RGB SSIM at {imaging.SSIM_SIZE}px; None = skip")
-    hash: HashKind = "phash"
+    hash: HashKind = Field("phash", description="phash, dhash, whash or colorhash")
     region: tuple[float, float, float, float] | None = Field(None, description="edited area to ignore")
 
 

@@ -29,8 +29,10 @@ class ConsistentParams(Params):
     case's repeats; `over: group` compares the cases sharing a `group:` name (same variant). Metrics: a hash
     (Hamming distance; phash/dhash/whash 64 bits, colorhash 42 bits) or `ssim` (distance = 1 - SSIM)."""
 
-    over: Literal["repeats", "group"] = "repeats"
-    metric: Literal["phash", "dhash", "whash", "colorhash", "ssim"] = "phash"
+    over: Literal["repeats", "group"] = Field("repeats", description="repeats (of one case) or group (cases)")
+    metric: Literal["phash", "dhash", "whash", "colorhash", "ssim"] = Field(
+        "phash", description="phash, dhash, whash, colorhash or ssim"
+    )
     max_distance: float = Field(20.0, description="budget for the largest pairwise distance")
 
 

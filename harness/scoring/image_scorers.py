@@ -96,10 +96,10 @@ class DimensionsParams(Params):
 
     width: int | None = Field(None, description="exact width in px")
     height: int | None = Field(None, description="exact height in px")
-    min_width: int | None = None
-    max_width: int | None = None
-    min_height: int | None = None
-    max_height: int | None = None
+    min_width: int | None = Field(None, description="px")
+    max_width: int | None = Field(None, description="px")
+    min_height: int | None = Field(None, description="px")
+    max_height: int | None = Field(None, description="px")
 
 
 @scorer("dimensions", DimensionsParams)
@@ -187,7 +187,7 @@ class SimilarParams(Params):
 
     golden: str | None = Field(None, description="image file, relative to the suite's folder")
     baseline: bool = Field(False, description="compare with the same trial in the baseline run instead")
-    hash: HashKind = "phash"
+    hash: HashKind = Field("phash", description="phash, dhash, whash or colorhash")
     max_distance: int = Field(16, description="max Hamming distance of the 64-bit hashes")
     min_ssim: float = Field(0.8, description=f"min RGB SSIM at {imaging.SSIM_SIZE}px")
 
@@ -298,7 +298,7 @@ class PaletteParams(Params):
 
     colors: list[str] = Field(description="palette colours, CSS names or hex")
     max_delta_e: float = Field(15.0, description="CIEDE2000 distance that still counts as on-palette")
-    min_fraction: float = Field(0.6, ge=0, le=1)
+    min_fraction: float = Field(0.6, ge=0, le=1, description="share of the image that must be on the palette")
     n_colors: int = Field(6, ge=1, le=32, description="dominant colours extracted (median cut)")
 
     @field_validator("colors")
@@ -336,8 +336,8 @@ class TextInImageParams(Params):
     """OCR (Tesseract) finds the text: after lower-casing and keeping letters and digits, the wanted text
     is a substring, or the best-matching window is at least min_ratio similar (difflib)."""
 
-    text: str
-    min_ratio: float = Field(0.8, ge=0, le=1)
+    text: str = Field(description="text to find (case, spaces and punctuation ignored)")
+    min_ratio: float = Field(0.8, ge=0, le=1, description="lowest fuzzy-match ratio that passes")
     lang: str = Field("eng", description="Tesseract language pack")
 
 

@@ -106,15 +106,6 @@ def prepare(source: Path | bytes, work_size: int = WORK_SIZE) -> Prepared:
     return Prepared(width, height, fmt, small, source)
 
 
-def from_pil(image: Image.Image, fmt: str = "PNG") -> Prepared:
-    """Prepare an in-memory image (tests, the validity set) without a file."""
-    small = _to_rgb(image)
-    width, height = small.size
-    if max(small.size) > WORK_SIZE:
-        small.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return Prepared(width, height, fmt, small)
-
-
 def parse_color(spec: str) -> tuple[int, int, int]:
     """A CSS colour name or hex code, as Pillow's ImageColor reads them."""
     try:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from harness.context import RequestContext, current_request
-from harness.record import Score
+from harness.record import Score, TrialRecord
 from harness.scoring.context import ScoreContext, ScoringEnv
-from harness.scoring.registry import Params, scorer
+from harness.scoring.registry import Params, parse_expect, scorer
 
 JUDGE_PROMPT_VERSION = "judge-v1"
 JUDGE_PROMPT = """You grade one output of an image-generation prompt against a rubric.
@@ -37,7 +38,7 @@ class JudgeParams(Params):
     """A Gemini text model grades the output against `rubric` from 1 to 5; passes at >= `min`.
     model defaults to the suite's judge model (gemini-2.5-flash unless the suite sets `judge:`)."""
 
-    rubric: str = Field(min_length=3)
+    rubric: str = Field(min_length=3, description="what a good output shows, in plain words")
     min: int = Field(4, ge=1, le=5, description="lowest passing grade")
     model: str | None = Field(None, description="override the judge model for this expectation")
     include_prompt: bool = Field(True, description="show the judge the prompt that produced the output")
@@ -56,13 +57,69 @@ def judge_manifest(env: ScoringEnv) -> dict[str, Any]:
         "temperature": env.judge_temperature,
         "prompt_version": JUDGE_PROMPT_VERSION,
         "prompt_sha256": hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()[:16],
+        "prompt": JUDGE_PROMPT,
     }
+
+
+STORED_NOTE = "stored grade, judge not asked again"
+_REASON = re.compile(
+    rf"^judge \S+: \d/5 \(min \d(?:; {re.escape(STORED_NOTE)})?\): (?P<reason>.*)$", re.DOTALL
+)
+
+
+def judgement_key(
+    trial_id: str, step: int, p: JudgeParams, model: str, temperature: float
+) -> tuple[str, int, str, str, bool, float]:
+    """What a grade depends on besides the stored output: the rubric and how the judge was asked."""
+    return (trial_id, step, p.rubric, model, p.include_prompt, float(temperature))
+
+
+def stored_judgements(
+    records: list[TrialRecord], model: str, temperature: float
+) -> dict[tuple[str, int, str, str, bool, float], JudgeVerdict]:
+    """The grades a stored run already holds, keyed by judgement_key (`model`/`temperature`: the run's judge).
+
+    Re-scoring a run that has no cassette (a live run) keeps them for every judge expectation whose rubric
+    and judge settings are unchanged, so changing a threshold does not lose the judgements."""
+    out = {}
+    for r in records:
+        for i, step in enumerate(r.steps):
+            specs = [spec for spec in step.expect if isinstance(spec, dict) and "judge" in spec]
+            graded = [s for s in r.scores if s.step == i and s.name == "judge"]
+            if len(specs) != len(graded):
+                continue  # the scores do not line up with the expectations; ask again rather than guess
+            for spec, s in zip(specs, graded, strict=True):
+                m = _REASON.match(s.reason)
+                try:
+                    p = parse_expect(spec).params
+                except ValueError:
+                    continue
+                if s.value is None or m is None or not isinstance(p, JudgeParams):
+                    continue
+                key = judgement_key(r.trial_id, i, p, p.model or model, temperature)
+                out[key] = JudgeVerdict(score=int(s.value), reason=m.group("reason"))
+    return out
+
+
+def _graded(ctx: ScoreContext, model: str, verdict: JudgeVerdict, p: JudgeParams, stored: bool) -> Score:
+    note = f"; {STORED_NOTE}" if stored else ""
+    return ctx.score(
+        float(verdict.score),
+        verdict.score >= p.min,
+        f"judge {model}: {verdict.score}/5 (min {p.min}{note}): {verdict.reason}",
+        threshold=p.min,
+    )
 
 
 @scorer("judge", JudgeParams, shorthand="rubric", needs="output")
 def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
     """A Gemini text model grades the image (and text) against a rubric, 1..5."""
+    model = p.model or ctx.env.judge_model
+    key = judgement_key(ctx.record.trial_id, ctx.step_index, p, model, ctx.env.judge_temperature)
+    stored = ctx.env.stored_judgements.get(key)
     if ctx.env.client is None:
+        if stored is not None:
+            return [_graded(ctx, model, stored, p, stored=True)]
         return [ctx.skip("judge skipped: no Gemini client (run with a transport, or replay a cassette)")]
     from google.genai import types
 
@@ -79,27 +136,20 @@ def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
         response_mime_type="application/json",
         response_schema=JudgeVerdict,
     )
-    model = p.model or ctx.env.judge_model
     r = ctx.record
     token = current_request.set(RequestContext(r.suite, r.case, r.variant, r.repeat, ctx.step_index, "judge"))
     try:
         response = ctx.env.client.models.generate_content(model=model, contents=parts, config=config)
     except Exception as exc:  # a replay miss or an API error must not crash scoring; it is reported
+        if stored is not None:
+            return [_graded(ctx, model, stored, p, stored=True)]
         return [ctx.skip(f"judge call to {model} failed: {type(exc).__name__}: {exc}")]
     finally:
         current_request.reset(token)
     verdict = parse_verdict(response)
     if isinstance(verdict, str):
         return [ctx.skip(f"judge {model} gave no usable verdict: {verdict}")]
-    ok = verdict.score >= p.min
-    return [
-        ctx.score(
-            float(verdict.score),
-            ok,
-            f"judge {model}: {verdict.score}/5 (min {p.min}): {verdict.reason}",
-            threshold=p.min,
-        )
-    ]
+    return [_graded(ctx, model, verdict, p, stored=False)]
 
 
 def parse_verdict(response: Any) -> JudgeVerdict | str:

@@ -19,7 +19,7 @@ def _listify(v: object) -> object:
 class OutcomeParams(Params):
     """The step's outcome is one of `expected` (ok, blocked_prompt, blocked_output, no_image, error)."""
 
-    expected: list[str]
+    expected: list[str] = Field(description="one outcome or a list of them")
 
     @field_validator("expected", mode="before")
     @classmethod
@@ -49,7 +49,7 @@ def score_outcome(ctx: ScoreContext, p: OutcomeParams) -> list[Score]:
 class FinishReasonParams(Params):
     """The candidate's finishReason is one of `expected` (STOP, IMAGE_SAFETY, NO_IMAGE, ...; any case)."""
 
-    expected: list[str]
+    expected: list[str] = Field(description="one finish reason or a list of them")
 
     @field_validator("expected", mode="before")
     @classmethod
@@ -75,7 +75,7 @@ def score_finish_reason(ctx: ScoreContext, p: FinishReasonParams) -> list[Score]
 class MaxLatencyParams(Params):
     """Step latency (seconds, retries included) is at most `seconds`."""
 
-    seconds: float = Field(gt=0)
+    seconds: float = Field(gt=0, description="most seconds the step may take")
 
 
 @scorer("max_latency", MaxLatencyParams, shorthand="seconds", needs="none")
@@ -89,7 +89,7 @@ def score_max_latency(ctx: ScoreContext, p: MaxLatencyParams) -> list[Score]:
 class MaxCostParams(Params):
     """Step cost in USD (from harness.prices) is at most `usd`."""
 
-    usd: float = Field(ge=0)
+    usd: float = Field(ge=0, description="most USD the step may cost")
 
 
 @scorer("max_cost", MaxCostParams, shorthand="usd", needs="none")
@@ -104,8 +104,10 @@ class MaxTokensParams(Params):
     """Token count of the step at most `tokens`; `count` picks output (default), prompt, image, thought
     or total (prompt + output)."""
 
-    tokens: int = Field(ge=0)
-    count: Literal["output", "prompt", "image", "thought", "total"] = "output"
+    tokens: int = Field(ge=0, description="most tokens the step may use")
+    count: Literal["output", "prompt", "image", "thought", "total"] = Field(
+        "output", description="output, prompt, image, thought or total"
+    )
 
 
 @scorer("max_tokens", MaxTokensParams, shorthand="tokens", needs="none")

@@ -15,6 +15,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -110,8 +111,10 @@ def _from_entry_point(name: str, obj: Any) -> Scorer:
     raise ValueError(f"entry point '{name}' in group {ENTRY_POINT_GROUP} is neither a Scorer nor a callable")
 
 
-def parse_expect(spec: Any) -> Expectation:
-    """Turn one `expect:` entry into a scorer, its validated params and a weight; ValueError says the fix."""
+def parse_expect(spec: Any, suite_dir: Path | None = None) -> Expectation:
+    """Turn one `expect:` entry into a scorer, its validated params and a weight; ValueError says the fix.
+
+    `suite_dir` (the suite's folder) lets parameters that name files beside the suite be checked too."""
     if not isinstance(spec, dict) or not spec:
         raise ValueError(f'an expectation is a one-key mapping like `aspect_ratio: "1:1"`, got {spec!r}')
     spec = dict(spec)
@@ -142,7 +145,7 @@ def parse_expect(spec: Any) -> Expectation:
             f"allowed parameters: {_allowed(entry)}"
         )
     try:
-        params = entry.params.model_validate(raw)
+        params = entry.params.model_validate(raw, context={"suite_dir": suite_dir})
     except ValidationError as exc:
         raise ValueError(_explain(entry, exc)) from None
     try:
@@ -154,9 +157,9 @@ def parse_expect(spec: Any) -> Expectation:
     return Expectation(entry, params, weight_value)
 
 
-def validate_expect(spec: dict[str, Any]) -> None:
+def validate_expect(spec: dict[str, Any], suite_dir: Path | None = None) -> None:
     """Check one expectation before any request is sent; raises ValueError naming scorer, parameter, fix."""
-    parse_expect(spec)
+    parse_expect(spec, suite_dir)
 
 
 def _param_names(entry: Scorer) -> list[str]:
@@ -180,7 +183,8 @@ def _explain(entry: Scorer, exc: ValidationError) -> str:
         elif err["type"] == "missing":
             problems.append(f"parameter '{key}' is required")
         else:
-            problems.append(f"parameter '{key}': {err['msg']} (got {err.get('input')!r})")
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"parameter '{key}': {msg} (got {err.get('input')!r})")
     return f"expectation '{entry.name}': {'; '.join(problems)}; allowed parameters: {_allowed(entry)}"
 
 
@@ -206,3 +210,20 @@ def describe() -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+def markdown() -> str:
+    """The "Every scorer" section of harness/scoring/README.md (`harness score --list --markdown`)."""
+    out = []
+    for e in describe():
+        head = f"### `{e['name']}`" + (" (group scorer)" if e["kind"] == "group" else "")
+        shorthand = f" Shorthand: `{e['name']}: <{e['shorthand']}>`." if e["shorthand"] else ""
+        out += [head, e["summary"] + shorthand, "", " ".join(e["doc"].split()), ""]
+        out += ["| parameter | default | meaning |", "|---|---|---|"]
+        out += [f"| `{p['name']}` | `{p['default']}` | {_cell(p['doc'])} |" for p in e["params"]]
+        out.append("")
+    return "\n".join(out)

@@ -3,7 +3,8 @@
 Expectations come from the suite when one is given (or the manifest's suite path still exists),
 re-expanded so each trial's steps get their current `expect:` lists and pass rule; otherwise the
 expectations stored in the run are used as they are. No request leaves the machine: the judge client
-runs over the transport in replay mode, and a judgement missing from the cassette is a skipped score.
+runs over the transport in replay mode. A judgement the cassette lacks (or a run without a cassette)
+keeps the grade stored in the run when its rubric and judge are unchanged, and is skipped otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from harness.record import TrialRecord
 from harness.scoring.aggregate import decide_passed
 from harness.scoring.context import ScoringEnv
 from harness.scoring.engine import score_groups, score_trial
+from harness.scoring.judge import stored_judgements
 from harness.store import Run
 
 REPLAY_KEY = "replay-only-not-a-key"  # the SDK insists on a key; replay never sends a request
@@ -34,6 +36,7 @@ class RescoreResult:
     passed: int = 0
     failed: int = 0
     undecided: int = 0
+    skipped: list[str] = field(default_factory=list)  # "trial: score: reason" of each skipped score
 
 
 def _suite_path(run: Run, given: Path | None) -> Path | None:
@@ -92,6 +95,7 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
         client, suite_dir = None, None
         judge = run.manifest.judge or {}
         model, temperature = judge.get("model", "gemini-2.5-flash"), float(judge.get("temperature", 0.0))
+        stored = stored_judgements(run.trials, model, temperature)
         if path is not None:
             from harness.suite import load_suite
 
@@ -102,13 +106,22 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
                 model, temperature = suite.judge.model, suite.judge.temperature
             if any("judge" in e for r in run.trials for s in r.steps for e in s.expect):
                 client = _judge_client(stack, suite, run)
-        env = ScoringEnv(run.dir, suite_dir, client, judge_model=model, judge_temperature=temperature)
+        env = ScoringEnv(
+            run.dir,
+            suite_dir,
+            client,
+            judge_model=model,
+            judge_temperature=temperature,
+            stored_judgements=stored,
+        )
         for record in run.trials:
             record.scores = score_trial(record, env)
         for trial_id, extra in score_groups(run.trials, env).items():
             next(r for r in run.trials if r.trial_id == trial_id).scores.extend(extra)
     for record in run.trials:
         record.passed = decide_passed(record)
+        skipped = [s for s in record.scores if s.passed is None]
+        result.skipped += [f"{record.trial_id}: {s.name}: {s.reason}" for s in skipped]
         if record.passed != before[record.trial_id]:
             result.flipped.append((record.trial_id, before[record.trial_id], record.passed))
         if record.passed is None:

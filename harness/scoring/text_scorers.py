@@ -22,7 +22,7 @@ def _clip(text: str, n: int = 60) -> str:
 class ContainsParams(Params):
     """The step's text contains `text` (case-sensitive for `contains`, ignoring case for `icontains`)."""
 
-    text: str
+    text: str = Field(description="substring to find")
 
 
 @scorer("contains", ContainsParams, shorthand="text", needs="text")
@@ -56,8 +56,8 @@ def score_icontains(ctx: ScoreContext, p: ContainsParams) -> list[Score]:
 class RegexParams(Params):
     """Python regular expression searched anywhere in the text (re.search)."""
 
-    pattern: str
-    ignore_case: bool = False
+    pattern: str = Field(description="Python regular expression")
+    ignore_case: bool = Field(False, description="match regardless of case")
 
     @field_validator("pattern")
     @classmethod
@@ -84,9 +84,9 @@ def score_regex(ctx: ScoreContext, p: RegexParams) -> list[Score]:
 class EqualsParams(Params):
     """The whole text equals `text` (after stripping surrounding whitespace unless strip is false)."""
 
-    text: str
-    strip: bool = True
-    ignore_case: bool = False
+    text: str = Field(description="the expected answer")
+    strip: bool = Field(True, description="ignore surrounding whitespace")
+    ignore_case: bool = Field(False, description="compare regardless of case")
 
 
 @scorer("equals", EqualsParams, shorthand="text", needs="text")
@@ -111,7 +111,7 @@ def score_equals(ctx: ScoreContext, p: EqualsParams) -> list[Score]:
 class JsonSchemaParams(Params):
     """The text is JSON (a ```json fence around it is fine) valid against a JSON Schema."""
 
-    json_schema: dict[str, Any] = Field(alias="schema")
+    json_schema: dict[str, Any] = Field(alias="schema", description="a JSON Schema (draft 2020-12 or older)")
 
     @field_validator("json_schema")
     @classmethod
@@ -145,9 +145,9 @@ def score_json_schema(ctx: ScoreContext, p: JsonSchemaParams) -> list[Score]:
 class LengthParams(Params):
     """Text length within [min, max], counted in `unit` (chars or words). Bounds default to None."""
 
-    min: int | None = None
-    max: int | None = None
-    unit: Literal["chars", "words"] = "chars"
+    min: int | None = Field(None, description="shortest length that passes")
+    max: int | None = Field(None, description="longest length that passes")
+    unit: Literal["chars", "words"] = Field("chars", description="chars or words")
 
 
 @scorer("length", LengthParams, needs="text")

@@ -133,13 +133,23 @@ def _channels(im: Image.Image, r: float, g: float, b: float) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
-def transform(base: Base, name: str, index: int, size: int = 256) -> tuple[Image.Image, str | None]:
-    """Apply one known transformation; returns the image and its flat background name (if any)."""
+def encode(im: Image.Image, fmt: str = "PNG", **save: int) -> bytes:
+    """The bytes a model would return, so the set is decoded the way stored outputs are."""
+    buf = io.BytesIO()
+    im.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def transform(base: Base, name: str, index: int, size: int = 256) -> tuple[bytes, str | None]:
+    """Apply one known transformation; returns the encoded image and its flat background name (if any)."""
+    im, bg = _transform(base, name, index, size)
+    return (encode(im, "JPEG", quality=70) if name == "jpeg70" else encode(im)), bg
+
+
+def _transform(base: Base, name: str, index: int, size: int) -> tuple[Image.Image, str | None]:
     im, rng = base.image, _rng(5000 + index)
     if name == "jpeg70":
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=70)
-        return Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), base.background
+        return im, base.background  # the JPEG re-encode happens in transform()
     if name == "resize":
         return im.resize((size // 2, size // 2), Image.Resampling.LANCZOS), base.background
     if name == "crop5":
@@ -184,8 +194,9 @@ class Decision:
     detail: str
 
 
-def _prep(im: Image.Image) -> imaging.Prepared:
-    return imaging.from_pil(im)
+def _prep(data: bytes) -> imaging.Prepared:
+    """Through the scorers' own decode path (imaging.prepare: JPEG draft mode, one shrink)."""
+    return imaging.prepare(data)
 
 
 def run_decisions(n_bases: int = 12, size: int = 256) -> list[Decision]:
@@ -194,10 +205,12 @@ def run_decisions(n_bases: int = 12, size: int = 256) -> list[Decision]:
     pres, chg, bgp, sim = PreservedParams(), ChangedParams(), BackgroundParams(), SimilarParams()
     for i in range(n_bases):
         base = make_base(i, size)
-        p0 = _prep(base.image)
-        variants = {t: transform(base, t, i, size) for t in TRANSFORMS}
-        for t, (im, _) in variants.items():
-            p1 = _prep(im)
+        p0 = _prep(encode(base.image))
+        variants = {}
+        for t in TRANSFORMS:
+            data, bg = transform(base, t, i, size)
+            variants[t] = (_prep(data), bg)
+        for t, (p1, _) in variants.items():
             tag = f"base{i}/{t}"
             out.append(Decision("preserved", t in PRESERVING, preserved_decision(p1, p0, pres)[0], tag))
             if t in ("jpeg70", "resize", "crop5", "bgswap", "unrelated"):
@@ -223,10 +236,9 @@ def run_decisions(n_bases: int = 12, size: int = 256) -> list[Decision]:
                         f"{tag} {direction}",
                     )
                 )
-        for t, (im, bg) in [("base", (base.image, base.background)), *variants.items()]:
+        for t, (p1, bg) in [("base", (p0, base.background)), *variants.items()]:
             if t in ("warm", "cool", "brighter", "darker"):
                 continue  # recoloured backgrounds have no name to check against
-            p1 = _prep(im)
             truth = "white" if bg == "off-white" else bg
             for color in QUERY_COLORS:
                 frac = background_fraction(p1, color, bgp.max_delta_e, bgp.border)
