@@ -8,7 +8,7 @@ from harness.analysis.synthetic import TrialSpec as T
 from harness.analysis.synthetic import write_run
 
 
-def report_runs(root: Path) -> tuple[Path, Path]:
+def report_runs(root: Path, reason: str = "synthetic") -> tuple[Path, Path]:
     """Eight cases: two regress (one by a safety block in a chain), one improves, the rest hold."""
     a, b = [], []
     for i in range(8):
@@ -42,6 +42,8 @@ def report_runs(root: Path) -> tuple[Path, Path]:
             image_seed=20,
         )
     )
+    for spec in a + b:
+        spec.reason = reason
     return (
         write_run(root, "run-a", a, backend="emulator", procedural_images=True),
         write_run(root, "run-b", b, backend="emulator", procedural_images=True),

@@ -135,7 +135,12 @@ def test_cli_exit_codes_and_json(
 
 def test_tolerance_read_from_manifest(tmp_path: Path) -> None:
     a, b = known_runs(
-        tmp_path, extra_b={"suites": [{"name": "synthetic", "path": "x", "sha256": "0", "tolerance": 0.15}]}
+        tmp_path,
+        extra_b={
+            "suites": [
+                {"name": "synthetic", "path": "x", "sha256": "0", "tolerance": {"pass_rate_drop": 0.15}}
+            ]
+        },
     )
     result = diff_runs(a, b)
     assert result.tolerance == 0.15 and result.exit_code == 0
@@ -264,3 +269,67 @@ def test_short_flips() -> None:
     many = "; ".join(f"s{i} pass->fail" for i in range(4)) + "; t fail->pass"
     assert short_flips(many, 4, 1) == "4 pass→fail, 1 fail→pass"
     assert short_flips("", 0, 0) == ""
+
+
+def test_nothing_moved_on_few_cases_still_says_the_sample_is_small(runs: tuple[Path, Path]) -> None:
+    s = diff_runs(runs[0], runs[0]).summary
+    assert s.paired_cases == 5 and (s.cases_better, s.cases_worse) == (0, 0)
+    assert s.significance == SMALL_SAMPLE
+    assert verdict(s).startswith("No difference: pass rate +0.0 pp")
+    assert f"{SMALL_SAMPLE} (n=5)" in verdict(s)
+
+
+def test_scorer_deltas_pool_paired_cases(runs: tuple[Path, Path]) -> None:
+    scores = {d.name: d for d in diff_runs(*runs).summary.scores}
+    assert set(scores) == {"judge"}  # "blocked", "dropped" and "added" carry no scores
+    judge = scores["judge"]
+    # stable 4 -> 4, worse 5 -> 2, better (4 + 1) / 2 -> 4, drifted 4 -> 4
+    assert (judge.pairs, judge.higher, judge.lower) == (4, 1, 1)
+    assert judge.mean_a == pytest.approx(3.875) and judge.mean_b == pytest.approx(3.5)
+    assert judge.delta == pytest.approx(-0.375)
+
+
+def test_cli_prints_scorer_line_and_the_tolerance_in_force(
+    runs: tuple[Path, Path], capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["diff", str(runs[0]), str(runs[1]), "--tolerance", "0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "scores  judge 3.88→3.5 (2/4 moved)" in out
+    assert "exit 0  pass-rate change -12.5 pp within the tolerance of 20.0 pp" in out
+    assert main(["diff", str(runs[0]), str(runs[1]), "--fail-on", "any-change"]) == 1
+    assert "(--fail-on any-change)" in capsys.readouterr().out
+
+
+def test_cost_and_latency_tolerances_gate(tmp_path: Path) -> None:
+    """B's cost per passing image is 1.5x A's (see known_runs); its p50 latency is unchanged."""
+    ref = {"name": "synthetic", "path": "x", "sha256": "0"}
+
+    def code(tolerance: dict) -> tuple[int, str]:
+        root = tmp_path / str(len(list(tmp_path.iterdir())))
+        a, b = known_runs(root, extra_b={"suites": [{**ref, "tolerance": tolerance}]})
+        result = diff_runs(a, b)
+        return result.exit_code, result.gate_line()
+
+    assert code({"pass_rate_drop": 0.2, "cost_increase": 0.6}) == (
+        0,
+        "pass-rate change -12.5 pp within the tolerance of 20.0 pp",
+    )
+    assert code({"pass_rate_drop": 0.2, "cost_increase": 0.4}) == (
+        1,
+        "cost per passing image rose 50%, beyond the tolerance of 40%",
+    )
+    assert code({"pass_rate_drop": 0.2, "latency_increase": 0.0})[0] == 0
+
+
+def test_read_limits_and_the_runner_s_tightest_tolerance() -> None:
+    from harness.diff.verdict import read_limits
+    from harness.runner.manifest import tightest_tolerance
+    from harness.suite.schema import Tolerance
+
+    merged = tightest_tolerance([Tolerance(pass_rate_drop=0.1, cost_increase=0.3), None, Tolerance()])
+    assert merged == {"pass_rate_drop": 0.05, "cost_increase": 0.3}
+    assert tightest_tolerance([None]) is None
+    assert read_limits({"tolerance": merged}) == {"cost_increase": 0.3}
+    suites = [{"tolerance": {"latency_increase": 0.5}}, {"tolerance": {"latency_increase": 0.2}}, {}]
+    assert read_limits({}, {"suites": suites}) == {"latency_increase": 0.2}
+    assert read_limits({"tolerance": 0.1}) == {}

@@ -23,8 +23,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _self_contained(html: str) -> None:
-    assert not re.search(r"""(src|href)=["']https?://""", html)
-    assert "<script src" not in html and "<link " not in html
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html, re.IGNORECASE)  # no URL at all
+    assert not re.search(r"""(src|href)=["'](?!data:|images/|\.\./)""", html)
+    assert "<script src" not in html and "<link " not in html and "@import" not in html
     assert "<style>" in html and "<script>" in html
 
 
@@ -155,3 +156,27 @@ def test_diff_page_legends_labels_and_numbers(runs: tuple[Path, Path], tmp_path:
     for svg in re.findall(r'<svg class="plot".*?</svg>', html):
         bins = [t for t in _texts(svg, "tick") if "–" in t]
         assert len(bins) == len(set(bins))
+
+
+def test_diff_page_summarises_each_scorer_and_plots_the_ones_that_moved(tmp_path: Path) -> None:
+    steady = {f"a{i}": (1.0, True) for i in range(4)}  # four scorers that never move, first by name
+    a = [T(f"c{i}", scores={**steady, "zz": (0.2, False)}, passed=False) for i in range(3)]
+    b = [T(f"c{i}", scores={**steady, "zz": (0.9, True)}) for i in range(3)]
+    result = diff_runs(write_run(tmp_path, "a", a), write_run(tmp_path, "b", b))
+    html = write_diff_html(result, tmp_path / "d.html").read_text()
+    card = re.search(r'<div class="card wide" id="scorer-deltas">.*?</div>', html, re.DOTALL)[0]
+    assert "zz 0.2 → 0.9" in card and "moved in 3/3" in card and "a0 1 → 1" in card
+    titles = re.findall(r'class="ptitle">([^<]*)<', html)
+    assert "zz: mean score per case" in titles  # the scorer that moved is plotted
+    assert sum(t.startswith("a") and t.endswith("mean score per case") for t in titles) == 3
+
+
+def test_a_text_answer_is_shown_where_an_image_would_be(tmp_path: Path) -> None:
+    answer = "The image shows a silver watch on a white background."
+    run = write_run(
+        tmp_path, "t", [T("what-is-it", image_seed=None, text=answer, scores={"icontains": (1, True)})]
+    )
+    html = write_run_html(run).read_text()
+    assert f'<div class="none answer" title="{answer}">“{answer}”</div>' in html  # in the table
+    assert f'<div class="answer">model: {answer}</div>' in html  # and in the expanded row
+    assert "no image" not in html.split('<tr class="detail"')[0].split('<tr class="main">')[1]

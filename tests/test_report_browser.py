@@ -66,6 +66,12 @@ def test_diff_page_in_chromium(tmp_path: Path) -> None:
             page.select_option("#f-outcome", "blocked_output")
             assert page.locator(visible).count() == 1
             page.select_option("#f-outcome", "")
+            page.select_option("#f-scorer", "aspect")  # every case but case-2 and the chain
+            assert page.locator(visible).count() == 7
+            page.check("#f-bad")
+            assert page.locator(visible).count() == 2
+            page.uncheck("#f-bad")
+            page.select_option("#f-scorer", "")
 
             first = "#cases tbody.case >> nth=0"
             assert page.get_attribute(first, "data-status") == "regressed"  # regressions first
@@ -106,7 +112,8 @@ OVERLAPS = """() => {
 def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
     _need_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
-    a, b = report_runs(tmp_path)
+    long_reason = "background white covers 100% of the border (min 40%); warmth moved +3.7 from the previous"
+    a, b = report_runs(tmp_path, reason=long_reason)  # as long as real scorers' reasons
     pages = [write_run_html(a), write_diff_html(diff_runs(a, b), a / "diff.html")]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -118,6 +125,13 @@ def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
                     "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
                 )
                 assert width[0] <= width[1], f"{file.name} scrolls sideways: {width}"
+                page.eval_on_selector_all("button.toggle", "bs => bs.forEach(b => b.click())")
+                assert page.locator("tr.detail:not([hidden])").count() == 9
+                width = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+                )
+                assert width[0] <= width[1], f"{file.name} scrolls sideways with every row open: {width}"
+                page.goto(file.as_uri())
                 assert page.locator("svg.plot").count() >= 3
                 assert page.evaluate(OVERLAPS) == []
                 assert page.locator("svg.plot text.tick", has_text="100%").count() >= 1

@@ -57,6 +57,7 @@ class TrialSpec:
     cost_usd: float = 0.04
     latency_s: float = 2.0
     reason: str = "synthetic"
+    text: str | None = None  # the model's text on the last step (an answer, or words beside the image)
 
 
 def build_record(spec: TrialSpec, writer: RunWriter) -> TrialRecord:
@@ -77,6 +78,7 @@ def build_record(spec: TrialSpec, writer: RunWriter) -> TrialRecord:
                 prompt=f"{spec.case} step {i}",
                 outcome=outcome,
                 images=images,
+                text=spec.text if last else None,
                 cost_usd=spec.cost_usd / spec.steps,
                 latency_s=spec.latency_s / spec.steps,
                 config={"model": spec.model},

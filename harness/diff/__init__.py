@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.diff.align import Alignment, Arm, align, load_arms
 from harness.diff.compare import Comparison, compare
 from harness.diff.stats import Summary, summarize
-from harness.diff.verdict import gate, read_tolerance, verdict
+from harness.diff.verdict import describe_tolerance, gate, read_limits, read_tolerance, verdict
 
 
 @dataclass
@@ -20,6 +20,16 @@ class DiffResult:
     fail_on: str
     exit_code: int
     gate_reason: str
+    limits: dict[str, float] = field(default_factory=dict)  # cost_increase, latency_increase
+
+    def gate_line(self) -> str:
+        """Why the exit code, plus the tolerances in force when the reason does not already name them."""
+        tol = describe_tolerance(self.tolerance, self.limits)
+        if tol and self.fail_on == "regression" and "tolerance" not in self.gate_reason:
+            return f"{self.gate_reason} ({tol})"
+        if self.fail_on != "regression" and "--fail-on" not in self.gate_reason:
+            return f"{self.gate_reason} (--fail-on {self.fail_on})"
+        return self.gate_reason
 
 
 def diff_arms(
@@ -34,8 +44,9 @@ def diff_arms(
     comp = compare(align(a, b), drift=drift)
     summary = summarize(comp, seed=seed)
     tol = tolerance if tolerance is not None else read_tolerance(b.raw_manifest, a.raw_manifest)
-    code, why = gate(summary, fail_on, tol)
-    return DiffResult(comp, summary, verdict(summary), tol, fail_on, code, why)
+    limits = read_limits(b.raw_manifest, a.raw_manifest)
+    code, why = gate(summary, fail_on, tol, limits)
+    return DiffResult(comp, summary, verdict(summary), tol, fail_on, code, why, limits)
 
 
 def diff_runs(

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from harness.diff import DiffResult, diff_runs
 from harness.diff.export import diff_json
+from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
 from harness.store import atomic_write
@@ -27,6 +28,7 @@ STATUS_STYLE = {
 MAX_ROWS = 200
 PIPED_WIDTH = 160  # rich falls back to 80 columns off a terminal, which folds the table into slivers
 MAX_FLIP_NAMES = 3
+MAX_SCORERS = 6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -109,6 +111,17 @@ def short_flips(flips: str, pass_to_fail: int, fail_to_pass: int) -> str:
     return ", ".join(f"{name} {'✗' if flip == 'pass->fail' else '✓'}" for name, _, flip in items)
 
 
+def score_line(scores: list[ScorerDelta], limit: int = MAX_SCORERS) -> str:
+    """Each scorer's mean A→B over paired cases and in how many it moved, most moved first."""
+    ranked = sorted(scores, key=lambda d: (-(d.higher + d.lower), d.name))
+    items = [
+        f"{d.name} {d.mean_a:.3g}→{d.mean_b:.3g} ({d.higher + d.lower}/{d.pairs} moved)"
+        for d in ranked[:limit]
+    ]
+    more = len(ranked) - limit
+    return " · ".join(items) + (f" · {more} more in --json / --html" if more > 0 else "")
+
+
 def _wide(console: Console) -> Console:
     """The same output at PIPED_WIDTH columns when it is not a terminal (a terminal keeps its width)."""
     if console.is_terminal or console.width >= PIPED_WIDTH:
@@ -168,6 +181,7 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
             f"cost ${arm.cost_usd:.4f}  per passing image {per_image}  "
             f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
         )
-    tol = "" if result.tolerance is None else f" (tolerance {result.tolerance * 100:.1f} pp)"
+    if s.scores:
+        console.print(f"[bold]scores[/]  {score_line(s.scores)}")
     console.print(f"[bold]verdict[/]  {result.verdict}")
-    console.print(f"[bold]exit {result.exit_code}[/]  {result.gate_reason}{tol}")
+    console.print(f"[bold]exit {result.exit_code}[/]  {result.gate_line()}")

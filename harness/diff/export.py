@@ -51,6 +51,7 @@ def diff_json(result: Any) -> dict[str, Any]:
         "gate": result.gate_reason,
         "fail_on": result.fail_on,
         "tolerance": result.tolerance,
+        "limits": result.limits,
         "summary": result.summary.to_dict(),
         "cases": cases,
     }

@@ -83,6 +83,39 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
 
 
 @dataclass
+class ScorerDelta:
+    """One scorer over the (case, step) pairs where both arms have a mean: did its values move?"""
+
+    name: str
+    pairs: int
+    mean_a: float
+    mean_b: float
+    delta: float  # mean of B - A over the pairs, in the scorer's own unit (higher is not always better)
+    higher: int  # pairs where B's mean is above A's
+    lower: int
+
+
+def scorer_deltas(scorers: pd.DataFrame) -> list[ScorerDelta]:
+    """Per scorer name (steps pooled): scores that moved while pass verdicts may not have."""
+    both = scorers[scorers["mean_a"].notna() & scorers["mean_b"].notna()]
+    out = []
+    for name, g in both.groupby("scorer", sort=True):
+        d = g["delta"]
+        out.append(
+            ScorerDelta(
+                str(name),
+                len(g),
+                float(g["mean_a"].mean()),
+                float(g["mean_b"].mean()),
+                float(d.mean()),
+                int((d > 0).sum()),
+                int((d < 0).sum()),
+            )
+        )
+    return out
+
+
+@dataclass
 class Summary:
     counts: dict[str, int]
     paired_cases: int
@@ -96,6 +129,7 @@ class Summary:
     significance: str  # "significant", "not significant", SMALL_SAMPLE, or "no change"
     arms: list[ArmStats] = field(default_factory=list)
     cost_ratio: float | None = None  # B's cost per passing image / A's
+    scores: list[ScorerDelta] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,10 +147,10 @@ def summarize(comp: Comparison, *, seed: int = 0, n_boot: int = 2000) -> Summary
     n = len(deltas)
     ci = bootstrap_ci(deltas, n_boot=n_boot, seed=seed)
     p, up, down = sign_test(deltas)
-    if up + down == 0:
+    if n < MIN_CASES:
+        significance = SMALL_SAMPLE  # even "nothing moved" on three cases is no evidence of no effect
+    elif up + down == 0:
         significance = "no change"
-    elif n < MIN_CASES:
-        significance = SMALL_SAMPLE
     else:
         excludes_zero = ci is not None and (ci[0] > 0 or ci[1] < 0)
         significance = "significant" if p is not None and p < 0.05 and excludes_zero else "not significant"
@@ -138,4 +172,5 @@ def summarize(comp: Comparison, *, seed: int = 0, n_boot: int = 2000) -> Summary
         significance=significance,
         arms=arms,
         cost_ratio=cb / ca if ca and cb else None,
+        scores=scorer_deltas(comp.scorers),
     )

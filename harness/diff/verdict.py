@@ -51,6 +51,20 @@ def verdict(s: Summary) -> str:
     return line
 
 
+LIMITS = ("cost_increase", "latency_increase")  # tolerances besides pass rate (fractions: 0.2 = 20% more)
+
+
+def _tolerances(manifest: dict[str, Any]) -> list[Any]:
+    """A manifest's top-level ``tolerance``, else those of its suites."""
+    if manifest.get("tolerance") is not None:
+        return [manifest["tolerance"]]
+    return [s.get("tolerance") for s in manifest.get("suites") or [] if isinstance(s, dict)]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def read_tolerance(*manifests: dict[str, Any]) -> float | None:
     """The tolerated pass-rate drop (fraction, 0.05 = 5 pp): a top-level ``tolerance`` of a manifest, or
     the smallest one among its suites; ``{pass_rate_drop: 0.05}`` is accepted too. B's manifest first."""
@@ -58,26 +72,68 @@ def read_tolerance(*manifests: dict[str, Any]) -> float | None:
     def number(value: Any) -> float | None:
         if isinstance(value, dict):
             value = value.get("pass_rate_drop", value.get("pass_rate"))
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return _number(value)
 
     for manifest in manifests:
-        top = number(manifest.get("tolerance"))
-        if top is not None:
-            return top
-        found = [
-            t
-            for suite in manifest.get("suites") or []
-            if isinstance(suite, dict)
-            if (t := number(suite.get("tolerance"))) is not None
-        ]
+        found = [t for value in _tolerances(manifest) if (t := number(value)) is not None]
         if found:
             return min(found)
     return None
 
 
-def gate(s: Summary, fail_on: str = "regression", tolerance: float | None = None) -> tuple[int, str]:
+def read_limits(*manifests: dict[str, Any]) -> dict[str, float]:
+    """``cost_increase`` and ``latency_increase`` of the first manifest that sets any (the smallest over its
+    suites). ``score_drop`` is not gated: a scorer's value may be a distance, where lower is better."""
+    for manifest in manifests:
+        limits: dict[str, float] = {}
+        for value in _tolerances(manifest):
+            for key in LIMITS:
+                number = _number(value.get(key)) if isinstance(value, dict) else None
+                if number is not None:
+                    limits[key] = min(number, limits.get(key, number))
+        if limits:
+            return limits
+    return {}
+
+
+def describe_tolerance(tolerance: float | None, limits: dict[str, float]) -> str:
+    """E.g. "tolerance 5.0 pp, cost +20%" (empty when nothing is tolerated)."""
+    parts = [] if tolerance is None else [f"{tolerance * 100:.1f} pp"]
+    if "cost_increase" in limits:
+        parts.append(f"cost +{limits['cost_increase'] * 100:g}%")
+    if "latency_increase" in limits:
+        parts.append(f"latency +{limits['latency_increase'] * 100:g}%")
+    return "tolerance " + ", ".join(parts) if parts else ""
+
+
+def _ratio(b: float | None, a: float | None) -> float | None:
+    return b / a if a and b is not None else None
+
+
+def over_limits(s: Summary, limits: dict[str, float]) -> str | None:
+    """Why B is beyond the cost or latency tolerance, or None when it is within both."""
+    rises = {
+        "cost_increase": ("cost per passing image", s.cost_ratio),
+        "latency_increase": (
+            "latency p50",
+            _ratio(s.arms[1].latency_p50, s.arms[0].latency_p50) if s.arms else None,
+        ),
+    }
+    for key, (what, ratio) in rises.items():
+        if key in limits and ratio is not None and ratio - 1 > limits[key] + 1e-12:
+            return f"{what} rose {(ratio - 1) * 100:.0f}%, beyond the tolerance of {limits[key] * 100:g}%"
+    return None
+
+
+def gate(
+    s: Summary,
+    fail_on: str = "regression",
+    tolerance: float | None = None,
+    limits: dict[str, float] | None = None,
+) -> tuple[int, str]:
     """Exit code and why. regression: 1 when the pass-rate drop exceeds the tolerance, or, without a
-    tolerance, when any case regressed; any-change: 1 when any case is not unchanged; never: 0."""
+    tolerance, when any case regressed, or when B's cost or latency rose beyond its tolerance; any-change: 1
+    when any case is not unchanged; never: 0."""
     if fail_on == "never":
         return 0, "--fail-on never"
     if fail_on == "any-change":
@@ -90,7 +146,10 @@ def gate(s: Summary, fail_on: str = "regression", tolerance: float | None = None
                 1,
                 f"pass rate fell {-s.delta * 100:.1f} pp, beyond the tolerance of {tolerance * 100:.1f} pp",
             )
-        return 0, f"pass-rate change {s.delta * 100:+.1f} pp within the tolerance of {tolerance * 100:.1f} pp"
-    if regressed:
+        why = f"pass-rate change {s.delta * 100:+.1f} pp within the tolerance of {tolerance * 100:.1f} pp"
+    elif regressed:
         return 1, f"{regressed} case(s) regressed"
-    return 0, "no case regressed"
+    else:
+        why = "no case regressed"
+    over = over_limits(s, limits or {})
+    return (1, over) if over else (0, why)

@@ -38,7 +38,8 @@ def run_charts(cases: pd.DataFrame, stats: pd.DataFrame) -> list[str]:
             {v: list(zip(a["cost_usd"], a["pass_rate"], a["case"], strict=True)) for v, a in arms.items()},
         ),
     ]
-    return charts + _scorer_histograms(stats, "variant")
+    names = _top(stats.groupby("scorer").size()) if len(stats) else []
+    return charts + _scorer_histograms(stats, "variant", names)
 
 
 def diff_charts(cases: pd.DataFrame, scorers: pd.DataFrame, la: str, lb: str) -> list[str]:
@@ -67,14 +68,22 @@ def diff_charts(cases: pd.DataFrame, scorers: pd.DataFrame, la: str, lb: str) ->
         id_vars=["scorer"], value_vars=["mean_a", "mean_b"], var_name="arm", value_name="mean"
     )
     long["arm"] = long["arm"].map({"mean_a": la, "mean_b": lb})
-    return charts + _scorer_histograms(long.replace({np.nan: None}).dropna(subset=["mean"]), "arm")
+    moved = scorers.assign(moved=scorers["delta"].fillna(0) != 0).groupby("scorer")["moved"].sum()
+    names = _top(moved) if len(scorers) else []
+    return charts + _scorer_histograms(long.replace({np.nan: None}).dropna(subset=["mean"]), "arm", names)
 
 
-def _scorer_histograms(stats: Any, arm_col: str, limit: int = 4) -> list[str]:
+def _top(counts: pd.Series, limit: int = 4) -> list[str]:
+    """The ``limit`` scorers with the highest count (ties by name), listed by name."""
+    return sorted(counts.sort_index().sort_values(ascending=False, kind="stable").index[:limit])
+
+
+def _scorer_histograms(stats: Any, arm_col: str, names: list[str]) -> list[str]:
+    """Mean-score histograms of a few scorers: the most used ones in a run, the most moved in a diff."""
     if stats is None or not len(stats):
         return []
     out = []
-    for name in sorted(stats["scorer"].unique())[:limit]:
+    for name in names:
         sub = stats[stats["scorer"] == name]
         arms = {str(a): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)}
         out.append(plots.histogram_svg(f"{name}: mean score per case", arms, "mean score"))

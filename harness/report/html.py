@@ -67,6 +67,7 @@ def _strip(run: Run, record: TrialRecord | None, page: Path) -> list[dict[str, A
             "kind": step.kind,
             "prompt": step.prompt,
             "outcome": step.outcome,
+            "text": step.text or "",
             "thumb": None,
             "href": None,
             "size": "",
