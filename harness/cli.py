@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except HarnessError as exc:
+        for warning in getattr(exc, "warnings", ()):  # validation warnings often explain the error
+            print(f"warning: {warning}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

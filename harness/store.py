@@ -22,7 +22,7 @@ from typing import Any
 
 from PIL import Image
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, UsageError
 from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
 
 MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -70,9 +70,15 @@ class RunWriter:
     """Writes one run. Thread-safe: trials may finish on any worker."""
 
     def __init__(self, root: Path, manifest: Manifest) -> None:
-        self.dir = Path(root) / manifest.run_id
+        run_id = manifest.run_id
+        if run_id in ("", ".", "..") or Path(run_id).name != run_id or "\\" in run_id:
+            raise UsageError(
+                f"run id {run_id!r} is not a plain folder name",
+                hint="use letters, digits, '-', '_' or '.'; the folder goes under --out",
+            )
+        self.dir = Path(root) / run_id
         if (self.dir / "trials.jsonl").exists():
-            raise HarnessError(
+            raise UsageError(
                 f"run directory {self.dir} already holds a run", hint="choose another --run-id or --out"
             )
         (self.dir / "images").mkdir(parents=True, exist_ok=True)

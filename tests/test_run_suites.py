@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,41 @@ def test_retries_recover_from_transient_failures(tmp_path, faults, attempts):
     )
     (record,) = Run.load(run_dir).trials
     assert record.outcome == "ok" and record.steps[0].attempts == attempts
+
+
+@pytest.mark.parametrize(
+    ("faults", "hint_s"),
+    [("429:first=1:retry_after=0.6:retry_info=0", 0.6), ("429:first=1:retry_info=0.6s", 0.6)],
+)
+def test_a_server_retry_hint_is_waited_out_end_to_end(tmp_path, faults, hint_s):
+    """Retry-After header or RetryInfo body, as the emulator sends them: the trial takes at least the hint,
+    though the policy's own backoff would be at most 0.05 s."""
+    ok = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    run_dir = run_suites(
+        [ok], backend="emulator", faults=faults, out=tmp_path / "r", policy=RetryPolicy(base_s=0.05)
+    )
+    (record,) = Run.load(run_dir).trials
+    waited = datetime.fromisoformat(record.finished_at) - datetime.fromisoformat(record.started_at)
+    assert record.outcome == "ok" and record.steps[0].attempts == 2
+    assert hint_s <= waited.total_seconds() < hint_s + 5
+
+
+def test_run_id_must_be_a_folder_name_and_must_not_clash(tmp_path, capsys):
+    ok = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    out = tmp_path / "results"
+    args = ["run", str(ok), "--backend", "emulator", "--out", str(out)]
+    assert main([*args, "--run-id", "../outside"]) == 2
+    assert "not a plain folder name" in capsys.readouterr().err and not (tmp_path / "outside").exists()
+    assert main([*args, "--run-id", "once"]) == 0
+    assert main([*args, "--run-id", "once"]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+
+
+def test_run_prints_the_validation_warnings(tmp_path, capsys):
+    typo = "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n    model: gemini-2.5-flash-imag\n"
+    suite = write_suite(tmp_path, typo, "typo.yaml")
+    assert main(["run", str(suite), "--backend", "emulator", "--out", str(tmp_path / "r")]) == 1
+    assert "did you mean 'gemini-2.5-flash-image'?" in capsys.readouterr().err
 
 
 def _start(tmp_path: Path, faults: str) -> subprocess.Popen:

@@ -160,6 +160,15 @@ def test_timeout_then_success(tmp_path):
     assert record.outcome == "ok" and record.steps[0].attempts == 2 and len(session.waits) == 1
 
 
+def test_a_timeout_says_so_and_what_to_change(tmp_path):
+    def script(body, n):
+        raise httpx2.ReadTimeout("")
+
+    record, fake, _ = run_one(tmp_path, script, policy=RetryPolicy(max_attempts=2, base_s=0.01))
+    assert record.outcome == "error" and record.steps[0].attempts == 2 and len(fake.requests) == 2
+    assert record.error.status == "ReadTimeout" and "--timeout" in record.error.message
+
+
 def test_a_hint_over_the_cap_ends_retries(tmp_path):
     answer = respond(error_body(429, "RESOURCE_EXHAUSTED", "quota"), 429, {"Retry-After": "3600"})
     record, fake, session = run_one(

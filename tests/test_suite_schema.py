@@ -358,3 +358,36 @@ def test_xfail_naming_an_unknown_variant_is_an_error(tmp_path: Path) -> None:
     (error,) = info.value.errors
     assert "variant 'pro'" in str(error) and "use one of: a" in str(error)
     assert error.case == "c" and error.line == line_of(path, "xfail")
+
+
+def test_schema_errors_name_the_case_and_say_how_to_fix_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        suite: demo
+        cases:
+          - id: a
+            promt: cup
+          - id: b
+            prompt: strap
+            inputs: images/watch.png
+          - just a string
+    """,
+    )
+    errors = {e.line: e for e in _errors(path)}
+    typo = errors[line_of(path, "promt")]
+    assert typo.case == "a" and "Did you mean 'prompt'?" in str(typo)
+    not_list = errors[line_of(path, "inputs:")]
+    assert not_list.case == "b" and "expected a list" in not_list.message
+    assert "[images/watch.png]" in (not_list.hint or "")
+    not_case = errors[line_of(path, "just a string")]
+    assert "expected a mapping" in not_case.message and "- id: NAME" in (not_case.hint or "")
+    assert "Input should be" not in " ".join(str(e) for e in errors.values())
+
+
+def test_unclosed_quote_says_where_the_string_started(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", 'suite: demo\ncases:\n  - id: a\n    prompt: "unclosed\n  - id: b\n')
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert f"started at line {line_of(path, 'unclosed')}" in str(info.value)

@@ -416,3 +416,100 @@ def test_shape_problems_and_expansion_problems_come_together(
     err = capsys.readouterr().err
     assert "duplicate case id 'a'" in err and "unknown template 'prodcut'" in err and "nope.png" in err
     assert "warning:" in err and "did you mean 'gemini-2.5-flash-image'?" in err
+
+
+def test_schema_errors_do_not_hide_the_other_problems(tmp_path: Path) -> None:
+    png(tmp_path, "images/watch.png")
+    refs = ", ".join(["images/watch.png"] * 15)
+    path = _suite(
+        tmp_path,
+        f"""
+        suite: shots
+        defaults: {{temprature: 1.0}}
+        cases:
+          - id: watch on white
+            template: product
+            vars: {{colour: silver}}
+            style: studio-whte
+          - id: strap
+            prompt: "make the strap red"
+            inputs: [images/wach.png]
+          - id: strap
+            prompt: a strap
+          - id: refs
+            prompt: compose
+            references: [{refs}]
+    """,
+    )
+    errors = _problems(path)
+    found = {(e.line, e.case): e.message for e in errors}
+    assert "unknown key 'temprature'" in found[(line_of(path, "temprature"), None)]
+    assert "not a valid name" in found[(line_of(path, "watch on white"), "watch on white")]
+    # the checks after the schema ran on the rest of the file, in the same pass
+    assert "unknown style 'studio-whte'" in found[(line_of(path, "studio-whte"), "watch-on-white")]
+    assert "needs variable 'product'" in found[(line_of(path, "template: product"), "watch-on-white")]
+    assert "wach.png" in found[(line_of(path, "wach.png"), "strap")]
+    assert "duplicate case id 'strap'" in found[(line_of(path, "id: strap", 2), "strap")]
+    assert "15 reference images" in found[(line_of(path, "references:"), "refs")]
+    assert len(errors) == 7, [str(e) for e in errors]  # each problem once
+
+
+def test_a_bad_shared_value_is_one_problem_naming_the_other_cases(tmp_path: Path) -> None:
+    path = _suite(
+        tmp_path,
+        """
+        suite: shared
+        variants:
+          flash: {model: gemini-2.5-flash-image}
+          pro: {model: gemini-3-pro-image-preview, image_size: 2k}
+        cases:
+          - {id: a, prompt: cup}
+          - {id: b, prompt: bottle}
+          - {id: c, prompt: watch}
+    """,
+    )
+    err = _problem(path)
+    assert err.line == line_of(path, "image_size: 2k") and err.case == "a"
+    assert "must be written '2K'" in err.message and "also in 2 more case(s): 'b', 'c'" in err.message
+
+
+def test_multi_key_expectation_is_reported_once(tmp_path: Path) -> None:
+    path = _suite(
+        tmp_path,
+        """
+        suite: once
+        cases:
+          - id: a
+            prompt: cup
+            expect:
+              - {aspect_ratio: "1:1", warmer: true}
+    """,
+    )
+    assert "single-key mapping" in _problem(path).message
+
+
+def test_folder_validation_reports_a_suite_too_broken_to_parse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    _suite(tmp_path, "suite: fine\ncases: [{id: a, prompt: cup}]\n", "fine.yaml")
+    broken = _suite(tmp_path, 'suite: broken\ncases:\n  - id: a\n    prompt: "unclosed\n', "broken.yaml")
+    _suite(tmp_path, "not: a suite\n", "other.yaml")
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken}:" in err and "YAML syntax error" in err and "started at line 4" in err
+    assert "other.yaml" not in err
+
+
+def test_price_table_dates_and_sources_and_the_flash_image_price() -> None:
+    from harness.prices import PRICES, cost_usd
+    from harness.record import Usage
+
+    for model, price in PRICES.items():
+        assert len(price.as_of) >= 7 and price.as_of[:4].isdigit(), model
+        assert price.source.startswith("ai.google.dev"), model
+    one_image = Usage(output_tokens=1290, image_tokens=1290)
+    assert cost_usd("gemini-2.5-flash-image", one_image) == pytest.approx(0.0387)  # Google rounds to $0.039
+    assert estimate_image_usd("gemini-2.5-flash-image", "1K", 1, prompt_tokens=0) == pytest.approx(0.0387)
+    assert estimate_image_usd("gemini-3-pro-image-preview", "4K", 1, prompt_tokens=0) == pytest.approx(0.24)

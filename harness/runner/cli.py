@@ -113,8 +113,22 @@ def summary(run: Run) -> str:
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
+    lines += error_lines(run, set(bad))
     lines.append(f"  results: {run.dir}")
     return "\n".join(lines)
+
+
+def error_lines(run: Run, ids: set[str], limit: int = 3) -> list[str]:
+    """Why the first failing trials errored (a replay miss with its diff and the re-record command), so the
+    reason is in the run's output and not only in trials.jsonl."""
+    errored = [(r.trial_id, r.error.message) for r in run.trials if r.trial_id in ids and r.error is not None]
+    lines = []
+    for trial_id, message in errored[:limit]:
+        lines.append(f"  error in {trial_id}:")
+        lines += [f"    {line}" for line in message.splitlines()]
+    if len(errored) > limit:
+        lines.append(f"  ... and {len(errored) - limit} more error(s): see {run.dir / 'trials.jsonl'}")
+    return lines
 
 
 def _secs(value: float | None) -> str:

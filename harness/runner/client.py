@@ -52,7 +52,8 @@ def resolve_api_key(backend: str, mode: str) -> str:
         return env_key or PLACEHOLDER_KEY
     if env_key is None:
         raise UsageError(
-            "--backend gemini needs an API key, and neither GEMINI_API_KEY nor GOOGLE_API_KEY is set",
+            f"the Gemini backend (the default; --backend gemini) needs an API key for --mode {mode}, "
+            "and neither GEMINI_API_KEY nor GOOGLE_API_KEY is set",
             hint="export GEMINI_API_KEY=... (or GOOGLE_API_KEY), or use --backend emulator, "
             "or --mode replay with recorded cassettes",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,16 @@ def git_commit(where: Path) -> str | None:
         return None
     commit = done.stdout.strip()
     return commit if done.returncode == 0 and commit else None
+
+
+def tightest_tolerance(tolerances: Iterable[Any]) -> dict[str, float] | None:
+    """The suites' ``tolerance:`` blocks (None where unset) as one, each field at its smallest value.
+
+    Kept in the manifest because `harness diff` gates on it long after the suite file may have changed.
+    """
+    found = [t.model_dump(exclude_none=True) for t in tolerances if t is not None]
+    keys = dict.fromkeys(k for t in found for k in t)
+    return {k: min(t[k] for t in found if k in t) for k in keys} or None
 
 
 def build_manifest(

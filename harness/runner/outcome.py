@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx2
 from google.genai import errors as genai_errors
 from google.genai import types
 
@@ -94,4 +95,8 @@ def error_of(exc: BaseException) -> TrialError:
         return TrialError(code=exc.code, status=exc.status, message=str(exc.message or exc))
     if isinstance(exc, HarnessError):
         return TrialError(status=type(exc).__name__, message=str(exc))
+    if isinstance(exc, httpx2.TimeoutException | TimeoutError):
+        detail = f" ({exc})" if str(exc) else ""
+        message = f"no response within the request timeout{detail}; raise --timeout or the step's timeout_s"
+        return TrialError(status=type(exc).__name__, message=message)
     return TrialError(status=type(exc).__name__, message=str(exc) or type(exc).__name__)

@@ -22,7 +22,7 @@ from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
-from harness.runner.manifest import build_manifest, suite_ref
+from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.progress import Progress, make_progress
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
@@ -71,7 +71,8 @@ def load_work(
     from harness.suite import expand, load_suite, validate
     from harness.transport import resolve_mode
 
-    validate(list(paths), variants, repeats)
+    for warning in validate(list(paths), variants, repeats).warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     chosen = set(select) if select is not None else None
     works = []
     for path in paths:
@@ -152,6 +153,7 @@ def run_suites(
         variants=[p.variant for w in works for p in w.plans],
         judge=_judge_manifest(works),
     )
+    manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
     writer = RunWriter(out, manifest)  # before any session opens: a clash must not touch a cassette
     work_items: list[tuple[TrialPlan, Target]] = []
     finished: list[TrialRecord] = []

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from harness.errors import UsageError, ValidationFailed
+from harness.errors import UsageError
 from harness.suite.styles import StyleLibrary
 from harness.suite.validate import validate
+
+_SUITE_LINE = re.compile(r"^suite\s*:", re.MULTILINE)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,35 +37,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def suite_files(args: list[str]) -> list[Path]:
     """Expand folders to the suite files inside them (YAML with a top-level `suite:` key)."""
-    from harness.suite.load import load_yaml
-
     found: list[Path] = []
     for arg in args:
         path = Path(arg)
         if not path.is_dir():
             found.append(path)
             continue
-        for candidate in sorted(path.rglob("*.y*ml")):
-            if ".cassette." in candidate.name or "templates" in candidate.parts:
-                continue
-            try:
-                data = load_yaml(candidate).data
-            except Exception:  # a broken file in a folder is reported when named directly
-                data = None
-            if isinstance(data, dict) and "suite" in data:
-                found.append(candidate)
-        if not found:
+        inside = [
+            candidate
+            for candidate in sorted(path.rglob("*.y*ml"))
+            if ".cassette." not in candidate.name
+            and "templates" not in candidate.parts
+            and _looks_like_suite(candidate)
+        ]
+        if not inside:
             raise UsageError(f"no suite files (YAML with a 'suite:' key) under {path}")
+        found += inside
     return found
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _looks_like_suite(path: Path) -> bool:
+    """A mapping with a `suite:` key, or YAML too broken to parse with a top-level `suite:` line (so the
+    folder's validation reports it instead of passing over it)."""
+    from harness.errors import SuiteError
+    from harness.suite.load import load_yaml
+
     try:
-        report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
-    except ValidationFailed as exc:
-        for warning in exc.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        raise
+        data = load_yaml(path).data
+    except SuiteError:
+        return bool(_SUITE_LINE.search(path.read_text(encoding="utf-8", errors="replace")))
+    return isinstance(data, dict) and "suite" in data
+
+
+def _validate(args: argparse.Namespace) -> int:
+    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
     print(report.render())
     if args.prompts:
         from harness.suite import expand, load_suite

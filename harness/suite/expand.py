@@ -29,14 +29,35 @@ class Expansion:
     errors: list[HarnessError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    _also: dict[int, list[str]] = field(default_factory=dict)  # error index -> the other cases it hits
+
     def error(self, exc: HarnessError) -> None:
+        """Add each problem once: the same line and message hit from several cases (a bad default or
+        variant value) is one problem, naming its first case and counting the others."""
         for one in exc.errors if isinstance(exc, ValidationFailed) else [exc]:
-            if str(one) not in {str(e) for e in self.errors}:
+            index = next((i for i, e in enumerate(self.errors) if _same_problem(e, one)), None)
+            if index is None:
                 self.errors.append(one)
+            elif one.case and one.case != self.errors[index].case:
+                others = self._also.setdefault(index, [])
+                if one.case not in others:
+                    others.append(one.case)
+
+    def finish(self) -> Expansion:
+        """Name the other cases a shared problem hits, once every case has been expanded."""
+        for index, others in self._also.items():
+            shown = ", ".join(f"'{c}'" for c in others[:3]) + (" ..." if len(others) > 3 else "")
+            self.errors[index].message += f" (also in {len(others)} more case(s): {shown})"
+        self._also.clear()
+        return self
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+
+def _same_problem(a: HarnessError, b: HarnessError) -> bool:
+    return (a.file, a.line, a.key, a.message, a.hint) == (b.file, b.line, b.key, b.message, b.hint)
 
 
 @cache
@@ -77,7 +98,7 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
         ctx.case_checks(index, case)
         for name in chosen:
             ctx.expand_case(index, case, name, repeats)
-    return out
+    return out.finish()
 
 
 @dataclass
@@ -240,14 +261,12 @@ class _Context:
     ) -> tuple[StepPlan, Resolved] | None:
         style_loc, style_name = _style_source(case, item, loc, index, variant, variant_name)
         style = self.style(style_name, style_loc, case.id) if style_name else None
-        if style_name and style is None:
-            return None
         named = (variant_name, variant) if variant is not None else None
         config = resolve_config(self.suite, case, item, loc, named, style, self.out)
         output = output_of(case, item)
         prompt, styled = self._prompt(case, item, loc, index, variant, variant_name, style)
-        if prompt is None or config is None:
-            return None
+        if prompt is None or config is None or (style_name and style is None):
+            return None  # the prompt and settings were still checked, so their problems are listed too
         expect = self._expect(case, item, loc, j, total, style if styled else None)
         if style is not None and styled:
             promise_conflicts(style, config, case.id, self.out)
@@ -270,7 +289,8 @@ class _Context:
                         )
                     )
             refs = list(style.references) + refs
-        if len(refs) > MAX_REFERENCES:
+        own = len(case.references) + (len(item.references) if isinstance(item, Step) else 0)
+        if len(refs) > MAX_REFERENCES >= own:  # a case over the limit on its own is reported at load
             self.err(
                 f"{len(refs)} reference images (style and case together); at most {MAX_REFERENCES}",
                 loc,
@@ -366,8 +386,10 @@ class _Context:
         for spec, where in entries:
             if checks is None:
                 break
+            if len(spec) != 1 and not isinstance(where[0], Path):
+                continue  # the suite's own multi-key entries are reported at load
             try:
-                checks[0](spec)
+                checks[0](spec, Path(self.suite.path).parent)
             except ValueError as exc:
                 file, line = (
                     where if isinstance(where[0], Path) else (self.suite.path, self.suite.line(*where))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -12,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import SuiteError, ValidationFailed
-from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite
+from harness.suite.schema import MAX_REFERENCES, NAME_PATTERN, Case, Step, Suite
 from harness.suite.yaml_lines import Loc, LocatedYaml, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,25 +32,45 @@ def allowed_keys(cls: type[BaseModel]) -> list[str]:
 
 def parse_model(cls: type[M], doc: LocatedYaml, what: str) -> tuple[M | None, list[SuiteError]]:
     """Validate `doc.data` as `cls`; each pydantic error becomes a SuiteError at its own line."""
+    model, errors, _ = _parse(cls, doc, what)
+    return model, errors
+
+
+def _parse(cls: type[M], doc: LocatedYaml, what: str) -> tuple[M | None, list[SuiteError], list[Any]]:
+    """The model, the problems as SuiteErrors, and pydantic's raw errors (for `salvage`)."""
     if not isinstance(doc.data, dict):
-        return None, [
-            SuiteError(
-                f"a {what} file must be a YAML mapping (key: value lines)",
-                file=doc.file,
-                line=doc.line(()),
-                hint=f"start with the keys of a {what}",
-            )
-        ]
+        problem = SuiteError(
+            f"a {what} file must be a YAML mapping (key: value lines)",
+            file=doc.file,
+            line=doc.line(()),
+            hint=f"start with the keys of a {what}",
+        )
+        return None, [problem], []
     try:
-        return cls.model_validate(doc.data), []
+        return cls.model_validate(doc.data), [], []
     except ValidationError as exc:
-        return None, [_to_suite_error(cls, doc, err) for err in exc.errors()]
+        raw = exc.errors()
+        return None, [_to_suite_error(cls, doc, err) for err in raw], raw
+
+
+def case_id_at(data: Any, loc: Loc) -> str | None:
+    """The id of the case `loc` points into (`cases.N...`), when the file gives one."""
+    if len(loc) < 2 or loc[0] != "cases" or not isinstance(loc[1], int) or not isinstance(data, dict):
+        return None
+    cases = data.get("cases")
+    case = cases[loc[1]] if isinstance(cases, list) and loc[1] < len(cases) else None
+    ident = case.get("id") if isinstance(case, dict) else None
+    return str(ident) if ident is not None else None
 
 
 def _to_suite_error(root: type[BaseModel], doc: LocatedYaml, err: Any) -> SuiteError:
     loc: Loc = tuple(err["loc"])
-    key = ".".join(str(p) for p in loc) or None
-    line = doc.line(loc)
+    where: dict[str, Any] = {
+        "file": doc.file,
+        "line": doc.line(loc),
+        "key": ".".join(str(p) for p in loc) or None,
+        "case": case_id_at(doc.data, loc),
+    }
     kind = err["type"]
     if kind == "extra_forbidden":
         owner = _model_at(root, loc[:-1])
@@ -56,24 +78,91 @@ def _to_suite_error(root: type[BaseModel], doc: LocatedYaml, err: Any) -> SuiteE
         name = str(loc[-1])
         return SuiteError(
             f"unknown key '{name}'.{did_you_mean(name, allowed)}",
-            file=doc.file,
-            line=line,
-            key=key,
             hint=f"allowed keys here: {', '.join(allowed)}",
+            **where,
         )
     if kind == "missing":
-        return SuiteError(
-            f"missing required key '{loc[-1]}'",
-            file=doc.file,
-            line=line,
-            key=key,
-            hint=f"add '{loc[-1]}:' here",
-        )
+        return SuiteError(f"missing required key '{loc[-1]}'", hint=f"add '{loc[-1]}:' here", **where)
     value = err.get("input")
-    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
-    return SuiteError(
-        f"{err['msg']} (got {shown})", file=doc.file, line=line, key=key, hint="fix the value at that line"
-    )
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return SuiteError(
+            f"{value!r} is not a valid name",
+            hint=f"use letters, digits, '.', '_' and '-' only, no spaces, e.g. '{safe_name(str(value))}'",
+            **where,
+        )
+    if kind in ("model_type", "dict_type"):
+        return SuiteError(
+            f"expected a mapping (key: value lines), got {_shown(value)}",
+            hint="a case reads '- id: NAME' with 'prompt: ...' under it"
+            if len(loc) == 2 and loc[0] == "cases"
+            else "write 'key: value' lines here, indented under the key above",
+            **where,
+        )
+    if kind == "list_type":
+        return SuiteError(
+            f"expected a list, got {_shown(value)}",
+            hint=f"write [{value}] or one '- item' per line" if isinstance(value, str) else "write a list",
+            **where,
+        )
+    message = str(err["msg"]).removeprefix("Value error, ")
+    got = f" (got {_shown(value)})" if not isinstance(value, dict | list) else ""
+    return SuiteError(f"{message}{got}", hint="fix the value at that line", **where)
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if not isinstance(value, dict | list) else f"a {type(value).__name__}"
+
+
+def safe_name(text: str) -> str:
+    """`text` made into a valid case, suite or variant name ('watch on white' -> 'watch-on-white')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "unnamed"
+
+
+def salvage(data: dict[str, Any], raw_errors: list[Any]) -> dict[str, Any] | None:
+    """A copy of the suite data with each failing key cut out (and a bad case id made valid), so the
+    checks after the schema can still run and report their own problems in the same pass. Case and
+    step indices never shift, so every later line number stays right. None when a failure cannot be
+    cut out (a missing or bad `suite:` or `cases:`)."""
+    fixed = copy.deepcopy(data)
+    for err in raw_errors:
+        loc: Loc = tuple(err["loc"])
+        if loc[:1] == ("suite",):  # a name is needed: make the given one valid
+            fixed["suite"] = safe_name(str(fixed.get("suite", "suite")))
+            continue
+        if len(loc) >= 3 and loc[0] == "cases" and loc[2] == "id":
+            case = _at(fixed, loc[:2])
+            case["id"] = safe_name(str(case.get("id", f"case-{loc[1] + 1}")))
+            continue
+        path = _existing(fixed, loc)
+        if len(path) < 2 and path[:1] in ((), ("cases",)):
+            return None
+        if len(path) == 2 and path[0] == "cases":  # a case that is not a mapping at all
+            fixed["cases"][path[1]] = {"id": f"case-{path[1] + 1}", "prompt": "-"}
+            continue
+        parent = _at(fixed, path[:-1])
+        if not isinstance(parent, dict):
+            return None  # a bad item inside a list: cutting it out would shift the indices after it
+        parent.pop(path[-1], None)
+    return fixed
+
+
+def _existing(data: Any, loc: Loc) -> Loc:
+    """The longest prefix of `loc` present in `data` (pydantic adds union member names to some locs)."""
+    found: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        if not in_dict and not (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            break
+        node = node[part]
+        found.append(part)
+    return tuple(found)
+
+
+def _at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
 
 
 def _model_at(cls: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
@@ -114,8 +203,14 @@ def load_suite_collect(path: str | Path) -> tuple[Suite | None, list[SuiteError]
     """The suite (None when its shape is wrong) and every problem found, so validate can go on checking."""
     path = Path(path)
     doc = load_yaml(path)
-    suite, errors = parse_model(Suite, doc, "suite")
+    suite, errors, raw = _parse(Suite, doc, "suite")
     errors = [*doc.duplicates, *errors]
+    fixed = salvage(doc.data, raw) if raw else None
+    if fixed is not None:  # check the rest too, so one pass lists every problem
+        try:
+            suite = Suite.model_validate(fixed)
+        except ValidationError:
+            suite = None
     if suite is not None:
         suite._path = path.resolve()
         suite._source = doc

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
 from harness.plan import TrialPlan
-from harness.prices import PRICES, cost_usd, estimate_image_usd, price_for
+from harness.prices import cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
 from harness.suite.expand import expand_all
 from harness.suite.load import load_suite_collect
@@ -58,10 +58,11 @@ class ValidationReport:
 
     def price_note(self) -> str:
         used = sorted({m for s in self.suites for m in s.models})
-        known = [f"{m} ({PRICES[m].as_of})" for m in used if m in PRICES]
-        unknown = [m for m in used if price_for(m) is None]
-        source = next(iter(PRICES.values())).source
-        note = f"prices: {source}; as of: {', '.join(known) or '-'}"
+        priced = {m: p for m in used if (p := price_for(m)) is not None}
+        known = [f"{m} ({p.as_of})" for m, p in priced.items()]
+        unknown = [m for m in used if m not in priced]
+        sources = ", ".join(dict.fromkeys(p.source for p in priced.values())) or "-"
+        note = f"prices: {sources}; as of: {', '.join(known) or '-'}"
         return note + (f"; no price for {', '.join(unknown)} (counted as $0)" if unknown else "")
 
     def render(self) -> str:

@@ -46,9 +46,9 @@ def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
     if text is None:
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise SuiteError(
-                f"cannot read the file: {exc.strerror or exc}",
+                f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
                 file=path,
                 hint="check the path; suite paths are relative to the current directory",
             ) from exc
@@ -64,6 +64,10 @@ def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        start = exc.context_mark.line + 1 if exc.context_mark and exc.problem_mark else None
+        if start is not None and start != line:
+            what = re.sub(r"^while \w+ ", "", exc.context or "") or "it"
+            problem += f" ({what} started at line {start})"
         raise SuiteError(
             f"YAML syntax error: {problem}",
             file=path,
