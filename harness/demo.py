@@ -8,7 +8,9 @@ Gemini recordings as a second, smaller run.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -34,13 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from harness.diff import diff_runs
-    from harness.diff.cli import print_result
+    from harness.diff.cli import PIPED_WIDTH, print_result
     from harness.report.html import write_diff_html, write_run_html
     from harness.runner import run_suites
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     started = time.monotonic()
-    run_id = f"{new_run_id()}-demo"
+    stamp = new_run_id()
+    run_id = f"{stamp}-demo-showcase"  # sorts after the -demo-real run, so `latest` is the showcase
     console.rule("[bold]1. replay the showcase (both variants) from its cassette: no key, no network")
     run_dir = run_suites([args.suite], mode="replay", out=args.out, run_id=run_id)
     run = Run.load(run_dir)
@@ -54,23 +57,24 @@ def run_demo(args: argparse.Namespace) -> int:
     real_line = "skipped (no suite)"
     if args.real.exists():
         console.rule("[bold]3. replay real Gemini recordings (imported from vcrpy cassettes)")
-        real = Run.load(run_suites([args.real], mode="replay", out=args.out, run_id=f"{run_id}-real"))
+        real = Run.load(run_suites([args.real], mode="replay", out=args.out, run_id=f"{stamp}-demo-real"))
         real_line = (
             f"{sum(t.outcome == 'ok' for t in real.trials)}/{len(real.trials)} ok, "
             f"{sum(t.passed is True for t in real.trials)} passed  ({real.dir})"
         )
 
     totals = run.manifest.totals
+    say = partial(console.print, soft_wrap=True)  # a path folded over two lines cannot be copied
     console.rule("[bold]summary")
-    console.print(
+    say(
         f"showcase run     {run_dir}  ({totals.get('trials')} trials, "
         f"{totals.get('passed')} passed, {totals.get('failed')} failed)"
     )
     if run.manifest.procedural_images:
-        console.print("[yellow]images are procedural drawings from the local emulator, not model output[/]")
-    console.print(f"verdict          {result.verdict}")
-    console.print(f"real recordings  {real_line}")
-    console.print(f"report           {report_page}")
-    console.print(f"diff page        {diff_page}")
-    console.print(f"took {time.monotonic() - started:.1f}s; open the pages in a browser (they work offline)")
+        say("[yellow]images are procedural drawings from the local emulator, not model output[/]")
+    say(f"verdict          {result.verdict}")
+    say(f"real recordings  {real_line}")
+    say(f"report           {report_page}")
+    say(f"diff page        {diff_page}")
+    say(f"took {time.monotonic() - started:.1f}s; open the pages in a browser (they work offline)")
     return 0

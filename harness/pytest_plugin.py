@@ -4,6 +4,8 @@ A suite file's selected trials run together (concurrently, through the record/re
 first time one of its items runs; each item then reports its own trial. Every process writes a part
 run; the controlling process merges the parts into one run directory at the end of the session.
 Under pytest-xdist the distribution is switched to `loadfile`, so a suite file stays on one worker.
+Skipped scores never pass: a trial with nothing measured is a skipped item, and one that passed with some
+expectations unmeasured warns (SkippedScoreWarning) at its suite line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from harness.store import Run, merge_runs, new_run_id
 _SUITE_KEY = re.compile(r"^suite\s*:", re.MULTILINE)
 _RUN_ID_KEY = "harness_run_id"
 _MODES = ("replay", "record", "auto", "live")
+# xdist modes that may split one file's items over workers; each worker would then run the whole file
+_SPLITTING_DISTS = ("load", "worksteal", "loadgroup")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,7 +75,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_suite: a trial collected from a prompt-harness suite")
-    if getattr(config.option, "dist", "no") == "load" and _args_hold_suites(config.args):
+    if getattr(config.option, "dist", "no") in _SPLITTING_DISTS and _args_hold_suites(config.args):
         config.option.dist = "loadfile"
     worker = getattr(config, "workerinput", None)
     run_id = worker[_RUN_ID_KEY] if worker else new_run_id()
@@ -180,6 +184,10 @@ class TrialFailed(Exception):
     """Carries a readable account of a trial that did not pass."""
 
 
+class SkippedScoreWarning(UserWarning):
+    """A trial passed, but some of its expectations were not measured (no tesseract, a judge miss...)."""
+
+
 class TrialItem(pytest.Item):
     def __init__(self, *, plan: TrialPlan, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -201,6 +209,11 @@ class TrialItem(pytest.Item):
         if record.passed is False or (record.passed is None and record.outcome == "error"):
             merged_run = Path(self.config.getoption("--harness-out")) / state.run_id
             raise TrialFailed(describe_failure(record, merged_run))
+        skipped = describe_skipped(record)
+        if record.passed is None:
+            pytest.skip(f"{record.trial_id} undecided, {skipped}")
+        if skipped:
+            self.warn(SkippedScoreWarning(f"{record.trial_id} passed with {skipped}"))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, TrialFailed):
@@ -208,7 +221,8 @@ class TrialItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, self.plan.line, f"{self.plan.trial_id}"
+        """pytest counts lines from 0 (and shows them +1); plan lines count from 1."""
+        return self.path, None if self.plan.line is None else self.plan.line - 1, self.plan.trial_id
 
 
 class SuiteErrorItem(pytest.Item):
@@ -235,7 +249,8 @@ def describe_failure(record: TrialRecord, run_dir: Path) -> str:
         + (f" ({record.finish_reason})" if record.finish_reason else "")
     ]
     if record.error:
-        lines.append(f"  error: {record.error.code or ''} {record.error.status or ''} {record.error.message}")
+        error = record.error
+        lines.append("  error: " + " ".join(str(p) for p in (error.code, error.status, error.message) if p))
     for score in record.scores:
         if score.passed is not False:
             continue
@@ -246,6 +261,14 @@ def describe_failure(record: TrialRecord, run_dir: Path) -> str:
             f"step={score.step}: {score.reason}{image}"
         )
     return "\n".join(lines)
+
+
+def describe_skipped(record: TrialRecord) -> str:
+    """The expectations that were not measured, with why; skipped scores never count as passes."""
+    skipped = [s for s in record.scores if s.passed is None]
+    if not skipped:
+        return ""
+    return f"{len(skipped)} unmeasured expectation(s): " + "; ".join(f"{s.name}: {s.reason}" for s in skipped)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -114,3 +114,60 @@ def test_fixtures_give_custom_tests_a_run(pytester: pytest.Pytester, suites: Pat
         """
     )
     assert outcomes(pytester.runpytest_subprocess("test_custom.py")) == {"passed": 1}
+
+
+def test_a_suite_file_runs_once_under_worksteal(pytester: pytest.Pytester, suites: Path) -> None:
+    """Modes that would split a file over workers are turned into loadfile; else each worker runs it all."""
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess(
+        "suites", "-n", "2", "--dist", "worksteal", "-k", "poster", f"--harness-out={out}"
+    )
+    assert outcomes(result) == {"passed": 2}  # xdist does not report the deselected
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert sorted(t.trial_id for t in Run.load(run_dir).trials) == [
+        "showcase::poster-summer-sale[flash-r0]",
+        "showcase::poster-summer-sale[pro-r0]",
+    ]
+
+
+@pytest.fixture
+def no_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PATH with git but without tesseract, so OCR expectations are skipped in the pytest subprocess."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    if git:
+        (bin_dir / "git").symlink_to(git)
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+
+def test_unmeasured_expectations_are_never_a_silent_pass(
+    pytester: pytest.Pytester, suites: Path, no_tesseract: None
+) -> None:
+    """A trial passing with a skipped score warns at its suite line; one with nothing measured is skipped."""
+    result = pytester.runpytest_subprocess(
+        "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'o'}"
+    )
+    assert outcomes(result) == {"passed": 2, "deselected": 22, "warnings": 2}
+    line = next(
+        n
+        for n, text in enumerate((suites / "showcase.yaml").read_text().splitlines(), 1)
+        if "id: poster-summer-sale" in text
+    )
+    result.stdout.fnmatch_lines(
+        [
+            f"*suites/showcase.yaml:{line}: SkippedScoreWarning: showcase::poster-summer-sale[[]flash-r0[]] "
+            "passed with 1 unmeasured expectation(s): text_in_image: tesseract is not installed*"
+        ]
+    )
+    suite = suites / "showcase.yaml"
+    text = suite.read_text()
+    assert text.count('      - aspect_ratio: "3:4"\n') == 1
+    suite.write_text(text.replace('      - aspect_ratio: "3:4"\n', ""))  # leaves only the OCR expectation
+    result = pytester.runpytest_subprocess(
+        "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'o'}"
+    )
+    assert outcomes(result) == {"skipped": 2, "deselected": 22}
+    result.stdout.fnmatch_lines(
+        ["SKIPPED*showcase::poster-summer-sale[[]pro-r0[]] undecided, 1 unmeasured*tesseract*"]
+    )
