@@ -256,3 +256,16 @@ def test_bad_preset_reached_from_a_suite_is_reported_at_the_preset(tmp_path: Pat
     err = info.value.errors[0]
     assert err.file == str(preset) and err.line == line_of(preset, "aspekt")
     assert isinstance(err, HarnessError)
+
+
+def test_a_wheel_carries_the_whole_template_library() -> None:
+    """pyproject's data-files must match every file under templates/, or `pip install` loses presets."""
+    import tomllib
+
+    root = PROJECT_TEMPLATES.parent
+    data_files = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = {p for globs in data_files.values() for g in globs for p in root.glob(g)}
+    library = {p for p in PROJECT_TEMPLATES.rglob("*") if p.is_file()}
+    assert library and library == shipped
+    for target, globs in data_files.items():  # where each glob lands is where _library() looks
+        assert all(target == f"share/prompt-harness/{Path(g).parent}" for g in globs)

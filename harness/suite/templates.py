@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sysconfig
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from harness.errors import SuiteError
 from harness.suite.load import did_you_mean
 
-PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+def _library() -> Path:
+    """The checkout's `templates/`, or where a wheel installed it (its data files under share/)."""
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    installed = Path(sysconfig.get_path("data")) / "share" / "prompt-harness" / "templates"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+PROJECT_TEMPLATES = _library()
 _UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
 
 
