@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import random
 
 import pytest
@@ -11,11 +13,13 @@ from harness.emulator import Emulator
 from harness.emulator.cli import register
 from harness.emulator.faults import FaultSpecError, decide, parse_spec
 from harness.emulator.generate import generate
-from harness.emulator.judge import fill_schema, rubric_checks
+from harness.emulator.judge import answer_text, fill_schema, rubric_checks, rubric_of
 from harness.emulator.models import get_model
 from harness.emulator.protocol import b64decode, normalize, parse_generate
+from harness.emulator.render import encode, render
 from harness.emulator.scene import apply_edit, new_scene, parse_terms
 from harness.errors import UsageError
+from harness.scoring.judge import render_prompt
 
 
 def test_fault_spec_parses_every_form():
@@ -113,6 +117,30 @@ def test_rubric_checks_counts_and_colours():
     scene = new_scene("three red apples on a blue background", 3)
     matched, missing = rubric_checks("exactly two red apples on a blue background", scene)
     assert "blue background" in matched and "red apple" in matched and "2 apple" in missing
+
+
+@pytest.mark.parametrize("with_prompt", [True, False])
+def test_the_judge_grades_only_the_rubric_of_the_harness_judge_prompt(with_prompt):
+    scene = new_scene("a silver watch on a white background", 1)
+    png = encode(render(scene, (64, 64), "photo"), "image/png", scene.to_dict())
+    rubric = "A single silver watch\non a pure white background"
+    prompt = render_prompt(rubric, 'a red cup, the text "SALE"' if with_prompt else None, "A blue watch.")
+    assert rubric_of(prompt) == rubric
+    image = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(png).decode()}}
+    body = {
+        "contents": [{"parts": [image, {"text": prompt}]}],
+        "generationConfig": {"responseMimeType": "application/json"},
+    }
+    verdict = json.loads(answer_text(parse_generate("gemini-2.5-flash", body), get_model("gemini-2.5-flash")))
+    assert verdict == {"score": 5, "reason": "matched: white background, watch, silver watch; missing: none"}
+
+
+def test_a_prompt_without_a_rubric_marker_is_graded_whole():
+    assert (
+        rubric_of('Grade this: a red cup with the text "SALE".')
+        == 'Grade this: a red cup with the text "SALE".'
+    )
+    assert rubric_of("Please grade.\n  rubric:  a red cup\nScore 1-5.") == "a red cup\nScore 1-5."
 
 
 def test_fill_schema_follows_pydantic_style_schemas():

@@ -10,7 +10,7 @@ from _suite_helpers import line_of, write
 from harness.errors import HarnessError, SuiteError, ValidationFailed
 from harness.suite import StyleLibrary, expand, load_suite
 from harness.suite.styles import fold_negative, join_sentences
-from harness.suite.templates import PROJECT_TEMPLATES, render, search_dirs
+from harness.suite.templates import PROJECT_TEMPLATES, render, search_dirs, template_variables
 
 
 def _dirs(root: Path) -> tuple[Path, ...]:
@@ -42,6 +42,23 @@ def test_include_and_extends_work_and_errors_point_into_the_base(tmp_path: Path)
     with pytest.raises(SuiteError) as info:
         render("child", {"x": "cup"}, _dirs(tmp_path), case="c")
     assert f"{tail}:2" in str(info.value) and "'finish'" in str(info.value)
+
+
+def test_template_variables_follow_extends_include_and_import(tmp_path: Path) -> None:
+    write(tmp_path, "templates/prompts/_base.j2", "{% block a %}{% endblock %} {% include '_tail.j2' %}")
+    write(tmp_path, "templates/prompts/_tail.j2", "{% import '_m.j2' as m %}{{ m.say(finish) }}")
+    write(tmp_path, "templates/prompts/_m.j2", "{% macro say(v) %}{{ v }} {{ tone }}{% endmacro %}")
+    write(
+        tmp_path,
+        "templates/prompts/child.j2",
+        "{% extends '_base.j2' %}{% block a %}{% set y = 1 %}{{ x }}{% for i in range(y) %}{% endfor %}"
+        "{% endblock %}",
+    )
+    write(tmp_path, "templates/prompts/pick.j2", "{% include which %}")
+    dirs = _dirs(tmp_path)
+    assert template_variables("child", dirs) == {"x", "finish", "tone"}
+    assert template_variables("pick", dirs) is None  # named by an expression: unknowable
+    assert template_variables("nowhere", dirs) is None
 
 
 def test_unknown_template_lists_available_and_near_miss(tmp_path: Path) -> None:

@@ -513,3 +513,70 @@ def test_price_table_dates_and_sources_and_the_flash_image_price() -> None:
     assert cost_usd("gemini-2.5-flash-image", one_image) == pytest.approx(0.0387)  # Google rounds to $0.039
     assert estimate_image_usd("gemini-2.5-flash-image", "1K", 1, prompt_tokens=0) == pytest.approx(0.0387)
     assert estimate_image_usd("gemini-3-pro-image-preview", "4K", 1, prompt_tokens=0) == pytest.approx(0.24)
+
+
+def test_a_var_no_template_reads_warns_with_file_line_case_and_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    write(
+        tmp_path, "templates/styles/lit.yaml", "prefix: A photo.\nvars: {lighting: soft light, unused: x}\n"
+    )
+    path = _suite(
+        tmp_path,
+        """
+        suite: v
+        variants:
+          a: {vars: {surface: a marble slab}}
+          b: {vars: {backdrop: grey}}
+        cases:
+          - id: watch
+            template: product
+            style: lit
+            vars: {product: watch, colour: silver, lighting: a softbox}
+          - id: poster
+            template: poster
+            vars: {title: SALE, subject: a sun}
+          - id: literal
+            prompt: a red cup
+            vars: {color: red}
+          - id: chain
+            chain:
+              - {template: product, vars: {product: cup, featurs: handle}}
+              - {edit: make it blue, vars: {color: blue}}
+    """,
+    )
+    warnings = [w for w in validate([path]).warnings if "var '" in w]
+    at = f"{path.resolve()}:"
+    assert warnings == [
+        f"{at}{line_of(path, 'colour')}: case 'watch': var 'colour' is not used by template 'product'. "
+        "Did you mean 'color'?",
+        f"{at}{line_of(path, 'backdrop')}: variant 'b': var 'backdrop' is not used by template "
+        "'product', 'poster'. Drop it or rename it.",
+        f"{at}{line_of(path, 'color: red')}: case 'literal': var 'color' is not used: no template renders "
+        "this prompt (vars only feed a template:)",
+        f"{at}{line_of(path, 'featurs')}: case 'chain' chain step 0: var 'featurs' is not used by template "
+        "'product'. Did you mean 'features'?",
+        f"{at}{line_of(path, 'color: blue')}: case 'chain' chain step 1: var 'color' is not used: no "
+        "template renders this prompt (vars only feed a template:)",
+    ]
+    assert main(["validate", str(path)]) == 0
+    assert f"warning: {warnings[0]}" in capsys.readouterr().out
+
+
+def test_a_var_the_harness_sets_itself_warns_and_an_unknowable_template_does_not(tmp_path: Path) -> None:
+    write(tmp_path, "templates/prompts/pick.j2", "{% include which %}")
+    write(tmp_path, "templates/prompts/plain.j2", "{{ subject }} at step {{ step }}")
+    path = _suite(
+        tmp_path,
+        """
+        suite: h
+        cases:
+          - {id: own, template: plain, vars: {subject: a cup, step: 9}}
+          - {id: dynamic, template: pick, vars: {which: plain.j2, subject: a cup, spare: 1}}
+    """,
+    )
+    warnings = [w for w in expand_all(load_suite(path)).warnings if "var '" in w]
+    assert len(warnings) == 1, warnings
+    assert f":{line_of(path, 'step: 9')}: case 'own': var 'step' never reaches a template" in warnings[0]

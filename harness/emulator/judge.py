@@ -1,12 +1,14 @@
 """Text answers: the judge protocol (image + rubric -> JSON score), image analysis, plain replies.
 
 The judge "sees" an image through its harness-scene metadata and checks the rubric's colours, objects,
-counts and quoted text against it: score = round(1 + 4 * satisfied / checked), deterministic.
+counts and quoted text against it: score = round(1 + 4 * satisfied / checked), deterministic. Only the
+rubric is graded, not the instructions around it (the harness's prompt quotes `"score"` in a JSON example).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from harness.emulator.models import ModelProfile
@@ -17,6 +19,27 @@ from harness.emulator.scene import Scene, parse_terms
 
 def wants_json(req: GenerateRequest) -> bool:
     return (req.response_mime or "").lower() == "application/json" or req.response_schema is not None
+
+
+_RUBRIC = re.compile(r"^[ \t]*rubric:[ \t]*", re.IGNORECASE | re.MULTILINE)
+# The sections harness.scoring.judge.JUDGE_PROMPT puts after its "Rubric:" line.
+_AFTER_RUBRIC = (
+    "\nThe prompt was: ",
+    "\nThe model also answered with this text: ",
+    "\nLook at the attached image",
+)
+
+
+def rubric_of(prompt: str) -> str:
+    """The rubric of a judge prompt: from its "Rubric:" line to the next section of the harness's prompt.
+
+    Without that marker (another client's wording) the whole prompt is the rubric."""
+    marker = _RUBRIC.search(prompt)
+    if marker is None:
+        return prompt
+    rest = prompt[marker.end() :]
+    ends = [i for i in (rest.find(section) for section in _AFTER_RUBRIC) if i >= 0]
+    return rest[: min(ends)] if ends else rest
 
 
 def rubric_checks(rubric: str, scene: Scene) -> tuple[list[str], list[str]]:
@@ -76,7 +99,7 @@ def answer_text(req: GenerateRequest, profile: ModelProfile) -> str:
     image = req.latest_image()
     prompt = " ".join(filter(None, [req.system, req.current.text]))
     if wants_json(req):
-        verdict = judge(prompt, image)
+        verdict = judge(rubric_of(prompt), image)
         if req.response_schema:
             return json.dumps(fill_schema(req.response_schema, verdict, req.response_schema))
         return json.dumps({"score": verdict["score"], "reason": verdict["reason"]})

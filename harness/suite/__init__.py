@@ -5,7 +5,8 @@ Rules worth knowing (the README's suite section says the same):
   clears a value (e.g. `seed: null`). A chain step may not change the model.
 - Prompt source: a step's (or case's) `prompt:`/`template:`/`edit:`; when it gives none, the variant's
   `prompt:`/`template:`. Template vars: style vars < variant vars < case vars < step vars, plus `case_id`,
-  `variant`, `step` and `style` (the preset as a mapping, or None).
+  `variant`, `step` and `style` (the preset as a mapping, or None). A case, step or variant var that no
+  template it renders with reads (through extends/include/import too) is a warning, with a did-you-mean.
 - Wrapping: style prefix, variant prompt_prefix, body, variant prompt_suffix, style suffix, then the style's
   negative hints folded into "without a, b or c". `edit:` steps are sent exactly as written.
 - Style promises (`expect:` in a preset) are prepended to the expectations of every step the style wrapped

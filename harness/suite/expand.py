@@ -14,11 +14,19 @@ from typing import Any
 
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
 from harness.plan import StepPlan, TrialPlan
-from harness.suite.layers import Resolved, gen_config, output_of, promise_conflicts, resolve_config
+from harness.suite.layers import (
+    Resolved,
+    gen_config,
+    output_of,
+    promise_conflicts,
+    prompt_source,
+    resolve_config,
+)
 from harness.suite.load import did_you_mean, suite_error
 from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite, Variant
 from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
 from harness.suite.templates import render, search_dirs
+from harness.suite.unused_vars import unused_var_warnings
 
 Loc = tuple[str | int, ...]
 
@@ -98,6 +106,8 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
         ctx.case_checks(index, case)
         for name in chosen:
             ctx.expand_case(index, case, name, repeats)
+    for warning in unused_var_warnings(suite, ctx.template_dirs):
+        out.warn(warning)
     return out.finish()
 
 
@@ -323,14 +333,7 @@ class _Context:
         edit = item.edit if isinstance(item, Step) else None
         if edit is not None:
             return edit, False
-        source, source_loc = item, loc
-        if (
-            item.prompt is None
-            and item.template is None
-            and variant is not None
-            and (variant.prompt is not None or variant.template is not None)
-        ):
-            source, source_loc = variant, ("variants", variant_name)
+        source, source_loc = prompt_source(item, loc, variant, variant_name)
         if source.prompt is None and source.template is None:
             by_variant = f" and variant '{variant_name}' gives none" if variant is not None else ""
             self.err(

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from harness.errors import SuiteError
 from harness.plan import GenConfig
 from harness.suite import models
-from harness.suite.schema import Case, ImageConfig, Step, Suite, Variant
+from harness.suite.schema import Case, ImageConfig, PromptSource, Step, Suite, Variant
 from harness.suite.styles import ResolvedStyle
 
 Loc = tuple[str | int, ...]
@@ -123,6 +123,20 @@ def promise_conflicts(style: ResolvedStyle, config: Resolved, case: str, out: Si
                 f"{file}:{line}: case '{case}': style '{style.name}' promises aspect ratio {wanted} "
                 f"but {label} asks for {actual}; that promise will fail"
             )
+
+
+def prompt_source(
+    item: Case | Step, loc: Loc, variant: Variant | None, variant_name: str
+) -> tuple[PromptSource, Loc]:
+    """Where a step's prompt or template comes from: its own, else the variant's when the step gives none."""
+    if (
+        item.prompt is None
+        and item.template is None
+        and variant is not None
+        and (variant.prompt is not None or variant.template is not None)
+    ):
+        return variant, ("variants", variant_name)
+    return item, loc
 
 
 def output_of(case: Case, item: Case | Step) -> str:

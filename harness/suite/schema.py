@@ -116,10 +116,10 @@ class Judge(Strict):
 
 
 class Tolerance(Strict):
-    """How much worse a run may get before `harness diff` calls it a regression."""
+    """How much worse a run may get before `harness diff` calls it a regression. Every key gates the diff;
+    per-scorer score moves are shown in it, not gated (a scorer's value may be a distance)."""
 
     pass_rate_drop: float = Field(0.05, ge=0, le=1)
-    score_drop: float | None = Field(None, ge=0)
     cost_increase: float | None = Field(None, ge=0)  # a fraction: 0.2 = 20% dearer
     latency_increase: float | None = Field(None, ge=0)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from harness.errors import SuiteError
@@ -67,6 +68,31 @@ def template_file(name: str) -> str:
 def available(dirs: tuple[Path, ...]) -> list[str]:
     names = environment(dirs).list_templates(extensions=["j2"])
     return sorted({n.removesuffix(".j2") for n in names if not Path(n).name.startswith("_")})
+
+
+def template_variables(name: str, dirs: tuple[Path, ...]) -> frozenset[str] | None:
+    """Every variable template `name` reads, with all it extends, includes or imports, so a var no template
+    reads can be flagged; None when that cannot be known (a template named by an expression, or a template
+    that is missing or does not parse, which `render` reports)."""
+    env = environment(dirs)
+    assert env.loader is not None
+    found: set[str] = set()
+    todo, seen = [template_file(name)], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            tree = env.parse(env.loader.get_source(env, current)[0])
+        except jinja2.TemplateError:
+            return None
+        found |= meta.find_undeclared_variables(tree)
+        for ref in meta.find_referenced_templates(tree):
+            if ref is None:
+                return None
+            todo.append(ref)
+    return frozenset(found)
 
 
 def render(
