@@ -142,6 +142,9 @@ class Run:
         data = "".join(r.model_dump_json() + "\n" for r in self.trials).encode()
         atomic_write(self.dir / "trials.jsonl", data)
 
+    def rewrite_manifest(self) -> None:
+        atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
+
 
 def read_trials(path: Path) -> Iterable[TrialRecord]:
     if not path.exists():
@@ -211,7 +214,7 @@ def merge_runs(parts: list[Path], target: Path, run_id: str) -> Path:
     manifest.totals = compute_totals(records)
     merged = Run(target, manifest, [])
     merged.rewrite_trials(sorted(records, key=lambda r: r.trial_id))
-    atomic_write(target / "manifest.json", manifest.model_dump_json(indent=2).encode())
+    merged.rewrite_manifest()
     return target
 
 

@@ -42,7 +42,7 @@ def test_judge_fail_below_min(tmp_path):
     [
         ("not json", "no usable verdict"),
         ('{"score": 9, "reason": "x"}', "no usable verdict"),
-        (RuntimeError("replay miss for judge"), "replay miss for judge"),
+        (RuntimeError("503 UNAVAILABLE"), "judge call to gemini-2.5-flash failed: RuntimeError: 503"),
     ],
 )
 def test_judge_problems_are_skipped_with_reason(tmp_path, answer, words):
@@ -92,3 +92,23 @@ def test_judge_with_real_sdk_against_emulator(tmp_path):
     assert s.value is not None and 1 <= s.value <= 5, s.reason
     assert s.passed is (s.value >= 3)
     assert s.reason.startswith("judge gemini-2.5-flash:")
+
+
+def test_judge_replay_miss_fails_the_trial_with_the_miss_and_the_rerecord_command(tmp_path):
+    from harness.scoring import decide_passed
+    from harness.transport import ReplayMiss
+
+    miss = ReplayMiss(
+        "replay miss for suite 's', case 'c', variant 'default', repeat 0, step 0 (judge)",
+        file="cassettes/s.cassette.yaml",
+        hint="re-record it: harness run s.yaml --mode auto",
+    )
+    b = RunBuilder(tmp_path)
+    expect = [{"format": "png"}, {"judge": {"rubric": "a red square on white", "min": 4}}]
+    rec = b.trial([b.step([product()], expect)])
+    rec.scores = score_trial(rec, b.env(client=fake_client(miss)))
+    fmt, judge = rec.scores
+    assert fmt.passed is True and (judge.passed, judge.value, judge.threshold) == (False, None, 4)
+    assert "cassettes/s.cassette.yaml: replay miss for suite 's', case 'c'" in judge.reason
+    assert "re-record it: harness run s.yaml --mode auto" in judge.reason
+    assert decide_passed(rec) is False

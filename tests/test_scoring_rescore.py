@@ -69,7 +69,8 @@ cases:
 """
 
 
-def test_rescore_replays_the_judge_from_the_cassette_without_a_connection(tmp_path, monkeypatch):
+def _recorded_judge_run(tmp_path):
+    """A stored run whose judgement was recorded into the suite's cassette (by the emulator)."""
     emulator = __import__("pytest").importorskip("harness.emulator")
     from google import genai
 
@@ -91,6 +92,11 @@ def test_rescore_replays_the_judge_from_the_cassette_without_a_connection(tmp_pa
         )
         (live,) = score_trial(rec, b.env(client=client))
     assert live.value is not None and cassette.exists()
+    return run_dir, suite, live
+
+
+def test_rescore_replays_the_judge_from_the_cassette_without_a_connection(tmp_path, monkeypatch):
+    run_dir, suite, live = _recorded_judge_run(tmp_path)
     attempts = []
 
     def refuse(sock, address, *args):
@@ -104,6 +110,18 @@ def test_rescore_replays_the_judge_from_the_cassette_without_a_connection(tmp_pa
     (replayed,) = Run.load(run_dir).trials[0].scores
     assert result.trials == 1
     assert replayed.value == live.value and replayed.reason == live.reason
+
+
+def test_rescore_fails_a_judgement_the_cassette_does_not_hold(tmp_path):
+    run_dir, suite, _ = _recorded_judge_run(tmp_path)
+    suite.write_text(JUDGE_SUITE.replace("a red square", "a blue circle"))
+    result = rescore_run(run_dir, suite)
+    (trial,) = Run.load(run_dir).trials
+    (s,) = trial.scores
+    assert (s.passed, s.value, s.threshold, trial.passed) == (False, None, 3, False)
+    assert result.failed == 1 and not result.skipped
+    assert "replay miss for suite 's', case 'shot'" in s.reason and "Rubric: a blue circle" in s.reason
+    assert f"re-record it: harness run {suite} --mode auto" in s.reason
 
 
 LIVE_JUDGE_SUITE = """suite: s
@@ -155,3 +173,24 @@ def test_rescore_skips_a_judgement_whose_rubric_changed(tmp_path, capsys):
     (trial,) = Run.load(run_dir).trials
     assert trial.scores[0].passed is None and trial.passed is None
     assert "1 score(s) skipped (not counted as passes)" in capsys.readouterr().out
+
+
+def test_rescore_rewrites_the_parquet_and_the_manifest_totals(tmp_path):
+    import pandas as pd
+
+    from harness.analysis import write_parquet
+    from harness.store import compute_totals
+
+    b = RunBuilder(tmp_path)
+    img = product(box=(0.0, 0.0, 1.0, 0.08))
+    expect = [{"background": {"color": "white", "min_fraction": 0.5}}]
+    b.trial([b.step([img], expect)], case="shot", passed=True)
+    b.writer.close(totals=compute_totals(b.records, planned=1))  # as the runner closes a run
+    write_parquet(b.dir)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE.format(fraction=0.95))
+    rescore_run(b.dir, suite)
+    totals = Run.load(b.dir).manifest.totals  # what `harness runs list` shows
+    assert (totals["passed"], totals["failed"], totals["trials"], totals["planned"]) == (0, 1, 1, 1)
+    frame = pd.read_parquet(b.dir / "trials.parquet")
+    assert frame["trial_passed"].tolist() == [False] and frame["threshold"].tolist() == ["0.95"]

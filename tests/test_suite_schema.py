@@ -86,6 +86,17 @@ def test_unknown_keys_anywhere(tmp_path: Path, snippet: str, needle: str, key: s
     assert err.line == line_of(path, needle)
 
 
+def test_tolerance_accepts_only_the_keys_the_diff_gates_on(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "s.yaml",
+        "suite: demo\ntolerance: {pass_rate_drop: 0.05, score_drop: 0.5}\ncases:\n  - {id: a, prompt: cup}\n",
+    )
+    err = _one(path)
+    assert "unknown key 'score_drop'" in str(err) and err.line == line_of(path, "score_drop")
+    assert err.hint == "allowed keys here: pass_rate_drop, cost_increase, latency_increase"
+
+
 def test_unknown_key_in_chain_step(tmp_path: Path) -> None:
     path = write(
         tmp_path,

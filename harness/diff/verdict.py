@@ -83,7 +83,7 @@ def read_tolerance(*manifests: dict[str, Any]) -> float | None:
 
 def read_limits(*manifests: dict[str, Any]) -> dict[str, float]:
     """``cost_increase`` and ``latency_increase`` of the first manifest that sets any (the smallest over its
-    suites). ``score_drop`` is not gated: a scorer's value may be a distance, where lower is better."""
+    suites)."""
     for manifest in manifests:
         limits: dict[str, float] = {}
         for value in _tolerances(manifest):

@@ -123,6 +123,8 @@ def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
         return [ctx.skip("judge skipped: no Gemini client (run with a transport, or replay a cassette)")]
     from google.genai import types
 
+    from harness.transport import ReplayMiss
+
     step = ctx.step
     parts: list[Any] = []
     if step.images:
@@ -140,9 +142,11 @@ def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
     token = current_request.set(RequestContext(r.suite, r.case, r.variant, r.repeat, ctx.step_index, "judge"))
     try:
         response = ctx.env.client.models.generate_content(model=model, contents=parts, config=config)
-    except Exception as exc:  # a replay miss or an API error must not crash scoring; it is reported
+    except Exception as exc:  # neither a replay miss nor an API error may crash scoring; both are reported
         if stored is not None:
             return [_graded(ctx, model, stored, p, stored=True)]
+        if isinstance(exc, ReplayMiss):  # the recording no longer matches: a named failure, never a skip
+            return [ctx.score(None, False, f"judge {model} not in the cassette: {exc}", threshold=p.min)]
         return [ctx.skip(f"judge call to {model} failed: {type(exc).__name__}: {exc}")]
     finally:
         current_request.reset(token)

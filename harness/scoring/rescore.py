@@ -3,8 +3,11 @@
 Expectations come from the suite when one is given (or the manifest's suite path still exists),
 re-expanded so each trial's steps get their current `expect:` lists and pass rule; otherwise the
 expectations stored in the run are used as they are. No request leaves the machine: the judge client
-runs over the transport in replay mode. A judgement the cassette lacks (or a run without a cassette)
-keeps the grade stored in the run when its rubric and judge are unchanged, and is skipped otherwise.
+runs over the transport in replay mode. A judgement keeps the grade stored in the run when its rubric and
+judge are unchanged; otherwise a judgement the cassette lacks fails (a replay miss, with the re-record
+command), and one that cannot be asked at all (a run without a cassette) is skipped.
+trials.jsonl, trials.parquet and the manifest's totals are all rewritten, so `harness runs list` and the
+analysis table agree with the new verdicts.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from harness.scoring.aggregate import decide_passed
 from harness.scoring.context import ScoringEnv
 from harness.scoring.engine import score_groups, score_trial
 from harness.scoring.judge import stored_judgements
-from harness.store import Run
+from harness.store import Run, compute_totals
 
 REPLAY_KEY = "replay-only-not-a-key"  # the SDK insists on a key; replay never sends a request
 
@@ -76,7 +79,9 @@ def _judge_client(stack: ExitStack, suite: Any, run: Run) -> Any:
     cassette = cassette_path(suite.path, suite.name, suite.cassettes)
     if not cassette.exists():
         return None
-    session = stack.enter_context(TransportSession(Mode.REPLAY, cassette, suite=suite.name))
+    session = stack.enter_context(
+        TransportSession(Mode.REPLAY, cassette, suite=suite.name, suite_path=suite.path)
+    )
     backend = run.manifest.backend
     base_url = backend.removeprefix("base_url:") if backend.startswith("base_url:") else None
     return genai.Client(
@@ -85,8 +90,18 @@ def _judge_client(stack: ExitStack, suite: Any, run: Run) -> Any:
     )
 
 
+def _save(run: Run) -> None:
+    """Rewrite every file that holds a verdict: trials.jsonl, the manifest's totals, trials.parquet."""
+    from harness.analysis import write_parquet
+
+    run.rewrite_trials(run.trials)
+    run.manifest.totals = compute_totals(run.trials, run.manifest.totals.get("planned"))
+    run.rewrite_manifest()
+    write_parquet(run.dir)
+
+
 def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
-    """Recompute every score and verdict of a stored run and rewrite its trials.jsonl atomically."""
+    """Recompute every score and verdict of a stored run and rewrite its files atomically."""
     run = Run.load(run_dir)
     result = RescoreResult(run.dir, len(run.trials))
     path = _suite_path(run, suite_path)
@@ -130,5 +145,5 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
             result.passed += 1
         else:
             result.failed += 1
-    run.rewrite_trials(run.trials)
+    _save(run)
     return result
