@@ -8,13 +8,11 @@ Gemini recordings as a second, smaller run.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from functools import partial
 from pathlib import Path
 
-from rich.console import Console
-
+from harness.console import wide
 from harness.store import Run, new_run_id
 
 
@@ -36,11 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from harness.diff import diff_runs
-    from harness.diff.cli import PIPED_WIDTH, print_result
+    from harness.diff.cli import print_result
     from harness.report.html import write_diff_html, write_run_html
     from harness.runner import run_suites
 
-    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    console = wide()
     started = time.monotonic()
     stamp = new_run_id()
     run_id = f"{stamp}-demo-showcase"  # sorts after the -demo-real run, so `latest` is the showcase

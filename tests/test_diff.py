@@ -247,7 +247,8 @@ def test_piped_table_is_wide_and_flips_short(runs: tuple[Path, Path]) -> None:
 
     from rich.console import Console
 
-    from harness.diff.cli import PIPED_WIDTH, print_result
+    from harness.console import PIPED_WIDTH
+    from harness.diff.cli import print_result
 
     buf = io.StringIO()
     print_result(diff_runs(*runs), Console(file=buf, width=80))  # what rich picks for a pipe

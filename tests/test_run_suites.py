@@ -158,7 +158,12 @@ def test_retries_recover_from_transient_failures(tmp_path, faults, attempts):
 
 @pytest.mark.parametrize(
     ("faults", "hint_s"),
-    [("429:first=1:retry_after=0.6:retry_info=0", 0.6), ("429:first=1:retry_info=0.6s", 0.6)],
+    [
+        ("429:first=1:retry_after=0.6:retry_info=0", 0.6),
+        ("429:first=1:retry_info=0.6s", 0.6),
+        ("503:first=1:retry_info=0.6s", 0.6),
+        ("503:first=1:retry_after=0.6", 0.6),
+    ],
 )
 def test_a_server_retry_hint_is_waited_out_end_to_end(tmp_path, faults, hint_s):
     """Retry-After header or RetryInfo body, as the emulator sends them: the trial takes at least the hint,
@@ -189,6 +194,20 @@ def test_run_prints_the_validation_warnings(tmp_path, capsys):
     suite = write_suite(tmp_path, typo, "typo.yaml")
     assert main(["run", str(suite), "--backend", "emulator", "--out", str(tmp_path / "r")]) == 1
     assert "did you mean 'gemini-2.5-flash-image'?" in capsys.readouterr().err
+
+
+def test_run_takes_a_folder_of_suites_like_validate(tmp_path, capsys):
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    write_suite(folder, "suite: one\ncases:\n  - id: a\n    prompt: a pear\n", "one.yaml")
+    write_suite(folder, "suite: two\ncases:\n  - id: b\n    prompt: a plum\n", "two.yaml")
+    write_suite(folder, "colours: [red, green]\n", "not-a-suite.yaml")
+    out = tmp_path / "r"
+    assert main(["run", str(folder), "--backend", "emulator", "--out", str(out), "--run-id", "dir"]) == 0
+    run = Run.load(out / "dir")
+    assert sorted(r.trial_id for r in run.trials) == ["one::a[default-r0]", "two::b[default-r0]"]
+    assert main(["run", str(tmp_path / "r"), "--backend", "emulator", "--out", str(out)]) == 2
+    assert "no suite files" in capsys.readouterr().err
 
 
 def _start(tmp_path: Path, faults: str) -> subprocess.Popen:
@@ -316,6 +335,21 @@ def test_record_then_replay_without_key_or_emulator(tmp_path):
     assert [[i.sha256 for i in r.images()] for r in replayed.trials] == [
         [i.sha256 for i in r.images()] for r in recorded.trials
     ]
+
+
+def test_replay_with_the_emulator_backend_does_not_start_it(tmp_path, monkeypatch, capsys):
+    suite = write_suite(tmp_path, "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n", "ok.yaml")
+    run_suites([suite], backend="emulator", mode="record", out=tmp_path / "r", run_id="rec")
+
+    def no_emulator(*args, **kwargs):
+        raise AssertionError("a replay started the emulator")
+
+    monkeypatch.setattr("harness.emulator.Emulator", no_emulator)
+    args = ["run", str(suite), "--backend", "emulator", "--mode", "replay", "--out", str(tmp_path / "r")]
+    assert main([*args, "--run-id", "rep"]) == 0
+    assert Run.load(tmp_path / "r" / "rep").manifest.backend == "replay:emulator"
+    assert main([*args, "--run-id", "rep-faults", "--faults", "503"]) == 0
+    assert "--faults has no effect" in capsys.readouterr().err
 
 
 def test_replay_miss_is_a_trial_error_naming_the_cassette(tmp_path):

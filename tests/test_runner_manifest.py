@@ -147,3 +147,16 @@ def test_runs_list_newest_first(tmp_path, capsys):
     assert main(["runs", "list", "--out", str(out), "-n", "1"]) == 0
     table = capsys.readouterr().out
     assert "20260301-000000-abcd" in table and "zzz-custom-name" not in table and "3/3" in table
+
+
+def test_runs_table_is_as_wide_as_the_shared_piped_width(tmp_path, capsys, monkeypatch):
+    """Piped, the table takes harness.console.PIPED_WIDTH columns (the one width every command uses)."""
+    import harness.console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = tmp_path / "results"
+    _manifest(out, "r" * 200, "2026-03-01T00:00:00.000Z", trials=3, passed=3, cost_usd=0.1)
+    for width in (harness.console.PIPED_WIDTH, 100):
+        monkeypatch.setattr(harness.console, "PIPED_WIDTH", width)
+        assert main(["runs", "list", "--out", str(out)]) == 0
+        assert max(len(line) for line in capsys.readouterr().out.splitlines()) == width

@@ -16,7 +16,7 @@ from google.genai import _api_client, errors
 
 from harness.context import RequestContext, current_request
 from harness.transport import Mode, ReplayMiss, TransportSession
-from harness.transport.cassette import Cassette
+from harness.transport.cassette import Cassette, Interaction, rerecorded
 
 __all__ = ["no_network"]
 
@@ -126,10 +126,64 @@ def test_auto_without_new_requests_leaves_the_file_untouched(cas: Path) -> None:
     assert cas.read_bytes() == before
 
 
-def test_record_overwrites_the_suite_cassette(cas: Path) -> None:
-    record(cas, {"c1": "a red cup", "c2": "a hat"})
+def prompts_by_trial(cas: Path) -> dict[tuple[str, int], str]:
+    return {
+        (i.trial["case"], i.trial["repeat"]): i.request["body"]["contents"][0]["parts"][0]["text"]
+        for i in Cassette.load(cas).interactions
+    }
+
+
+def test_record_replaces_the_trials_it_ran_and_keeps_the_others(cas: Path) -> None:
+    record(cas, {"c1": "a red cup", "c2": "a hat"}, repeats=2)
+    record(cas, {"c1": "a blue cup"})  # one case, fewer repeats
+    assert prompts_by_trial(cas) == {
+        ("c1", 0): "a blue cup",
+        ("c1", 1): "a red cup",
+        ("c2", 0): "a hat",
+        ("c2", 1): "a hat",
+    }
+    with TransportSession("replay", cas, suite="s") as session:
+        c = client(session)
+        for case, repeat, prompt in [("c2", 1, "a hat"), ("c1", 0, "a blue cup"), ("c1", 1, "a red cup")]:
+            current_request.set(ctx(case, repeat))
+            assert image_of(generate(c, prompt))
+
+
+def test_record_that_recorded_nothing_leaves_the_cassette_alone(cas: Path) -> None:
     record(cas, {"c1": "a red cup"})
-    assert len(Cassette.load(cas).interactions) == 1
+    before = cas.read_bytes()
+    record(cas, {})
+    assert cas.read_bytes() == before
+
+
+def test_record_over_an_unreadable_cassette_starts_it_afresh(
+    cas: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cas.parent.mkdir(parents=True)
+    cas.write_text("interactions: [unclosed\n")
+    record(cas, {"c1": "a red cup"})
+    assert prompts_by_trial(cas) == {("c1", 0): "a red cup"}
+    assert "not valid YAML" in caplog.text and "starts it afresh" in caplog.text
+
+
+def test_rerecorded_header_keeps_old_fields_and_names_both_backends(tmp_path: Path) -> None:
+    def one(case: str, backend: str, **extra: object) -> Cassette:
+        trial = {"suite": "s", "case": case, "variant": "v", "repeat": 0, "step": 0, "purpose": "generate"}
+        header = {"format": "f", "backend": backend, "recorded_at": case, **extra}
+        return Cassette(tmp_path / "s.cassette.yaml", header, [Interaction(case, {}, {}, trial)])
+
+    old = one("a", "gemini", imported_from=["x.yaml"])
+    merged = rerecorded(old, one("b", "emulator"))
+    assert [i.key for i in merged.interactions] == ["a", "b"]
+    assert merged.header == {
+        "format": "f",
+        "backend": "emulator+gemini",
+        "recorded_at": "b",
+        "imported_from": ["x.yaml"],
+    }
+    assert rerecorded(old, one("a", "emulator")).header["backend"] == "emulator"  # nothing old kept
+    imported = Cassette(old.path, old.header, [Interaction("a", {}, {}), Interaction("z", {}, {})])
+    assert [i.key for i in rerecorded(imported, one("a", "emulator")).interactions] == ["z", "a"]
 
 
 def test_retry_429_then_200_replays_in_the_same_order(cas: Path) -> None:

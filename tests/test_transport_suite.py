@@ -92,3 +92,34 @@ def test_changed_prompt_fails_only_that_case_and_auto_records_just_it(
         i.request["body"]["contents"][0]["parts"][0]["text"] for i in Cassette.load(cassette).interactions
     ]
     assert texts.count("A blue hat on a chair") == 2 and texts.count("A red cup on a white table") == 2
+
+
+VARIANTS = """suite: two
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", repeats: 2}
+variants:
+  flash: {model: gemini-2.5-flash-image}
+  pro: {model: gemini-3-pro-image-preview}
+cases:
+  - id: cup
+    prompt: "A red cup on a white table"
+"""
+
+
+def test_recording_one_variant_keeps_the_other_variants_recordings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = tmp_path / "two.yaml"
+    suite.write_text(VARIANTS)
+    out = str(tmp_path / "results")
+    record = ["run", str(suite), "--backend", "emulator", "--mode", "record", "--out", out]
+    assert main([*record, "--run-id", "all"]) == 0
+    assert main([*record, "--variant", "flash", "--repeats", "1", "--run-id", "flash"]) == 0
+    kept = Cassette.load(tmp_path / "cassettes" / "two.cassette.yaml")
+    recorded = sorted((i.trial["variant"], i.trial["repeat"]) for i in kept.interactions if i.trial)
+    assert recorded == [("flash", 0), ("flash", 1), ("pro", 0), ("pro", 1)]
+    assert kept.header["suite"] == "two" and kept.header["backend"] == "emulator"
+    block_network(monkeypatch)
+    assert main(["run", str(suite), "--mode", "replay", "--out", out, "--run-id", "rep"]) == 0
+    replayed = trials(tmp_path / "results" / "rep")
+    assert sorted(replayed) == [f"two::cup[{v}-r{r}]" for v in ("flash", "pro") for r in (0, 1)]
+    assert all(r["outcome"] == "ok" for r in replayed.values())

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from harness.console import wide
 from harness.diff import DiffResult, diff_runs
 from harness.diff.export import diff_json
 from harness.diff.stats import ScorerDelta
@@ -26,7 +26,6 @@ STATUS_STYLE = {
     "unchanged": "dim",
 }
 MAX_ROWS = 200
-PIPED_WIDTH = 160  # rich falls back to 80 columns off a terminal, which folds the table into slivers
 MAX_FLIP_NAMES = 3
 MAX_SCORERS = 6
 
@@ -76,7 +75,7 @@ def run_diff(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         seed=args.seed,
     )
-    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    console = wide()
     print_result(result, console, show_all=args.all)
     if args.json:
         atomic_write(args.json, json.dumps(diff_json(result), indent=2).encode())
@@ -122,16 +121,9 @@ def score_line(scores: list[ScorerDelta], limit: int = MAX_SCORERS) -> str:
     return " · ".join(items) + (f" · {more} more in --json / --html" if more > 0 else "")
 
 
-def _wide(console: Console) -> Console:
-    """The same output at PIPED_WIDTH columns when it is not a terminal (a terminal keeps its width)."""
-    if console.is_terminal or console.width >= PIPED_WIDTH:
-        return console
-    return Console(file=console.file, width=PIPED_WIDTH, no_color=console.no_color, stderr=console.stderr)
-
-
 def print_result(result: DiffResult, console: Console, show_all: bool = False) -> None:
     """The changed cases (regressions first), the per-arm totals and the verdict."""
-    console = _wide(console)
+    console = wide(console)
     al = result.comparison.alignment
     cases = result.comparison.cases
     shown = cases if show_all else cases[cases["status"] != "unchanged"]

@@ -185,17 +185,33 @@ def _check_key(req: Request) -> None:
         )
 
 
+_MESSAGES = {
+    500: "An internal error has occurred. Please retry or report in "
+    "https://developers.generativeai.google/guide/troubleshooting",
+    503: "The model is overloaded. Please try again later.",
+    504: "The request timed out. Please try again.",
+}
+
+
 def _error(rule: Rule, profile: ModelProfile) -> ApiError:
+    """The error a status fault answers with; `retry_after`/`retry_info` hints go on any status (a 429
+    carries a 1s RetryInfo unless told otherwise, as the real quota error does)."""
     code = rule.code or 500
-    if code != 429:
-        messages = {
-            500: "An internal error has occurred. Please retry or report in "
-            "https://developers.generativeai.google/guide/troubleshooting",
-            503: "The model is overloaded. Please try again later.",
-            504: "The request timed out. Please try again.",
-        }
-        return ApiError(code, messages.get(code, f"Emulated fault {code}."))
-    retry_info = seconds(rule.opts.get("retry_info", "1s"))
+    message, details = (
+        _quota_error(profile) if code == 429 else (_MESSAGES.get(code, f"Emulated fault {code}."), [])
+    )
+    retry_info = seconds(rule.opts.get("retry_info", "1s" if code == 429 else "0"))
+    if retry_info > 0:
+        details.append(
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_info:g}s"}
+        )
+        message += f" Please retry in {retry_info:g}s."
+    headers = {"Retry-After": f"{seconds(rule.opts['retry_after']):g}"} if "retry_after" in rule.opts else {}
+    return ApiError(code, message, details, headers)
+
+
+def _quota_error(profile: ModelProfile) -> tuple[str, list[dict]]:
+    """The real API's 429 message and details (QuotaFailure, Help)."""
     details: list[dict] = [
         {
             "@type": "type.googleapis.com/google.rpc.QuotaFailure",
@@ -222,10 +238,4 @@ def _error(rule: Rule, profile: ModelProfile) -> ApiError:
         "You exceeded your current quota, please check your plan and billing details. For more "
         "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
     )
-    if retry_info > 0:
-        details.append(
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_info:g}s"}
-        )
-        message += f" Please retry in {retry_info:g}s."
-    headers = {"Retry-After": f"{seconds(rule.opts['retry_after']):g}"} if "retry_after" in rule.opts else {}
-    return ApiError(429, message, details, headers)
+    return message, details

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from harness.console import wide
 from harness.errors import UsageError
 from harness.record import Manifest
 from harness.store import Run
@@ -22,7 +21,7 @@ def register(subparsers: Any) -> None:
         help="run suites and store the run under --out",
         description="Validate, run every trial, score, and store results/<run-id>/.",
     )
-    run.add_argument("suites", nargs="+", metavar="SUITE", help="suite YAML files")
+    run.add_argument("suites", nargs="+", metavar="SUITE", help="suite files, or folders holding them")
     run.add_argument(
         "--variant",
         action="append",
@@ -65,13 +64,14 @@ def register(subparsers: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
     from harness.runner.suites import run_suites
+    from harness.suite.cli import suite_files
 
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
     run_dir = run_suites(
-        args.suites,
+        suite_files(args.suites),
         variants=args.variants,
         repeats=args.repeats,
         concurrency=args.concurrency,
@@ -174,5 +174,5 @@ def runs_list_command(args: argparse.Namespace) -> int:
             f"{totals.get('passed', 0)}/{totals.get('trials', 0)}",
             f"${totals.get('cost_usd', 0.0):.4f}",
         )
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    wide().print(table)
     return 0

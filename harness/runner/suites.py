@@ -2,9 +2,10 @@
 demo share.
 
 Order matters: validate every suite (nothing is sent when one is wrong), resolve the key, create the run
-directory (a clash stops here, before any cassette is opened), start the emulator if asked, open one
-transport session and one client per suite, run, add group scores, rewrite trials.jsonl once with them,
-close the sessions (cassettes saved), close the manifest, write Parquet.
+directory (a clash stops here, before any cassette is opened), start the emulator if asked and some
+suite calls out (a replay never does), open one transport session and one client per suite, run, add
+group scores, rewrite trials.jsonl once with them, close the sessions (cassettes saved), close the
+manifest, write Parquet.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def run_suites(
     try:
         with contextlib.ExitStack() as stack:
             url = base_url
-            if label == "emulator" and url is None:
+            if label == "emulator" and url is None and _calls_out(works, faults):
                 url = stack.enter_context(_emulator(faults)).url
             for work in works:
                 session = stack.enter_context(_session(work, cassettes))
@@ -209,6 +210,15 @@ def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
     if not works:
         return None
     return judge_manifest(ScoringEnv(run_dir=Path("."), **judge_settings(works[0].suite)))
+
+
+def _calls_out(works: Sequence[SuiteWork], faults: str | None) -> bool:
+    """Whether any suite sends requests; a replay answers from its cassette and needs no emulator."""
+    if any(w.mode != "replay" for w in works):
+        return True
+    if faults:
+        print("warning: --faults has no effect: every suite replays from its cassette", file=sys.stderr)
+    return False
 
 
 def _emulator(faults: str | None) -> Any:

@@ -2,7 +2,7 @@
 
     format: prompt-harness-cassette/1
     sdk_version: 3.4.0          api_version: v1beta
-    backend: emulator           # gemini | emulator | <base-url host>
+    backend: emulator           # gemini | emulator | <base-url host>, joined by + when mixed
     recorded_at: 2025-...Z      suite: product-shots
     interactions:
     - key: 1f0c...              # canonical request hash (see canonical.py)
@@ -149,6 +149,29 @@ class Cassette:
         with self.lock:
             text = self.dumps(secrets)
         atomic_write(self.path, text.encode("utf-8"))
+
+
+def trial_of(inter: Interaction) -> tuple[Any, ...] | None:
+    """The trial an interaction belongs to: its steps, retries and judge calls share it."""
+    t = inter.trial
+    return (t.get("suite"), t.get("case"), t.get("variant"), t.get("repeat")) if t else None
+
+
+def rerecorded(old: Cassette, new: Cassette) -> Cassette:
+    """`new` plus every interaction of `old` whose trial `new` did not record.
+
+    A record run of part of a suite (one variant, fewer repeats) replaces the trials it ran and keeps
+    the rest; one with no trial (imported from vcrpy) goes when its request is recorded again. The header
+    is the new one, with any other fields of the old one, and the backends of both when the kept
+    recordings came from elsewhere (`emulator+gemini`)."""
+    ran = {trial_of(i) for i in new.interactions}
+    keys = {i.key for i in new.interactions}
+    kept = [i for i in old.interactions if trial_of(i) not in ran and (i.trial or i.key not in keys)]
+    if not kept:
+        return new
+    backends = {*str(old.header.get("backend") or "unknown").split("+"), str(new.header.get("backend"))}
+    header = {**old.header, **new.header, "backend": "+".join(sorted(backends))}
+    return Cassette(new.path, header, kept + new.interactions)
 
 
 def find_cassettes(root: Path) -> list[Path]:

@@ -5,7 +5,7 @@ How the modes map to vcrpy's record modes:
 | harness | vcrpy          | behaviour                                                                 |
 |---------|----------------|---------------------------------------------------------------------------|
 | replay  | none           | only recorded interactions; a request with no recording is a ReplayMiss   |
-| record  | all            | every request goes out; the suite's cassette is overwritten on close      |
+| record  | all            | every request goes out; on close its trials replace theirs, others kept   |
 | auto    | new_episodes   | hits replay, misses go out and are appended; the rest is kept             |
 | live    | (no cassette)  | plain pass-through, nothing stored                                        |
 

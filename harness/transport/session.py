@@ -25,9 +25,10 @@ from harness.context import RequestContext, current_request
 from harness.errors import UsageError
 from harness.store import utc_now
 from harness.transport import redact
+from harness.transport.blobs import CassetteError
 from harness.transport.bodies import load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
-from harness.transport.cassette import Cassette, Interaction, sdk_version
+from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
 from harness.transport.recorder import library_of, transport_classes
@@ -75,6 +76,7 @@ class TransportSession:
         self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self.hx = library_of(inner)
         self.cassette: Cassette | None = None
+        self._previous: Cassette | None = None  # record: what the cassette held, for the trials not re-run
         if self.mode is not Mode.LIVE:
             if cassette is None:
                 raise UsageError(f"mode {self.mode} needs a cassette path", hint="use --mode live or set one")
@@ -82,6 +84,8 @@ class TransportSession:
                 self.cassette = Cassette.load(cassette)
             else:
                 self.cassette = Cassette.new(cassette, suite)
+            if self.mode is Mode.RECORD:
+                self._previous = _previous_recordings(Path(cassette))
         sync_cls, async_cls = transport_classes(self.hx)
         self.sync_transport = sync_cls(self)
         self.async_transport = async_cls(self)
@@ -247,22 +251,46 @@ class TransportSession:
         return self.cassette.header.get("backend") if self.cassette is not None else None
 
     def close(self) -> None:
-        """Writes the cassette (record: always, overwriting; auto: only if something new was recorded)."""
+        """Writes the cassette, if anything was recorded (see `_to_save`)."""
         if self._closed:
             return
         self._closed = True
-        if self.cassette is not None and (self.mode is Mode.RECORD or self._dirty):
-            self.cassette.header["recorded_at"] = utc_now()
-            self.cassette.interactions.sort(key=_trial_order)  # stable: per-trial order is kept
-            self.cassette.save(self._secrets)
+        cassette = self._to_save()
+        if cassette is not None:
+            cassette.header["recorded_at"] = utc_now()
+            cassette.interactions.sort(key=_trial_order)  # stable: per-trial order is kept
+            cassette.save(self._secrets)
+            self.cassette = cassette
         if self._owned_sync is not None:
             self._owned_sync.close()
+
+    def _to_save(self) -> Cassette | None:
+        """record: the trials it ran replace theirs, every other trial's recordings are kept (a record run
+        that recorded nothing leaves an existing file alone); auto: only when something new was recorded."""
+        if self.cassette is None:
+            return None
+        if self.mode is Mode.RECORD:
+            if self._previous is None:
+                return self.cassette
+            return rerecorded(self._previous, self.cassette) if self.cassette.interactions else None
+        return self.cassette if self._dirty else None
 
     def __enter__(self) -> TransportSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _previous_recordings(path: Path) -> Cassette | None:
+    """The cassette a record run adds to; one that cannot be read is started afresh (a warning says so)."""
+    if not path.exists():
+        return None
+    try:
+        return Cassette.load(path, check_blobs=False)
+    except CassetteError as exc:
+        log.warning("%s; --mode record starts it afresh", exc)
+        return None
 
 
 def _trial_order(inter: Interaction) -> tuple[Any, ...]:
