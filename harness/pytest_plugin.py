@@ -185,7 +185,7 @@ class TrialFailed(Exception):
 
 
 class SkippedScoreWarning(UserWarning):
-    """A trial passed, but some of its expectations were not measured (no tesseract, a judge miss...)."""
+    """A trial passed, but some of its expectations were not measured (no tesseract, no judge client...)."""
 
 
 class TrialItem(pytest.Item):
@@ -255,11 +255,15 @@ def describe_failure(record: TrialRecord, run_dir: Path) -> str:
         if score.passed is not False:
             continue
         step = record.steps[score.step] if score.step is not None and score.step < len(record.steps) else None
-        image = f"  image: {run_dir / step.images[0].path}" if step and step.images else ""
-        lines.append(
-            f"  FAILED {score.name}: value={score.value} threshold={score.threshold} "
-            f"step={score.step}: {score.reason}{image}"
-        )
+        image = f"image: {run_dir / step.images[0].path}" if step and step.images else ""
+        first, *more = score.reason.splitlines() or [""]
+        head = f"  FAILED {score.name}: value={score.value} threshold={score.threshold} step={score.step}: "
+        if not more:  # one line, the image beside the reason
+            lines.append(head + first + (f"  {image}" if image else ""))
+            continue
+        lines += [head + first, *(f"    {line}" for line in more)]  # a long reason (a replay miss) indented
+        if image:
+            lines.append(f"    {image}")
     return "\n".join(lines)
 
 

@@ -64,6 +64,19 @@ def test_tampered_blob_is_a_clear_error_through_the_sdk(tmp_path: Path) -> None:
     assert png.name in str(err.value) and "tampered" in str(err.value) and str(cas) in str(err.value)
 
 
+def test_re_recording_repairs_a_tampered_blob(tmp_path: Path) -> None:
+    cas = tmp_path / "s.cassette.yaml"
+    record(cas, ["cup"])
+    png = next((tmp_path / "blobs").glob("*.png"))
+    good = png.read_bytes()
+    png.write_bytes(good[:-1] + b"\x00")
+    record(cas, ["cup"])
+    assert png.read_bytes() == good
+    with TransportSession("replay", cas, suite="s") as session:
+        current_request.set(RequestContext("s", "case-0", "default", 0, 0))
+        generate(client(session), "cup")
+
+
 def test_missing_blob_fails_when_the_session_opens(tmp_path: Path) -> None:
     cas = tmp_path / "s.cassette.yaml"
     record(cas, ["cup"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.record import Score
 from harness.store import Run
 
 SUITES = Path(__file__).resolve().parent.parent / "suites"
@@ -171,3 +172,27 @@ def test_unmeasured_expectations_are_never_a_silent_pass(
     result.stdout.fnmatch_lines(
         ["SKIPPED*showcase::poster-summer-sale[[]pro-r0[]] undecided, 1 unmeasured*tesseract*"]
     )
+
+
+def test_a_multi_line_reason_is_indented_with_the_image_on_its_own_line(tmp_path: Path) -> None:
+    from harness.analysis.synthetic import TrialSpec, write_run
+    from harness.pytest_plugin import describe_failure
+
+    record = Run.load(write_run(tmp_path, "r", [TrialSpec("c")])).trials[0]
+    assert record.steps[0].images
+    miss = "not in the cassette\n  differs in: body.text\n  -> re-record it: harness run s"
+    one_line = describe_failure(
+        record.model_copy(update={"scores": [_failed("format", "bad png")]}), tmp_path
+    )
+    assert one_line.splitlines()[1].startswith(
+        "  FAILED format: value=None threshold=4.0 step=0: bad png  image: "
+    )
+    text = describe_failure(record.model_copy(update={"scores": [_failed("judge", miss)]}), tmp_path)
+    lines = text.splitlines()[1:]
+    assert lines[0] == "  FAILED judge: value=None threshold=4.0 step=0: not in the cassette"
+    assert lines[1:3] == ["      differs in: body.text", "      -> re-record it: harness run s"]
+    assert lines[3].startswith(f"    image: {tmp_path}") and len(lines) == 4
+
+
+def _failed(name: str, reason: str) -> Score:
+    return Score(name=name, value=None, passed=False, threshold=4, reason=reason, step=0)

@@ -110,15 +110,15 @@ def short_flips(flips: str, pass_to_fail: int, fail_to_pass: int) -> str:
     return ", ".join(f"{name} {'✗' if flip == 'pass->fail' else '✓'}" for name, _, flip in items)
 
 
-def score_line(scores: list[ScorerDelta], limit: int = MAX_SCORERS) -> str:
-    """Each scorer's mean A→B over paired cases and in how many it moved, most moved first."""
+def score_lines(scores: list[ScorerDelta], limit: int = MAX_SCORERS) -> list[str]:
+    """Each scorer's mean A→B over paired cases and in how many it moved, most moved first, one a line."""
     ranked = sorted(scores, key=lambda d: (-(d.higher + d.lower), d.name))
-    items = [
+    lines = [
         f"{d.name} {d.mean_a:.3g}→{d.mean_b:.3g} ({d.higher + d.lower}/{d.pairs} moved)"
         for d in ranked[:limit]
     ]
     more = len(ranked) - limit
-    return " · ".join(items) + (f" · {more} more in --json / --html" if more > 0 else "")
+    return lines + ([f"{more} more in --json / --html"] if more > 0 else [])
 
 
 def print_result(result: DiffResult, console: Console, show_all: bool = False) -> None:
@@ -173,7 +173,7 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
             f"cost ${arm.cost_usd:.4f}  per passing image {per_image}  "
             f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
         )
-    if s.scores:
-        console.print(f"[bold]scores[/]  {score_line(s.scores)}")
+    for n, line in enumerate(score_lines(s.scores)):
+        console.print(f"[bold]{'scores' if n == 0 else '':6}[/]  {line}")
     console.print(f"[bold]verdict[/]  {result.verdict}")
     console.print(f"[bold]exit {result.exit_code}[/]  {result.gate_line()}")

@@ -41,10 +41,14 @@ class BlobStore:
         return f"{hashlib.sha256(data).hexdigest()}.{sniff_ext(data)}"
 
     def put(self, data: bytes) -> str:
+        """Store once; a file already there that does not hold these bytes (tampered, torn) is rewritten,
+        so re-recording repairs it."""
         name = self.name_for(data)
         path = self.root / name
-        if not path.exists():
+        if not path.is_file() or path.read_bytes() != data:
             atomic_write(path, data)
+            with self._lock:
+                self._verified.pop(name, None)
         return name
 
     def path(self, name: str) -> Path:
