@@ -210,6 +210,26 @@ def test_run_takes_a_folder_of_suites_like_validate(tmp_path, capsys):
     assert "no suite files" in capsys.readouterr().err
 
 
+def test_the_manifest_names_each_suites_judge_when_they_differ(tmp_path):
+    one = write_suite(tmp_path, "suite: one\ncases:\n  - id: a\n    prompt: a pear\n", "one.yaml")
+    two = (
+        "suite: two\njudge: {model: gemini-2.5-pro, temperature: 0.3}\ncases:\n  - id: b\n    prompt: plum\n"
+    )
+    out = tmp_path / "r"
+    args = ["--backend", "emulator", "--out", str(out)]
+    assert main(["run", str(one), *args, "--run-id", "same"]) == 0
+    assert "suites" not in Run.load(out / "same").manifest.judge  # one suite: one judge
+    assert (
+        main(["run", str(one), str(write_suite(tmp_path, two, "two.yaml")), *args, "--run-id", "mixed"]) == 0
+    )
+    judge = Run.load(out / "mixed").manifest.judge
+    assert judge["model"] == "gemini-2.5-flash" and "prompt" in judge
+    assert judge["suites"] == {
+        "one": {"model": "gemini-2.5-flash", "temperature": 0.0},
+        "two": {"model": "gemini-2.5-pro", "temperature": 0.3},
+    }
+
+
 def _start(tmp_path: Path, faults: str) -> subprocess.Popen:
     lines = "".join(f"  - id: c{i}\n    prompt: picture number {i} of a quiet harbour\n" for i in range(6))
     suite = write_suite(tmp_path, f"suite: slow\ncases:\n{lines}", "slow.yaml")

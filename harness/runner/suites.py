@@ -204,12 +204,22 @@ def run_suites(
 
 
 def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
-    """The judge the run will use (the first suite's settings), as scoring describes it."""
+    """The judge the run uses, as scoring describes it: the first suite's, and under ``suites`` each
+    suite's model and temperature when the suites of one run disagree."""
     from harness.scoring import ScoringEnv, judge_manifest
 
     if not works:
         return None
-    return judge_manifest(ScoringEnv(run_dir=Path("."), **judge_settings(works[0].suite)))
+    each = {
+        w.suite.name: judge_manifest(ScoringEnv(run_dir=Path("."), **judge_settings(w.suite))) for w in works
+    }
+    first = each[works[0].suite.name]
+    if any((j["model"], j["temperature"]) != (first["model"], first["temperature"]) for j in each.values()):
+        first = {
+            **first,
+            "suites": {n: {"model": j["model"], "temperature": j["temperature"]} for n, j in each.items()},
+        }
+    return first
 
 
 def _calls_out(works: Sequence[SuiteWork], faults: str | None) -> bool:
