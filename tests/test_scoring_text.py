@@ -140,7 +140,7 @@ def test_consistent_over_named_group(b):
     )
 
 
-def test_entry_point_scorer_from_an_installed_package(b, tmp_path, monkeypatch):
+def test_entry_point_scorer_from_an_installed_package(b, tmp_path, monkeypatch, capsys):
     """A package publishes `wide` under the harness.scorers entry-point group; suites use it by name."""
     site = tmp_path / "site"
     (site / "wide_scorers").mkdir(parents=True)
@@ -164,6 +164,10 @@ def test_entry_point_scorer_from_an_installed_package(b, tmp_path, monkeypatch):
     assert s.name == "wide" and s.passed is True
     rec = b.trial([b.step([product(size=(180, 320))], [{"wide": True}])], case="t")
     assert score_trial(rec, b.env())[0].passed is False
+    from harness.cli import main
+
+    assert main(["score", "--list"]) == 0
+    assert "wide             from an installed package" in capsys.readouterr().out
 
 
 def test_custom_scorer_example_beside_the_example_suite(b):

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.list:
-        from harness.scoring.registry import describe, markdown
+        from harness.scoring.registry import describe, markdown, plugin_scorers
 
         if getattr(args, "markdown", False):
             print(markdown(), end="")
@@ -33,6 +33,8 @@ def handle(args: argparse.Namespace) -> int:
         for entry in describe():
             params = ", ".join(f"{p['name']}={p['default']}" for p in entry["params"])
             print(f"{entry['name']:16s} {entry['summary']}\n{'':16s} {params}")
+        for name in plugin_scorers():
+            print(f"{name:16s} from an installed package (the harness.scorers entry point)")
         return 0
     from harness.errors import UsageError
     from harness.scoring.rescore import rescore_run

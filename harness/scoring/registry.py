@@ -95,10 +95,15 @@ def lookup(name: str) -> Scorer:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == name:
             return _from_entry_point(name, ep.load())
-    known = sorted(SCORERS) + sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    known = sorted(SCORERS) + plugin_scorers()
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise ValueError(f"unknown scorer '{name}'{hint}; known scorers: {', '.join(known)}")
+
+
+def plugin_scorers() -> list[str]:
+    """The scorers installed packages publish under the `harness.scorers` entry point."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)} - set(SCORERS))
 
 
 def _from_entry_point(name: str, obj: Any) -> Scorer:
