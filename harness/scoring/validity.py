@@ -194,22 +194,17 @@ class Decision:
     detail: str
 
 
-def _prep(data: bytes) -> imaging.Prepared:
-    """Through the scorers' own decode path (imaging.prepare: JPEG draft mode, one shrink)."""
-    return imaging.prepare(data)
-
-
 def run_decisions(n_bases: int = 12, size: int = 256) -> list[Decision]:
     """Every labelled decision on the set, made with each scorer's documented defaults."""
     out: list[Decision] = []
     pres, chg, bgp, sim = PreservedParams(), ChangedParams(), BackgroundParams(), SimilarParams()
     for i in range(n_bases):
         base = make_base(i, size)
-        p0 = _prep(encode(base.image))
+        p0 = imaging.prepare(encode(base.image))  # the scorers' own decode path, as for stored outputs
         variants = {}
         for t in TRANSFORMS:
             data, bg = transform(base, t, i, size)
-            variants[t] = (_prep(data), bg)
+            variants[t] = (imaging.prepare(data), bg)
         for t, (p1, _) in variants.items():
             tag = f"base{i}/{t}"
             out.append(Decision("preserved", t in PRESERVING, preserved_decision(p1, p0, pres)[0], tag))

@@ -15,8 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from harness.transport import b64, redact
 
-# Query parameters that are secrets or per-upload capability tokens: never part of identity or storage.
-VOLATILE_QUERY = redact.SECRET_QUERY | {"upload_id"}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _SNAKE = re.compile(r"_([a-z0-9])")
 
@@ -63,7 +61,7 @@ def canonical_body(content: bytes) -> Any:
 
 def canonical_request(method: str, url: str, content: bytes) -> dict[str, Any]:
     parts = urlsplit(url)
-    query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in VOLATILE_QUERY}
+    query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in redact.TOKEN_QUERY}
     form: dict[str, Any] = {"method": method.upper(), "path": parts.path or "/"}
     if query:
         form["query"] = dict(sorted(query.items()))

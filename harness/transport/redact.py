@@ -43,7 +43,9 @@ KEEP_GOOG = frozenset(
     }
 )
 SECRET_QUERY = frozenset({"key", "access_token"})
-_TOKEN_QUERY = re.compile(r"((?:upload_id|key|access_token)=)[^&#\s]+", re.I)
+# Credentials plus per-upload capability tokens: redacted from stored URLs, never part of a request's key.
+TOKEN_QUERY = SECRET_QUERY | {"upload_id"}
+_TOKEN_QUERY = re.compile(rf"((?:{'|'.join(sorted(TOKEN_QUERY))})=)[^&#\s]+", re.I)
 
 
 def redact_url(url: str) -> str:
