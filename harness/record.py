@@ -92,6 +92,7 @@ class TrialRecord(_Model):
     latency_s: float = 0.0
     started_at: str
     finished_at: str
+    previous_attempts: int = 0  # requests spent on this trial by earlier tries (`--retry-errors`)
 
     def images(self) -> list[ImageRef]:
         return [img for step in self.steps for img in step.images]
@@ -103,9 +104,39 @@ class SuiteRef(_Model):
     sha256: str
 
 
+RunStatus = Literal["running", "finished", "interrupted", "killed", "budget_exhausted"]
+# running: a live process is writing it; killed: "running" on disk but its process is gone (derived on
+# read, never written); interrupted: Ctrl-C; budget_exhausted: --max-cost stopped it. All but finished
+# are continued with `harness run --resume RUN`.
+
+
+class RunRequest(_Model):
+    """What was asked for, so `--resume` and `--retry-errors` re-expand the same trials.
+
+    The base URL is not kept (it may carry a secret): a resumed gateway run is given `--base-url` again.
+    """
+
+    suites: list[str] = Field(default_factory=list)  # paths as given
+    variants: list[str] | None = None
+    repeats: int | None = None
+    cases: list[str] = Field(default_factory=list)  # --case globs
+    tags: list[str] = Field(default_factory=list)
+    limit: int | None = None
+    sample: int | None = None
+    seed: int | None = None
+    shard: str | None = None  # "I/N"
+    max_cost_usd: float | None = None
+    mode: str | None = None
+    backend: str | None = None
+    cassettes: str | None = None
+    timeout_s: float | None = None
+    concurrency: int = 4
+    rpm: float | None = None
+
+
 class Manifest(_Model):
     run_id: str
-    status: Literal["running", "finished", "interrupted"] = "running"
+    status: RunStatus = "running"
     suites: list[SuiteRef] = Field(default_factory=list)
     git_commit: str | None = None
     harness_version: str
@@ -121,3 +152,6 @@ class Manifest(_Model):
     finished_at: str | None = None
     totals: dict[str, Any] = Field(default_factory=dict)
     argv: list[str] = Field(default_factory=list)
+    request: RunRequest | None = None
+    pid: int | None = None  # the process writing a running run, with its host: a dead one means killed
+    host: str | None = None

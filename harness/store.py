@@ -12,6 +12,7 @@ import json
 import math
 import os
 import secrets
+import socket
 import tempfile
 import threading
 from collections import Counter
@@ -69,7 +70,8 @@ def image_ref(data: bytes, mime: str | None = None) -> tuple[ImageRef, str]:
 class RunWriter:
     """Writes one run. Thread-safe: trials may finish on any worker."""
 
-    def __init__(self, root: Path, manifest: Manifest) -> None:
+    def __init__(self, root: Path, manifest: Manifest, *, resume: bool = False) -> None:
+        """`resume` continues a run already in `root/<run id>` (its torn last line set aside first)."""
         run_id = manifest.run_id
         if run_id in ("", ".", "..") or Path(run_id).name != run_id or "\\" in run_id:
             raise UsageError(
@@ -77,11 +79,17 @@ class RunWriter:
                 hint="use letters, digits, '-', '_' or '.'; the folder goes under --out",
             )
         self.dir = Path(root) / run_id
-        if (self.dir / "trials.jsonl").exists():
+        if resume:
+            set_aside_torn_line(self.dir / "trials.jsonl")
+        elif (self.dir / "trials.jsonl").exists():
             raise UsageError(
-                f"run directory {self.dir} already holds a run", hint="choose another --run-id or --out"
+                f"run directory {self.dir} already holds a run",
+                hint=f"continue it with --resume {run_id}, or choose another --run-id or --out",
             )
         (self.dir / "images").mkdir(parents=True, exist_ok=True)
+        manifest.status = "running"
+        manifest.finished_at = None
+        manifest.pid, manifest.host = os.getpid(), socket.gethostname()
         self.manifest = manifest
         self._lock = threading.Lock()
         self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
@@ -109,6 +117,7 @@ class RunWriter:
             self._trials.close()
         self.manifest.status = status  # type: ignore[assignment]
         self.manifest.finished_at = utc_now()
+        self.manifest.pid = None
         if totals is not None:
             self.manifest.totals = totals
         self.write_manifest()
@@ -132,7 +141,14 @@ class Run:
                 hint="pass a folder under results/, e.g. results/<run-id>",
             )
         manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
-        return cls(directory, manifest, list(read_trials(directory / "trials.jsonl")))
+        trials = latest_records(read_trials(directory / "trials.jsonl"))
+        return cls(directory, with_live_status(manifest, trials), trials)
+
+    @property
+    def complete(self) -> bool:
+        """Finished, with every planned trial on disk (a shard or a selection plans only its own)."""
+        planned = self.manifest.totals.get("planned")
+        return self.manifest.status == "finished" and (planned is None or len(self.trials) >= planned)
 
     def image_path(self, ref: ImageRef) -> Path:
         return self.dir / ref.path
@@ -144,6 +160,68 @@ class Run:
 
     def rewrite_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
+
+
+def process_alive(pid: int | None, host: str | None) -> bool:
+    """Whether the process that wrote a running manifest still runs (another host's is assumed alive)."""
+    if pid is None:
+        return False
+    if host is not None and host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def with_live_status(manifest: Manifest, trials: Sequence[TrialRecord]) -> Manifest:
+    """A manifest never closed (status running) reads its totals from trials.jsonl, and says `killed`
+    when no process is writing it any more."""
+    if manifest.status != "running":
+        return manifest
+    planned = manifest.totals.get("planned")
+    manifest.totals = compute_totals(trials, planned)
+    if not process_alive(manifest.pid, manifest.host):
+        manifest.status = "killed"
+    return manifest
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest with its live status (see `with_live_status`); reads trials.jsonl only when running."""
+    manifest = Manifest.model_validate_json((directory / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.status != "running":
+        return manifest
+    return with_live_status(manifest, latest_records(read_trials(directory / "trials.jsonl")))
+
+
+def latest_records(records: Iterable[TrialRecord]) -> list[TrialRecord]:
+    """One record per trial id, the last one written (a retry appends its replacement), in first order."""
+    by_id: dict[str, TrialRecord] = {}
+    for record in records:
+        by_id[record.trial_id] = record
+    return list(by_id.values())
+
+
+def set_aside_torn_line(path: Path) -> str | None:
+    """Move a torn last line (a run killed mid-write) to trials.torn.jsonl so nothing is silently
+    dropped, and cut trials.jsonl back to its last whole line; returns the torn text."""
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return None
+    cut = data.rfind(b"\n") + 1
+    torn = data[cut:]
+    with open(path.with_name("trials.torn.jsonl"), "ab") as fh:
+        fh.write(torn + b"\n")
+    with open(path, "r+b") as fh:
+        fh.truncate(cut)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return torn.decode("utf-8", "replace")
 
 
 def read_trials(path: Path) -> Iterable[TrialRecord]:

@@ -284,8 +284,9 @@ def test_a_killed_run_keeps_its_finished_trials(tmp_path):
         proc.stdout.close()
         proc.stderr.close()
     run = Run.load(tmp_path / "results" / "slow")
-    assert run.manifest.status == "running"  # nobody closed it
+    assert run.manifest.status == "killed"  # nobody closed it, and its process is gone
     assert 1 <= len(run.trials) < 6
+    assert run.manifest.totals["trials"] == len(run.trials)  # read from trials.jsonl
     for record in run.trials:
         assert record.outcome == "ok" and all(run.image_path(ref).exists() for ref in record.images())
 

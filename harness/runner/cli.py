@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from harness.console import wide
 from harness.errors import UsageError
 from harness.record import Manifest
-from harness.store import Run
+
+if TYPE_CHECKING:
+    from harness.selection import Selection
+from harness.store import Run, read_manifest
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +24,7 @@ def register(subparsers: Any) -> None:
         help="run suites and store the run under --out",
         description="Validate, run every trial, score, and store results/<run-id>/.",
     )
-    run.add_argument("suites", nargs="+", metavar="SUITE", help="suite files, or folders holding them")
+    run.add_argument("suites", nargs="*", metavar="SUITE", help="suite files, or folders holding them")
     run.add_argument(
         "--variant",
         action="append",
@@ -50,6 +53,7 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    add_run_control(run)
     run.set_defaults(func=run_command)
 
     runs = subparsers.add_parser("runs", help="list stored runs")
@@ -61,17 +65,99 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=runs_list_command)
 
 
+def add_run_control(run: Any) -> None:
+    """Resume, retry, selection, sharding, spending cap and pacing (see the README's "Run control")."""
+    control = run.add_argument_group("run control")
+    control.add_argument(
+        "--resume", metavar="RUN", help="continue a killed, interrupted or budget-stopped run"
+    )
+    control.add_argument(
+        "--retry-errors", metavar="RUN", help="re-run a run's transient errors (429, 5xx, timeouts) in place"
+    )
+    control.add_argument(
+        "--case",
+        action="append",
+        dest="cases",
+        default=[],
+        metavar="GLOB",
+        help="only cases (or trial ids) matching",
+    )
+    control.add_argument(
+        "--tag", action="append", dest="tags", default=[], metavar="TAG", help="only cases tagged"
+    )
+    control.add_argument("--limit", type=int, metavar="N", help="only the first N selected trials")
+    control.add_argument("--sample", type=int, metavar="N", help="a random sample of N trials (with --seed)")
+    control.add_argument("--seed", type=int, help="seed of --sample (default 0)")
+    control.add_argument(
+        "--shard", metavar="I/N", help="run shard I of N (whole groups; join with harness merge)"
+    )
+    control.add_argument(
+        "--max-cost", type=float, metavar="USD", help="spending cap (default: the suite's max_cost:)"
+    )
+    control.add_argument(
+        "--yes", action="store_true", help="accept an estimate over the cap, or an absurd size"
+    )
+    control.add_argument(
+        "--rpm", type=float, metavar="N", help="at most N requests per minute (a token bucket)"
+    )
+    control.add_argument(
+        "--overwrite-errors", action="store_true", help="record: an error replaces a good earlier recording"
+    )
+
+
+def selection_args(args: argparse.Namespace) -> Selection | None:
+    from harness.selection import Selection, parse_shard
+
+    chosen = Selection(
+        cases=tuple(args.cases),
+        tags=tuple(args.tags),
+        limit=args.limit,
+        sample=args.sample,
+        seed=args.seed,
+        shard=parse_shard(args.shard) if args.shard else None,
+    )
+    return chosen if chosen.narrows else None
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
-    from harness.runner.suites import run_suites
+    from harness.runner.suites import RunInterrupted, run_suites
     from harness.suite.cli import suite_files
 
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
-    run_dir = run_suites(
-        suite_files(args.suites),
+    continuing = args.resume or args.retry_errors
+    if args.resume and args.retry_errors:
+        raise UsageError("--resume and --retry-errors are two different things", hint="use one of them")
+    if continuing and (args.suites or selection_args(args) is not None):
+        raise UsageError(
+            "--resume and --retry-errors run what the run's manifest asked for",
+            hint=f"drop the suites and selection flags: harness run --resume {continuing}",
+        )
+    if not continuing and not args.suites:
+        raise UsageError("no suite given", hint="harness run suites/<name>.yaml (or --resume RUN)")
+    try:
+        run_dir = _run(args, [] if continuing else suite_files(args.suites), run_suites)
+    except RunInterrupted as stop:
+        print(summary(Run.load(stop.run_dir)))
+        return 130
+    run = Run.load(run_dir)
+    print(summary(run))
+    return 1 if failing(run) or run.manifest.status != "finished" else 0
+
+
+def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
+    return run_suites(
+        paths,
+        selection=selection_args(args),
+        max_cost=args.max_cost,
+        rpm=args.rpm,
+        yes=args.yes,
+        overwrite_errors=args.overwrite_errors,
+        resume=args.resume,
+        retry_errors=args.retry_errors,
         variants=args.variants,
         repeats=args.repeats,
         concurrency=args.concurrency,
@@ -85,9 +171,6 @@ def run_command(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         baseline=args.baseline,
     )
-    run = Run.load(run_dir)
-    print(summary(run))
-    return 1 if failing(run) else 0
 
 
 def failing(run: Run) -> list[str]:
@@ -108,6 +191,19 @@ def summary(run: Run) -> str:
         f"  cost ${totals.get('cost_usd', 0.0):.4f}, latency p50 {_secs(totals.get('latency_p50_s'))}, "
         f"p95 {_secs(totals.get('latency_p95_s'))}",
     ]
+    if totals.get("effective_rpm") is not None:
+        lines.append(
+            f"  pacing: {totals['effective_rpm']} requests/min effective, "
+            f"{totals.get('rate_limited', 0)} rate limited, "
+            f"concurrency went down to {totals.get('lowest_concurrency')}"
+        )
+    if manifest.status in ("budget_exhausted", "killed", "interrupted"):
+        cap = totals.get("max_cost_usd")
+        why = f" at the --max-cost ${cap:.2f} cap" if manifest.status == "budget_exhausted" and cap else ""
+        lines.append(
+            f"  {manifest.status}{why}: {totals.get('trials', 0)} of {totals.get('planned', 0)} trials done; "
+            f"continue with harness run --resume {manifest.run_id}"
+        )
     if manifest.procedural_images:
         lines.append("  images are procedural (emulator), not model output")
     bad = failing(run)
@@ -140,7 +236,7 @@ def recent_manifests(out: Path, limit: int) -> list[tuple[Path, Manifest]]:
     found = []
     for path in out.glob("*/manifest.json"):
         try:
-            found.append((path.parent, Manifest.model_validate_json(path.read_text(encoding="utf-8"))))
+            found.append((path.parent, read_manifest(path.parent)))
         except ValueError:
             continue  # a half-written or foreign folder: skip it, do not fail the listing
     found.sort(key=lambda item: item[1].started_at, reverse=True)

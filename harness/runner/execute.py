@@ -21,6 +21,7 @@ from harness.plan import StepPlan, TrialPlan
 from harness.prices import cost_usd
 from harness.record import StepRecord, TrialError, TrialRecord
 from harness.runner.outcome import classify, error_of
+from harness.runner.pacing import Pacer
 from harness.runner.request import build_config, build_parts, config_record, relative_path, wants_image
 from harness.runner.retry import RetryPolicy, call_with_retry
 from harness.store import RunWriter, utc_now
@@ -59,9 +60,12 @@ async def run_step(
     sleep: Callable[[float], Any],
     policy: RetryPolicy,
     rng: Any,
+    pacer: Pacer | None = None,
 ) -> StepRecord:
     """Send with retries under the step's request context, then classify and store what came back."""
     base = _step_base(plan, step)
+    if pacer is not None:
+        send = functools.partial(pacer.call, send)
     started = [time.monotonic()]
 
     def mark(_attempt: int) -> None:
@@ -119,6 +123,7 @@ async def execute_trial(
     *,
     policy: RetryPolicy | None = None,
     timeout_s: float | None = None,
+    pacer: Pacer | None = None,
 ) -> TrialRecord:
     policy = policy or RetryPolicy()
     rng = policy.rng(plan.trial_id)
@@ -147,7 +152,7 @@ async def execute_trial(
             if chat is None:  # one conversation, one model: validation refuses a chain that switches
                 chat = client.aio.chats.create(model=model, config=config)
             send = functools.partial(chat.send_message, parts, config=config)
-        steps.append(await run_step(plan, step, send, writer, sleep, policy, rng))
+        steps.append(await run_step(plan, step, send, writer, sleep, policy, rng, pacer))
     return trial_record(plan, steps, started_at)
 
 

@@ -16,6 +16,7 @@ from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
 from harness.runner.execute import execute_trial, failed_trial
+from harness.runner.pacing import Budget, Pacer
 from harness.runner.progress import Progress
 from harness.runner.retry import RetryPolicy
 from harness.store import RunWriter, utc_now
@@ -56,35 +57,50 @@ async def run_targets(
     timeout_s: float | None = None,
     progress: Progress | None = None,
     finished: list[TrialRecord] | None = None,
+    pacer: Pacer | None = None,
+    budget: Budget | None = None,
+    estimates: dict[str, float] | None = None,
 ) -> list[TrialRecord]:
     """Run every (plan, target) with at most `concurrency` trials in flight; records come back in plan order.
 
     `finished` (when given) receives each record as it is appended, so a caller that is cancelled mid-way
-    still knows what reached the disk.
+    still knows what reached the disk. A trial the `budget` refuses is not started and not returned.
+    Each trial's recordings are committed to its session (the cassette journal) before its record is
+    appended, so a trial in trials.jsonl always has its recording on disk.
     """
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
     policy = policy or RetryPolicy()
     gate = asyncio.Semaphore(concurrency)
     done = finished if finished is not None else []
+    estimates = estimates or {}
 
-    async def one(plan: TrialPlan, target: Target) -> TrialRecord:
+    async def one(plan: TrialPlan, target: Target) -> TrialRecord | None:
         async with gate:
+            estimate = estimates.get(plan.trial_id, 0.0)
+            if budget is not None and not budget.try_start(estimate):
+                return None
             started = utc_now()
             try:
                 record = await execute_trial(
-                    plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s
+                    plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s, pacer=pacer
                 )
             except Exception as exc:
                 record = failed_trial(plan, exc, started)
             await score_record(record, target.env)
+            if budget is not None:
+                budget.finish(estimate, record.cost_usd)
+        commit = getattr(target.session, "commit_trial", None)
+        if commit is not None:
+            await asyncio.to_thread(commit, plan.suite, plan.case, plan.variant, plan.repeat)
         writer.append(record)
         done.append(record)
         if progress is not None:
             progress.advance(record)
         return record
 
-    return list(await asyncio.gather(*(one(plan, target) for plan, target in work)))
+    results = await asyncio.gather(*(one(plan, target) for plan, target in work))
+    return [r for r in results if r is not None]
 
 
 async def execute_trials(

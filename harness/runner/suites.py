@@ -14,30 +14,37 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from harness.errors import UsageError
 from harness.plan import TrialPlan
-from harness.record import Score, TrialRecord
+from harness.record import RunRequest, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
+from harness.runner.pacing import Budget, Pacer
 from harness.runner.progress import Progress, make_progress
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
+from harness.selection import Selection, partial_groups, select_plans
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
 
 DEFAULT_TIMEOUT_S = 120.0
 
 
+MAX_REPEATS = 1000  # beyond these a run needs --yes: a typo must not start a 90,000-trial bill
+MAX_TRIALS = 50_000
+
+
 @dataclass
 class SuiteWork:
     suite: Any
-    plans: list[TrialPlan]
+    plans: list[TrialPlan]  # the selected trials (all of them, done or not, when continuing)
     mode: str
     target: Target | None = None
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # group key -> (selected, planned)
 
 
 def choose_backend(backend: str | None, base_url: str | None) -> str:
@@ -67,30 +74,45 @@ def load_work(
     variants: list[str] | None,
     repeats: int | None,
     mode: str | None,
-    select: Iterable[str] | None,
+    selection: Selection | None,
 ) -> list[SuiteWork]:
     from harness.suite import expand, load_suite, validate
     from harness.transport import resolve_mode
 
     for warning in validate(list(paths), variants, repeats).warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    chosen = set(select) if select is not None else None
     works = []
     for path in paths:
         suite = load_suite(path)
-        plans = [
-            p
-            for p in expand(suite, variants=variants, repeats=repeats)
-            if chosen is None or p.trial_id in chosen
-        ]
-        works.append(SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))))
+        every = expand(suite, variants=variants, repeats=repeats)
+        plans = select_plans(every, selection) if selection is not None else every
+        work = SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None))))
+        work.partial = partial_groups(every, plans)
+        works.append(work)
     return works
+
+
+def check_size(repeats: int | None, trials: int, yes: bool) -> None:
+    """Absurd sizes need --yes (repeats are checked before anything is expanded)."""
+    if yes:
+        return
+    if repeats is not None and repeats > MAX_REPEATS:
+        raise UsageError(
+            f"--repeats {repeats} is over {MAX_REPEATS:,}", hint="pass --yes if you mean it, or fewer repeats"
+        )
+    if trials > MAX_TRIALS:
+        raise UsageError(
+            f"this run has {trials:,} trials (over {MAX_TRIALS:,})",
+            hint="narrow it (--variant, --case, --limit, --shard I/N) or pass --yes if you mean it",
+        )
 
 
 def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:
     """Cross-trial scores (e.g. `consistent`) per suite, then the pass decision again with them.
 
-    A crashing group scorer is reported as a skipped score on that suite's trials, never a lost run."""
+    A crashing group scorer is reported as a skipped score on that suite's trials, never a lost run. A
+    group only partly selected (`--case`, `--limit`, pytest `-k`) is not measured: its members' group
+    scores are skipped and a verdict they could have changed from pass becomes no verdict."""
     from harness.scoring import decide_passed, score_groups
 
     for work in works:
@@ -104,9 +126,24 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
             reason = f"group scoring failed: {exc}"
             extra = {r.trial_id: [Score(name="group", value=None, passed=None, reason=reason)] for r in mine}
         for record in mine:
-            if extra.get(record.trial_id):
-                record.scores.extend(extra[record.trial_id])
+            partial = work.partial.get(record_group_key(record))
+            scores = extra.get(record.trial_id) or []
+            if partial and scores:
+                scores = [_not_measured(s, *partial) for s in scores]
+            if scores:
+                record.scores.extend(scores)
                 record.passed = decide_passed(record)
+                if partial and record.passed is True:
+                    record.passed = None
+
+
+def record_group_key(record: TrialRecord) -> str:
+    return f"{record.suite}::group:{record.group}" if record.group else f"{record.suite}::{record.case}"
+
+
+def _not_measured(score: Score, selected: int, planned: int) -> Score:
+    reason = f"not measured: only {selected} of the {planned} trials of its group were selected"
+    return score.model_copy(update={"value": None, "passed": None, "reason": reason})
 
 
 def run_suites(
@@ -125,14 +162,42 @@ def run_suites(
     timeout_s: float | None = None,
     baseline: str | Path | None = None,
     select: Iterable[str] | None = None,
+    selection: Selection | None = None,
+    max_cost: float | None = None,
+    rpm: float | None = None,
+    yes: bool = False,
+    overwrite_errors: bool = False,
+    resume: str | Path | None = None,
+    retry_errors: str | Path | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Run suites and return the run directory.
 
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
-    step's own timeout (default 120 s); `select` limits the run to those trial ids; `cassettes` relative
-    to the working directory."""
+    step's own timeout (default 120 s); `select` limits the run to those trial ids, `selection` to a
+    --case/--tag/--limit/--sample/--shard choice; `cassettes` relative to the working directory.
+    `resume` (a run id or directory) continues that run with what its manifest asked for, `retry_errors`
+    re-runs its transient errors; `max_cost` caps what the run spends (a run that would pass it is
+    refused unless `yes`, and stops as `budget_exhausted`, resumable); `rpm` paces requests.
+    Interrupted (Ctrl-C): the run is closed as interrupted and `RunInterrupted` names its directory."""
+    from harness.api.resume import continuation, keep_suite_copies, selection_of, with_earlier_attempts
+    from harness.suite.validate import trial_cost
+
+    cont = None
+    if resume is not None or retry_errors is not None:
+        ref = resume if resume is not None else retry_errors
+        assert ref is not None
+        cont = continuation(ref, Path(out), retry=retry_errors is not None)
+        req = cont.request
+        paths, variants, repeats = list(req.suites), req.variants, req.repeats
+        mode, backend = mode or req.mode, backend or req.backend
+        cassettes = cassettes if cassettes is not None else req.cassettes
+        timeout_s = timeout_s if timeout_s is not None else req.timeout_s
+        selection = selection_of(req)
+        max_cost = max_cost if max_cost is not None else req.max_cost_usd
+        rpm = rpm if rpm is not None else req.rpm
+        yes = True  # the size was accepted when the run started
     paths = [Path(p) for p in paths]
     if not paths:
         raise UsageError("no suite given", hint="harness run suites/<name>.yaml")
@@ -141,33 +206,74 @@ def run_suites(
     label = choose_backend(backend, base_url)
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
-    works = load_work(paths, variants, repeats, mode, select)
+    check_size(repeats, 0, yes)
+    if select is not None:
+        selection = replace(selection or Selection(), ids=frozenset(select))
+    works = load_work(paths, variants, repeats, mode, selection)
+    check_size(repeats, sum(len(w.plans) for w in works), yes)
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)
+    done = cont.done if cont is not None else frozenset()
+    todo = {w.suite.name: [p for p in w.plans if p.trial_id not in done] for w in works}
+    estimates = {p.trial_id: trial_cost(p) for plans in todo.values() for p in plans}
+    spent = cont.spent_usd if cont is not None else 0.0
+    if max_cost is not None and spent + sum(estimates.values()) > max_cost and not yes:
+        raise UsageError(
+            f"estimated ${sum(estimates.values()):.2f} for {len(estimates)} trials"
+            + (f" (after ${spent:.2f} spent)" if spent else "")
+            + f" is over --max-cost ${max_cost:.2f}; nothing was sent",
+            hint="raise --max-cost, narrow the run (--case, --limit, --shard), or pass --yes to run until "
+            "the cap and stop there (then --resume RUN --max-cost MORE)",
+        )
     baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
-    run_id = run_id or new_run_id()
-    manifest = build_manifest(
-        run_id,
-        [suite_ref(w.suite.name, Path(w.suite.path)) for w in works],
-        backend=label,
-        modes=[w.mode for w in works],
-        variants=[p.variant for w in works for p in w.plans],
-        judge=_judge_manifest(works),
-    )
-    manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
-    writer = RunWriter(out, manifest)  # before any session opens: a clash must not touch a cassette
+    planned = sum(len(w.plans) for w in works)
+    if cont is not None:
+        manifest = cont.manifest
+        if max_cost is not None and manifest.request is not None:
+            manifest.request.max_cost_usd = max_cost
+        writer = RunWriter(cont.run_dir.parent, manifest, resume=True)
+    else:
+        manifest = build_manifest(
+            run_id or new_run_id(),
+            [suite_ref(w.suite.name, Path(w.suite.path)) for w in works],
+            backend=label,
+            modes=[w.mode for w in works],
+            variants=[p.variant for w in works for p in w.plans],
+            judge=_judge_manifest(works),
+        )
+        manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
+        manifest.request = _request(
+            paths,
+            variants,
+            repeats,
+            selection,
+            max_cost,
+            mode,
+            backend,
+            cassettes,
+            timeout_s,
+            concurrency,
+            rpm,
+        )
+        writer = RunWriter(out, manifest)  # before any session opens: a clash must not touch a cassette
+        keep_suite_copies(writer.dir, ((w.suite.name, Path(w.suite.path)) for w in works))
+    previous = {r.trial_id: r for r in cont.records} if cont is not None else {}
     work_items: list[tuple[TrialPlan, Target]] = []
     finished: list[TrialRecord] = []
-    status, records = "interrupted", finished
+    status = "interrupted"
     sessions: list[Any] = []
     progress = progress or make_progress()
+    calls_out = any(w.mode != "replay" for w in works)
+    pacer = Pacer(concurrency, rpm) if calls_out else None
+    budget = Budget(max_cost, spent)
+    records: list[TrialRecord] = []
     try:
         with contextlib.ExitStack() as stack:
             url = base_url
             if label == "emulator" and url is None and _calls_out(works, faults):
                 url = stack.enter_context(_emulator(faults)).url
             for work in works:
-                session = stack.enter_context(_session(work, cassettes))
+                session = stack.enter_context(_session(work, cassettes, overwrite_errors))
                 sessions.append(session)
                 options = session.http_options(
                     base_url=url, api_version=API_VERSION, timeout_s=timeout_s or DEFAULT_TIMEOUT_S
@@ -175,9 +281,9 @@ def run_suites(
                 work.target = _target(
                     work, build_client(keys[work.suite.name], options), session, writer.dir, baseline_run
                 )
-                work_items += [(plan, work.target) for plan in work.plans]
+                work_items += [(plan, work.target) for plan in todo[work.suite.name]]
             progress.start(len(work_items))
-            records = asyncio.run(
+            new = asyncio.run(
                 run_targets(
                     work_items,
                     writer,
@@ -186,21 +292,91 @@ def run_suites(
                     timeout_s=timeout_s,
                     progress=progress,
                     finished=finished,
+                    pacer=pacer,
+                    budget=budget,
+                    estimates=estimates,
                 )
             )
-            group_scores(records, works)
+            for record in new:
+                with_earlier_attempts(
+                    record, previous.get(record.trial_id) if cont and record.trial_id in cont.retry else None
+                )
+            records = _in_plan_order(works, {**previous, **{r.trial_id: r for r in new}})
+            if budget.exhausted:
+                status = "budget_exhausted"
+            else:
+                group_scores(records, works)
+                status = "finished"
             Run(writer.dir, manifest, records).rewrite_trials(records)
-            status = "finished"
+    except KeyboardInterrupt:
+        raise RunInterrupted(writer.dir) from None
     finally:  # the sessions are closed (cassettes saved) by now
         progress.stop()
-        manifest.procedural_images = any(getattr(s, "seen_emulator", False) for s in sessions)
+        if status == "interrupted":  # what reached trials.jsonl before the stop
+            records = _in_plan_order(works, {**previous, **{r.trial_id: r for r in finished}})
+        manifest.procedural_images = manifest.procedural_images or any(
+            getattr(s, "seen_emulator", False) for s in sessions
+        )
         if sessions and all(w.mode == "replay" for w in works):
             manifest.backend = "replay:" + "+".join(
                 sorted({s.recorded_backend or "unknown" for s in sessions})
             )
-        writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
-    _write_parquet(writer.dir)
+        totals = compute_totals(records, planned)
+        if pacer is not None:
+            totals["effective_rpm"] = pacer.stats.effective_rpm
+            totals["rate_limited"] = pacer.stats.rate_limited
+            totals["lowest_concurrency"] = pacer.stats.lowest_limit
+        if max_cost is not None:
+            totals["max_cost_usd"] = max_cost
+        writer.close(status, totals)
+        _write_parquet(writer.dir)
     return writer.dir
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the run is closed (status interrupted, Parquet written); `run_dir` is it."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(str(run_dir))
+        self.run_dir = run_dir
+
+
+def _in_plan_order(works: Sequence[SuiteWork], by_id: dict[str, TrialRecord]) -> list[TrialRecord]:
+    return [by_id[p.trial_id] for w in works for p in w.plans if p.trial_id in by_id]
+
+
+def _request(
+    paths: Sequence[Path],
+    variants: list[str] | None,
+    repeats: int | None,
+    selection: Selection | None,
+    max_cost: float | None,
+    mode: str | None,
+    backend: str | None,
+    cassettes: str | Path | None,
+    timeout_s: float | None,
+    concurrency: int,
+    rpm: float | None,
+) -> RunRequest:
+    sel = selection or Selection()
+    return RunRequest(
+        suites=[str(p) for p in paths],
+        variants=variants,
+        repeats=repeats,
+        cases=list(sel.cases),
+        tags=list(sel.tags),
+        limit=sel.limit,
+        sample=sel.sample,
+        seed=sel.seed,
+        shard=str(sel.shard) if sel.shard else None,
+        max_cost_usd=max_cost,
+        mode=mode,
+        backend=backend,
+        cassettes=str(Path(cassettes).resolve()) if cassettes is not None else None,
+        timeout_s=timeout_s,
+        concurrency=concurrency,
+        rpm=rpm,
+    )
 
 
 def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
@@ -240,13 +416,20 @@ def _emulator(faults: str | None) -> Any:
         raise UsageError(f"--faults: {exc}", hint="see harness/emulator/README-faults.md") from exc
 
 
-def _session(work: SuiteWork, cassettes: str | Path | None) -> Any:
+def _session(work: SuiteWork, cassettes: str | Path | None, overwrite_errors: bool = False) -> Any:
     from harness.transport import TransportSession, cassette_path
 
     folder = Path(cassettes).resolve() if cassettes is not None else getattr(work.suite, "cassettes", None)
     path = Path(work.suite.path)
     cassette = None if work.mode == "live" else cassette_path(path, work.suite.name, folder)
-    return TransportSession(work.mode, cassette, suite=work.suite.name, suite_path=path)
+    return TransportSession(
+        work.mode,
+        cassette,
+        suite=work.suite.name,
+        suite_path=path,
+        overwrite_errors=overwrite_errors,
+        journal=True,
+    )
 
 
 def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline: Run | None) -> Target:

@@ -97,3 +97,39 @@ class BlobStore:
     def names(self) -> list[str]:
         """Only files named like blobs: prune never touches anything else someone put here."""
         return sorted(p.name for p in self.root.glob("*.*") if _NAME.fullmatch(p.name))
+
+
+class StagedBlobStore(BlobStore):
+    """A recording session's store: new blobs wait in memory until the trial that made them is committed
+    (`write`), so a run killed mid-trial leaves no blob that no cassette or journal names."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self._staged: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        name = self.name_for(data)
+        path = self.root / name
+        if not path.is_file() or path.read_bytes() != data:
+            with self._lock:
+                self._staged[name] = data
+        return name
+
+    def get(self, name: str, *, cassette: Path | None = None) -> bytes:
+        with self._lock:
+            data = self._staged.get(name)
+        return data if data is not None else super().get(name, cassette=cassette)
+
+    def exists(self, name: str) -> bool:
+        with self._lock:
+            if name in self._staged:
+                return True
+        return super().exists(name)
+
+    def write(self, names: set[str]) -> None:
+        """Put the staged blobs among `names` on disk (each atomically)."""
+        for name in sorted(names):
+            with self._lock:
+                data = self._staged.pop(name, None)
+            if data is not None:
+                atomic_write(self.path(name), data)

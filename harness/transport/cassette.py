@@ -15,6 +15,7 @@ Blobs live in `blobs/` beside the cassette and are shared by every cassette ther
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from harness.transport import redact
 from harness.transport.blobs import BlobStore, CassetteError
 from harness.transport.bodies import blob_refs
 
+log = logging.getLogger("harness.transport")
 FORMAT = "prompt-harness-cassette/1"
 SUFFIX = ".cassette.yaml"
 RESTORE_HINT = "restore the blobs/ directory from git, or re-record: harness run SUITE --mode record"
@@ -157,21 +159,52 @@ def trial_of(inter: Interaction) -> tuple[Any, ...] | None:
     return (t.get("suite"), t.get("case"), t.get("variant"), t.get("repeat")) if t else None
 
 
-def rerecorded(old: Cassette, new: Cassette) -> Cassette:
+def rerecorded(old: Cassette, new: Cassette, *, keep_good: bool = False) -> Cassette:
     """`new` plus every interaction of `old` whose trial `new` did not record.
 
     A record run of part of a suite (one variant, fewer repeats) replaces the trials it ran and keeps
     the rest; one with no trial (imported from vcrpy) goes when its request is recorded again. The header
     is the new one, with any other fields of the old one, and the backends of both when the kept
-    recordings came from elsewhere (`emulator+gemini`)."""
-    ran = {trial_of(i) for i in new.interactions}
-    keys = {i.key for i in new.interactions}
+    recordings came from elsewhere (`emulator+gemini`). `keep_good` keeps a trial's old recording when it
+    ended well and the new one ended in an error (a re-record that met a 429 or an outage)."""
+    fresh = list(new.interactions)
+    if keep_good:
+        fresh = _keep_good_recordings(old, fresh)
+    ran = {trial_of(i) for i in fresh}
+    keys = {i.key for i in fresh}
     kept = [i for i in old.interactions if trial_of(i) not in ran and (i.trial or i.key not in keys)]
     if not kept:
-        return new
+        return Cassette(new.path, new.header, fresh)
     backends = {*str(old.header.get("backend") or "unknown").split("+"), str(new.header.get("backend"))}
     header = {**old.header, **new.header, "backend": "+".join(sorted(backends))}
-    return Cassette(new.path, header, kept + new.interactions)
+    return Cassette(new.path, header, kept + fresh)
+
+
+def ended_in_error(interactions: list[Interaction]) -> bool:
+    """Whether a trial's recording ends with an error (status 400+ or a transport error)."""
+    last = interactions[-1].response if interactions else {}
+    return "error" in last or int(last.get("status") or 0) >= 400
+
+
+def _keep_good_recordings(old: Cassette, fresh: list[Interaction]) -> list[Interaction]:
+    by_trial: dict[Any, list[Interaction]] = {}
+    for inter in old.interactions:
+        by_trial.setdefault(trial_of(inter), []).append(inter)
+    new_by_trial: dict[Any, list[Interaction]] = {}
+    for inter in fresh:
+        new_by_trial.setdefault(trial_of(inter), []).append(inter)
+    lost = {
+        t
+        for t, items in new_by_trial.items()
+        if t is not None and ended_in_error(items) and by_trial.get(t) and not ended_in_error(by_trial[t])
+    }
+    for trial in sorted(lost, key=str):
+        log.warning(
+            "%s: the re-record ended in an error; the earlier good recording is kept "
+            "(--overwrite-errors replaces it)",
+            "::".join(str(x) for x in trial),
+        )
+    return [i for i in fresh if trial_of(i) not in lost]
 
 
 def find_cassettes(root: Path) -> list[Path]:

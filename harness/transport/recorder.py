@@ -67,6 +67,9 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                     return response  # untouched, streams included; errors are read to be scrubbed
             try:
                 body = response.read()
+            except hx.TransportError as exc:  # dropped mid-body: recorded like any transport error
+                session.after_error(prepared, exc)
+                raise
             finally:
                 response.close()
             return _response(
@@ -100,6 +103,9 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                     return response
             try:
                 body = await response.aread()
+            except hx.TransportError as exc:
+                session.after_error(prepared, exc)
+                raise
             finally:
                 await response.aclose()
             return _response(

@@ -25,10 +25,11 @@ from harness.context import RequestContext, current_request
 from harness.errors import UsageError
 from harness.store import utc_now
 from harness.transport import redact
-from harness.transport.blobs import CassetteError
-from harness.transport.bodies import load_body, store_body
+from harness.transport.blobs import CassetteError, StagedBlobStore
+from harness.transport.bodies import blob_refs, load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
-from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version
+from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version, trial_of
+from harness.transport.journal import Journal, fold_journal
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
 from harness.transport.recorder import library_of, transport_classes
@@ -61,14 +62,22 @@ class TransportSession:
         suite: str,
         inner: Any = None,
         suite_path: Path | None = None,
+        overwrite_errors: bool = False,
+        journal: bool = False,
     ) -> None:
+        """`overwrite_errors`: a re-record that ends a trial in an error replaces its good recording.
+        `journal`: the runner commits each finished trial (`commit_trial`) to the record journal, and a
+        trial never committed (cancelled) is not saved; without it every recording is saved at close."""
         self.mode = Mode(mode)
+        self.keep_good = not overwrite_errors
+        self._new: list[Interaction] = []  # recorded by this session, in order
+        self._committed: set[Any] = set()  # trials whose recordings reached the journal
+        self._journal: Journal | None = None
         self.suite = suite
         self.suite_path = suite_path
         self.seen_emulator = False
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._dirty = False
         self._closed = False
         self._used: set[int] = set()
         self._inner = inner
@@ -80,12 +89,16 @@ class TransportSession:
         if self.mode is not Mode.LIVE:
             if cassette is None:
                 raise UsageError(f"mode {self.mode} needs a cassette path", hint="use --mode live or set one")
+            fold_journal(Path(cassette), keep_good=self.keep_good)  # a recording run that died left one
             if self.mode is Mode.REPLAY or (self.mode is Mode.AUTO and Path(cassette).exists()):
                 self.cassette = Cassette.load(cassette)
             else:
                 self.cassette = Cassette.new(cassette, suite)
             if self.mode is Mode.RECORD:
                 self._previous = _previous_recordings(Path(cassette))
+            if journal and self.mode is not Mode.REPLAY:
+                self.cassette.blobs = StagedBlobStore(self.cassette.blobs.root)
+                self._journal = Journal(Path(cassette))
         sync_cls, async_cls = transport_classes(self.hx)
         self.sync_transport = sync_cls(self)
         self.async_transport = async_cls(self)
@@ -186,7 +199,9 @@ class TransportSession:
             ]
             if not free:
                 return None
-            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), free[0])
+            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), _fallback(free, ctx))
+            if inter is None:
+                return None
             self._used.add(n)
         if self.cassette.header.get("backend") == "emulator":
             self.seen_emulator = True
@@ -209,12 +224,12 @@ class TransportSession:
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
             self.cassette.interactions.append(inter)
+            self._new.append(inter)
             self._used.add(len(self.cassette.interactions) - 1)
             header = self.cassette.header
             header["backend"] = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
             header["api_version"] = api_version(prepared.form["path"]) or header.get("api_version")
             header["sdk_version"] = sdk_version()
-            self._dirty = True
         if emulator:
             self.seen_emulator = True
         return inter
@@ -234,6 +249,29 @@ class TransportSession:
             exhausted=exhausted,
             suite_ref=suite_ref,
         )
+
+    def commit_trial(self, suite: str, case: str, variant: str, repeat: int) -> None:
+        """A trial ended: its recordings go to the journal (then their blobs), so they survive a kill."""
+        if self._journal is None or self.cassette is None:
+            return
+        trial = (suite, case, variant, repeat)
+        with self._lock:
+            if trial in self._committed:
+                return
+            self._committed.add(trial)
+            items = [i for i in self._new if trial_of(i) == trial]
+            header = dict(self.cassette.header)
+        if not items:
+            return
+        self._journal.append(header, items)
+        blobs = self.cassette.blobs
+        if isinstance(blobs, StagedBlobStore):
+            blobs.write(set().union(*(blob_refs(i.response) for i in items)))
+
+    def _uncommitted(self) -> set[int]:
+        """Interactions of trials that never ended (cancelled by Ctrl-C): never saved, so a partial
+        re-record cannot replace a trial's earlier recording."""
+        return {id(i) for i in self._new if trial_of(i) is not None and trial_of(i) not in self._committed}
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> None:
@@ -255,12 +293,21 @@ class TransportSession:
         if self._closed:
             return
         self._closed = True
+        if self.cassette is not None and self._journal is not None:
+            dropped = self._uncommitted()
+            self.cassette.interactions = [i for i in self.cassette.interactions if id(i) not in dropped]
+            self._new = [i for i in self._new if id(i) not in dropped]
         cassette = self._to_save()
         if cassette is not None:
             cassette.header["recorded_at"] = utc_now()
             cassette.interactions.sort(key=_trial_order)  # stable: per-trial order is kept
+            blobs = self.cassette.blobs if self.cassette is not None else None
+            if isinstance(blobs, StagedBlobStore):
+                blobs.write(cassette.refs())
             cassette.save(self._secrets)
             self.cassette = cassette
+        if self._journal is not None:
+            self._journal.discard()
         if self._owned_sync is not None:
             self._owned_sync.close()
 
@@ -272,14 +319,27 @@ class TransportSession:
         if self.mode is Mode.RECORD:
             if self._previous is None:
                 return self.cassette
-            return rerecorded(self._previous, self.cassette) if self.cassette.interactions else None
-        return self.cassette if self._dirty else None
+            if not self.cassette.interactions:
+                return None
+            return rerecorded(self._previous, self.cassette, keep_good=self.keep_good)
+        return self.cassette if self._new else None
 
     def __enter__(self) -> TransportSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fallback(
+    free: list[tuple[int, Interaction]], ctx: RequestContext | None
+) -> tuple[int, Interaction | None]:
+    """A request whose own trial's recording is not there: an interaction recorded outside any trial
+    (imported, or a request made outside a run) may answer it, another trial's recording never does
+    (it would hand this trial that trial's images and leave that trial a miss)."""
+    if ctx is None:
+        return free[0]
+    return next(((n, i) for n, i in free if i.trial is None), (-1, None))
 
 
 def _previous_recordings(path: Path) -> Cassette | None:

@@ -1,0 +1,243 @@
+"""Run control against the in-process emulator: resume, killed status, retry, selection, shards, the
+spending cap, absurd sizes, pacing. (kill -9 and the record journal: test_run_journal.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from google.genai import errors as genai_errors
+
+from harness.api.resume import continuation
+from harness.cli import main
+from harness.errors import UsageError
+from harness.runner import RetryPolicy, run_suites
+from harness.runner.pacing import Budget, Pacer
+from harness.selection import Selection, Shard, parse_shard, select_plans, shard_of
+from harness.store import Run, read_manifest
+from harness.suite import expand, load_suite
+
+pytest.importorskip("harness.emulator")
+
+SUITE = """\
+suite: ctl
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K, repeats: 2}
+cases:
+  - id: apple
+    tags: [fruit]
+    prompt: a red apple on a white table
+  - id: pear
+    tags: [fruit]
+    prompt: a green pear on a white table
+  - id: cup
+    prompt: a blue cup on a white table
+  - id: lamp
+    prompt: a brass lamp on a white table
+"""
+IDS = sorted(f"ctl::{c}[default-r{r}]" for c in ("apple", "pear", "cup", "lamp") for r in (0, 1))
+
+
+def suite_file(tmp_path: Path, text: str = SUITE) -> Path:
+    path = tmp_path / "ctl.yaml"
+    path.write_text(text)
+    return path
+
+
+def run(tmp_path: Path, suite: Path, run_id: str, **kw) -> Run:
+    kw.setdefault("backend", "emulator")
+    kw.setdefault("mode", "live")
+    return Run.load(run_suites([suite], out=tmp_path / "results", run_id=run_id, **kw))
+
+
+def kill_after(run_dir: Path, keep: int, torn: str = "") -> None:
+    """Make a finished run look like one killed after `keep` trials (a dead pid, status running)."""
+    lines = (run_dir / "trials.jsonl").read_text().splitlines(keepends=True)
+    (run_dir / "trials.jsonl").write_text("".join(lines[:keep]) + torn)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest.update(status="running", pid=2**22 + 12345, finished_at=None)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_killed_run_reads_as_killed_with_totals_from_its_trials(tmp_path, capsys):
+    suite = suite_file(tmp_path)
+    first = run(tmp_path, suite, "k")
+    kill_after(first.dir, 3)
+    capsys.readouterr()
+    manifest = read_manifest(first.dir)
+    assert manifest.status == "killed" and manifest.totals["trials"] == 3 and manifest.totals["planned"] == 8
+    assert main(["runs", "list", "--out", str(tmp_path / "results"), "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["status"] == "killed" and listed["totals"]["trials"] == 3
+
+
+def test_resume_runs_only_the_missing_trials_and_sets_a_torn_line_aside(tmp_path):
+    suite = suite_file(tmp_path)
+    first = run(tmp_path, suite, "r")
+    originals = {r.trial_id: r.finished_at for r in first.trials}
+    kill_after(first.dir, 3, torn='{"trial_id": "ctl::cup[default-r0]", "sui')
+    resumed = Run.load(run_suites([], resume="r", out=tmp_path / "results"))
+    ids = [r.trial_id for r in resumed.trials]
+    assert sorted(ids) == IDS and len(ids) == len(set(ids))
+    assert resumed.manifest.status == "finished" and resumed.manifest.totals["trials"] == 8
+    kept = [r.trial_id for r in first.trials[:3]]
+    assert all(originals[i] == next(r.finished_at for r in resumed.trials if r.trial_id == i) for i in kept)
+    assert (first.dir / "trials.torn.jsonl").read_text().startswith('{"trial_id": "ctl::cup[default-r0]"')
+    lines = (first.dir / "trials.jsonl").read_text().splitlines()
+    assert len(lines) == 8  # rewritten once at the end, one line per trial
+
+
+def test_resume_refuses_a_changed_suite_with_a_diff(tmp_path):
+    suite = suite_file(tmp_path)
+    first = run(tmp_path, suite, "c")
+    kill_after(first.dir, 2)
+    suite.write_text(SUITE.replace("a brass lamp", "a silver lamp"))
+    with pytest.raises(UsageError) as caught:
+        continuation("c", tmp_path / "results")
+    assert (
+        "-    prompt: a brass lamp" in caught.value.message
+        and "+    prompt: a silver lamp" in caught.value.message
+    )
+
+
+def test_resume_refuses_a_run_that_is_still_running(tmp_path):
+    suite = suite_file(tmp_path)
+    first = run(tmp_path, suite, "live")
+    kill_after(first.dir, 2)
+    manifest = json.loads((first.dir / "manifest.json").read_text())
+    import os
+
+    manifest["pid"] = os.getpid()
+    (first.dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UsageError, match="still running"):
+        continuation("live", tmp_path / "results")
+
+
+def test_retry_errors_replaces_transient_errors_and_keeps_their_attempts(tmp_path):
+    suite = suite_file(tmp_path, SUITE.replace("a blue cup", "a FLAKY blue cup"))
+    policy = RetryPolicy(max_attempts=2, base_s=0.01)
+    first = run(tmp_path, suite, "e", faults="word:FLAKY=503", policy=policy)
+    errored = sorted(r.trial_id for r in first.trials if r.outcome == "error")
+    assert errored == ["ctl::cup[default-r0]", "ctl::cup[default-r1]"]
+    again = Run.load(run_suites([], retry_errors="e", out=tmp_path / "results", backend="emulator"))
+    assert sorted(r.trial_id for r in again.trials) == IDS
+    for record in again.trials:
+        assert record.outcome == "ok"
+        assert record.previous_attempts == (2 if record.trial_id in errored else 0)
+
+
+def test_selection_case_tag_limit_sample_and_shard():
+    plans = expand(load_suite_text(SUITE))
+    ids = lambda sel: [p.trial_id for p in select_plans(plans, sel)]  # noqa: E731
+    assert ids(Selection(cases=("ap*",))) == ["ctl::apple[default-r0]", "ctl::apple[default-r1]"]
+    assert ids(Selection(cases=("ctl::cup[default-r1]",))) == ["ctl::cup[default-r1]"]
+    assert {i.split("::")[1].split("[")[0] for i in ids(Selection(tags=("fruit",)))} == {"apple", "pear"}
+    assert len(ids(Selection(limit=3))) == 3
+    assert (
+        ids(Selection(sample=3, seed=5))
+        == ids(Selection(sample=3, seed=5))
+        != ids(Selection(sample=3, seed=6))
+    )
+    shards = [ids(Selection(shard=Shard(i, 3))) for i in (1, 2, 3)]
+    assert sorted(sum(shards, [])) == IDS  # every trial in exactly one shard
+    for plan in plans:  # both repeats of a case in the same shard
+        assert shard_of(plan, 3) == next(shard_of(p, 3) for p in plans if p.case == plan.case)
+    with pytest.raises(UsageError):
+        parse_shard("5/4")
+
+
+def load_suite_text(text: str):
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "ctl.yaml"
+    path.write_text(text)
+    return load_suite(path)
+
+
+GROUPED = """\
+suite: grp
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K, repeats: 3}
+cases:
+  - id: mascot
+    prompt: a friendly orange fox mascot waving
+    expect:
+      - consistent: {max_distance: 64}
+"""
+
+
+def test_a_partly_selected_group_is_not_measured(tmp_path):
+    suite = suite_file(tmp_path, GROUPED)
+    whole = run(tmp_path, suite, "whole")
+    part = run(tmp_path, suite, "part", selection=Selection(cases=("grp::mascot[default-r1]",)))
+    (one,) = part.trials
+    group = [s for s in one.scores if s.name.startswith("consistent")]
+    assert group and all(s.passed is None and "not measured" in s.reason for s in group)
+    assert one.passed is None
+    full = [s for r in whole.trials for s in r.scores if s.name.startswith("consistent")]
+    assert full and all(s.passed is not None for s in full)
+
+
+def test_max_cost_refuses_before_sending_then_stops_at_the_cap_and_resume_finishes(tmp_path, capsys):
+    suite = suite_file(tmp_path)
+    out = tmp_path / "results"
+    base = ["run", str(suite), "--backend", "emulator", "--mode", "live", "--out", str(out)]
+    assert main([*base, "--run-id", "no", "--max-cost", "0.1"]) == 2
+    assert "over --max-cost $0.10; nothing was sent" in capsys.readouterr().err
+    assert not (out / "no").exists()
+    assert main([*base, "--run-id", "cap", "--max-cost", "0.1", "--yes", "--concurrency", "2"]) == 1
+    capped = Run.load(out / "cap")
+    one_trial = max(r.cost_usd for r in capped.trials)
+    assert capped.manifest.status == "budget_exhausted" and 0 < len(capped.trials) < 8
+    assert capped.manifest.totals["cost_usd"] <= 0.1 + one_trial
+    assert "continue with harness run --resume cap" in capsys.readouterr().out
+    assert main(["run", "--resume", "cap", "--out", str(out), "--max-cost", "1"]) == 0
+    done = Run.load(out / "cap")
+    assert done.manifest.status == "finished" and sorted(r.trial_id for r in done.trials) == IDS
+
+
+def test_absurd_sizes_need_yes(tmp_path, capsys):
+    suite = suite_file(tmp_path)
+    assert main(["run", str(suite), "--backend", "emulator", "--repeats", "1000000000"]) == 2
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_budget_counts_what_is_in_flight():
+    budget = Budget(1.0, spent_usd=0.2)
+    assert budget.try_start(0.5) and not budget.try_start(0.5)  # 0.2 + 0.5 in flight + 0.5 > 1
+    budget.finish(0.5, 0.4)
+    assert budget.try_start(0.4) and budget.exhausted
+
+
+def test_pacer_spaces_requests_and_halves_on_429_then_grows_back():
+    clock = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    async def scenario() -> Pacer:
+        pacer = Pacer(4, rpm=120, grow_after=2, clock=lambda: clock[0], sleep=sleep)
+
+        async def ok() -> str:
+            return "ok"
+
+        async def limited() -> str:
+            raise genai_errors.APIError(429, {"error": {"code": 429, "message": "slow down"}})
+
+        for _ in range(3):
+            await pacer.call(ok)
+        with pytest.raises(genai_errors.APIError):
+            await pacer.call(limited)
+        assert pacer.limit == 2
+        for _ in range(2):
+            await pacer.call(ok)
+        assert pacer.limit == 3
+        return pacer
+
+    pacer = asyncio.run(scenario())
+    assert slept == [0.5] * 5  # 120 rpm: one request each half second after the first
+    assert pacer.stats.rate_limited == 1 and pacer.stats.lowest_limit == 2
+    assert pacer.stats.effective_rpm == pytest.approx(6 * 60 / 2.5)
