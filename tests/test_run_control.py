@@ -140,7 +140,7 @@ def test_selection_case_tag_limit_sample_and_shard():
         != ids(Selection(sample=3, seed=6))
     )
     shards = [ids(Selection(shard=Shard(i, 3))) for i in (1, 2, 3)]
-    assert sorted(sum(shards, [])) == IDS  # every trial in exactly one shard
+    assert sorted(i for shard in shards for i in shard) == IDS  # every trial in exactly one shard
     for plan in plans:  # both repeats of a case in the same shard
         assert shard_of(plan, 3) == next(shard_of(p, 3) for p in plans if p.case == plan.case)
     with pytest.raises(UsageError):
@@ -241,3 +241,48 @@ def test_pacer_spaces_requests_and_halves_on_429_then_grows_back():
     assert slept == [0.5] * 5  # 120 rpm: one request each half second after the first
     assert pacer.stats.rate_limited == 1 and pacer.stats.lowest_limit == 2
     assert pacer.stats.effective_rpm == pytest.approx(6 * 60 / 2.5)
+
+
+def comparable(run: Run) -> dict[str, dict]:
+    """A run's content without what differs between machines (timestamps, latencies)."""
+    drop = {"started_at", "finished_at", "latency_s"}
+    out = {}
+    for record in run.trials:
+        data = record.model_dump(exclude=drop)
+        data["steps"] = [{k: v for k, v in s.items() if k != "latency_s"} for s in data["steps"]]
+        out[record.trial_id] = data
+    return out
+
+
+def test_four_shards_merged_equal_one_run(tmp_path):
+    suite = suite_file(tmp_path, SUITE + GROUPED.split("cases:\n", 1)[1])
+    # one at a time: the emulator numbers identical requests (the repeats) in the order they arrive
+    single = run(tmp_path, suite, "single", concurrency=1)
+    shards = [
+        run(tmp_path, suite, f"s{i}", selection=Selection(shard=Shard(i, 4)), concurrency=1)
+        for i in (1, 2, 3, 4)
+    ]
+    assert sum(len(s.trials) for s in shards) == len(single.trials) == 10
+    out = tmp_path / "results" / "merged"
+    assert main(["merge", *(str(s.dir) for s in shards), "--out", str(out)]) == 0
+    merged = Run.load(out)
+    assert comparable(merged) == comparable(single)
+    drop = {"latency_p50_s", "latency_p95_s", "effective_rpm", "rate_limited", "lowest_concurrency"}
+    strip = lambda t: {k: v for k, v in t.items() if k not in drop}  # noqa: E731
+    assert strip(merged.manifest.totals) == strip(single.manifest.totals)
+    assert merged.manifest.status == "finished"
+    with pytest.raises(UsageError, match="more than one run"):
+        from harness.api.merge import merge_shards
+
+        merge_shards([shards[0].dir, shards[0].dir], tmp_path / "twice")
+
+
+def test_diff_refuses_a_partial_side_unless_allowed(tmp_path, capsys):
+    suite = suite_file(tmp_path)
+    whole = run(tmp_path, suite, "whole")
+    part = run(tmp_path, suite, "part")
+    kill_after(part.dir, 2)
+    base = ["diff", str(whole.dir), str(part.dir), "--fail-on", "never"]
+    assert main(base) == 1
+    assert "is killed with 2 of 8 trials" in capsys.readouterr().err
+    assert main([*base, "--allow-partial"]) == 0

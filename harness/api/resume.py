@@ -4,8 +4,8 @@ The manifest says what was asked for (`Manifest.request`, a RunRequest: suite pa
 selection, shard, cap, mode, backend, cassettes, timeout, concurrency, rpm) and trials.jsonl what is done.
 A continuation re-expands the same suites with the same request and runs only the trials whose ids are
 not done, appending to the same trials.jsonl, so no trial runs twice. The suite files must be what they
-were: each run keeps a copy of its suites (`suites-at-start/<name>.yaml.orig` in the run directory) to show the diff
-when one changed. Batch runs (issue 12) re-attach on top of `continuation()`.
+were: each run keeps a copy of its suites (`suites-at-start/<name>.yaml.orig` in the run directory) to
+show the diff when one changed. Batch runs (issue 12) re-attach on top of `continuation()`.
 
 Manifest fields used: request (RunRequest), status (running/killed/interrupted/budget_exhausted/finished),
 pid and host (a running manifest whose process is gone reads as killed), suites[].sha256.

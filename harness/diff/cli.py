@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -52,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     p.add_argument("--all", action="store_true", help="list unchanged cases too")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="gate on runs that are incomplete (killed, interrupted, over budget) or share no case",
+    )
     p.set_defaults(func=run_diff)
 
 
@@ -85,7 +91,34 @@ def run_diff(args: argparse.Namespace) -> int:
 
         write_diff_html(result, args.html)
         console.print(f"HTML: {args.html}")
+    problems = partial_problems(args.runs, args.results, args.variants)
+    if problems and not args.allow_partial:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(
+            "  -> finish it (harness run --resume RUN), or pass --allow-partial to gate anyway",
+            file=sys.stderr,
+        )
+        return 1
     return result.exit_code
+
+
+def partial_problems(refs: list[str], root: Path, variants: list[str] | None) -> list[str]:
+    """Why a diff of these runs says less than it seems to: a side not finished, or no case in common."""
+    from harness.store import Run, resolve_run
+
+    runs = [Run.load(resolve_run(ref, root)) for ref in refs]
+    problems = [
+        f"run {run.manifest.run_id} is {run.manifest.status} with {len(run.trials)} of "
+        f"{run.manifest.totals.get('planned', '?')} trials"
+        for run in runs
+        if not run.complete
+    ]
+    if variants is None and len(runs) == 2:
+        cases = [{(r.suite, r.case) for r in run.trials} for run in runs]
+        if not cases[0] & cases[1]:
+            problems.append(f"runs {runs[0].manifest.run_id} and {runs[1].manifest.run_id} share no case")
+    return problems
 
 
 def _fmt(value: float | None, spec: str, suffix: str = "", prefix: str = "") -> str:

@@ -56,6 +56,18 @@ def register(subparsers: Any) -> None:
     add_run_control(run)
     run.set_defaults(func=run_command)
 
+    merge = subparsers.add_parser(
+        "merge",
+        help="join the shards of one run (--shard I/N) into one run",
+        description="Join shard runs into one run; different suites, overlaps, unfinished shards refused.",
+    )
+    merge.add_argument(
+        "runs", nargs="+", metavar="RUN", help="shard runs (directories or ids under --results)"
+    )
+    merge.add_argument("--out", type=Path, required=True, metavar="DIR", help="the merged run's directory")
+    merge.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    merge.set_defaults(func=merge_command)
+
     runs = subparsers.add_parser("runs", help="list stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
     listing = runs_sub.add_parser("list", help="recent runs, newest first")
@@ -171,6 +183,14 @@ def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
         timeout_s=args.timeout_s,
         baseline=args.baseline,
     )
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    from harness.api.merge import merge_shards
+
+    run = Run.load(merge_shards(args.runs, args.out, root=args.results))
+    print(summary(run))
+    return 1 if failing(run) else 0
 
 
 def failing(run: Run) -> list[str]:
