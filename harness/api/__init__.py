@@ -1,1 +1,46 @@
-"""The orchestration layer: the only place that combines stages (run, resume, merge, ...)."""
+"""The orchestration layer: the only place that combines stages (suite, runner, scoring, transport,
+diff, report). Front ends (cli, pytest plugin, demo) call it; no stage imports it.
+
+Names are loaded on first use, so importing the package costs nothing until an operation runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.api.merge import merge_shards
+    from harness.api.rescore import RescoreResult, rescore_run
+    from harness.api.resume import Continuation, continuation
+    from harness.api.run import RunInterrupted, run_suites
+
+# public name -> module that defines it
+_EXPORTS = {
+    "run_suites": "harness.api.run",
+    "rescore_run": "harness.api.rescore",
+    "RescoreResult": "harness.api.rescore",
+    "RunInterrupted": "harness.api.run",
+    "continuation": "harness.api.resume",
+    "Continuation": "harness.api.resume",
+    "merge_shards": "harness.api.merge",
+}
+
+__all__ = [
+    "Continuation",
+    "RescoreResult",
+    "RunInterrupted",
+    "continuation",
+    "merge_shards",
+    "rescore_run",
+    "run_suites",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -22,7 +22,8 @@ from pathlib import Path
 from harness.errors import UsageError
 from harness.record import Manifest, RunRequest, TrialRecord
 from harness.selection import Selection, parse_shard
-from harness.store import Run, atomic_write, resolve_run
+from harness.files import atomic_write
+from harness.store import Run, resolve_run
 
 SNAPSHOTS = "suites-at-start"  # <name>.yaml.orig: not a suite file to folder scans
 # error classes worth another try: rate limits, server errors, timeouts, dropped connections

@@ -133,7 +133,7 @@ def selection_args(args: argparse.Namespace) -> Selection | None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
-    from harness.runner.suites import RunInterrupted, run_suites
+    from harness.api.run import RunInterrupted, run_suites
     from harness.suite.cli import suite_files
 
     if args.concurrency < 1:
