@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "styles": ("harness.suite.cli", "list or show style presets"),
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
+    "merge": ("harness.runner.cli", "join the shards of one run (--shard I/N) into one run"),
     "score": ("harness.scoring.cli", "re-score a stored run offline"),
     "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
     "report": ("harness.report.cli", "write a self-contained HTML page for one run"),

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from google.genai import errors as genai_errors
 
+from harness.api import run_suites
 from harness.api.resume import continuation
 from harness.cli import main
 from harness.errors import UsageError
-from harness.api import run_suites
 from harness.runner import RetryPolicy
 from harness.runner.pacing import Budget, Pacer
 from harness.selection import Selection, Shard, parse_shard, select_plans, shard_of

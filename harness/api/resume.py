@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.files import atomic_write
 from harness.record import Manifest, RunRequest, TrialRecord
 from harness.selection import Selection, parse_shard
-from harness.files import atomic_write
 from harness.store import Run, resolve_run
 
 SNAPSHOTS = "suites-at-start"  # <name>.yaml.orig: not a suite file to folder scans
