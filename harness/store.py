@@ -73,8 +73,8 @@ class RunWriter:
         manifest.pid, manifest.host = os.getpid(), socket.gethostname()
         self.manifest = manifest
         self._lock = threading.Lock()
+        self.write_manifest()  # first: a run killed right after this can already be resumed
         self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-        self.write_manifest()
 
     def write_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())

@@ -82,11 +82,14 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
     blobs = BlobStore(Path(cassette_path).parent / "blobs")
     kept: list[Interaction] = []
     header: dict[str, Any] = {}
-    dropped_blobs: set[str] = set()
+    doomed: set[str] = set()  # blobs of dropped entries, and of recordings a later one replaced
     for entry_header, items in read_entries(path):
         names = set().union(*(blob_refs(i.response) for i in items)) if items else set()
+        doomed |= names
+        for name in names:  # a blob write the kill cut short (atomic_write's temp file)
+            for torn in blobs.root.glob(f".{name}.*.tmp"):
+                torn.unlink(missing_ok=True)
         if any(not blobs.exists(n) for n in names):
-            dropped_blobs |= names
             continue
         ran = {trial_of(i) for i in items}
         kept = [i for i in kept if trial_of(i) not in ran] + items
@@ -100,14 +103,15 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
         new = Cassette(Path(cassette_path), header or (old.header if old else {}), kept)
         folded = rerecorded(old, new, keep_good=keep_good) if old is not None else new
         folded.save()
-    _remove_unnamed(blobs, dropped_blobs, Path(cassette_path).parent)
+        doomed = (doomed | (old.refs() if old is not None else set())) - folded.refs()
+    remove_unnamed(blobs, doomed, Path(cassette_path).parent)
     path.unlink()
     return len({trial_of(i) for i in kept})
 
 
-def _remove_unnamed(blobs: BlobStore, names: set[str], folder: Path) -> None:
-    """Blobs of a dropped entry that no cassette in the folder names (they are content-addressed and
-    shared, so only an unnamed one may go)."""
+def remove_unnamed(blobs: BlobStore, names: set[str], folder: Path) -> None:
+    """Remove the blobs among `names` (of a dropped entry, or of recordings a re-record replaced) that no
+    cassette in the folder names: they are content-addressed and shared, so only an unnamed one may go."""
     present = {n for n in names if blobs.exists(n)}
     if not present:
         return

@@ -29,7 +29,7 @@ from harness.transport.blobs import CassetteError, StagedBlobStore
 from harness.transport.bodies import blob_refs, load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version, trial_of
-from harness.transport.journal import Journal, fold_journal
+from harness.transport.journal import Journal, fold_journal, remove_unnamed
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
 from harness.transport.recorder import library_of, transport_classes
@@ -305,6 +305,8 @@ class TransportSession:
             if isinstance(blobs, StagedBlobStore):
                 blobs.write(cassette.refs())
             cassette.save(self._secrets)
+            if self._journal is not None and self._previous is not None:  # replaced recordings' blobs
+                remove_unnamed(cassette.blobs, self._previous.refs() - cassette.refs(), cassette.path.parent)
             self.cassette = cassette
         if self._journal is not None:
             self._journal.discard()
