@@ -54,6 +54,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="backend for record/auto/live (default: gemini with a key in the env, else emulator)",
     )
     group.addoption("--harness-concurrency", default=4, type=int, metavar="N")
+    group.addoption("--harness-case", action="append", default=[], metavar="GLOB", help="only these cases")
+    group.addoption("--harness-tag", action="append", default=[], metavar="TAG", help="only cases with a tag")
+    group.addoption(
+        "--harness-limit", type=int, default=None, metavar="N", help="the first N trials per file"
+    )
+    group.addoption("--harness-sample", type=int, default=None, metavar="N", help="N random trials per file")
+    group.addoption("--harness-seed", type=int, default=None, metavar="S", help="seed of --harness-sample")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--harness-case/--harness-tag/--harness-limit/--harness-sample, like `harness run`; a group left
+    partly selected (by these or by -k) is reported not measured when the file runs."""
+    from harness.selection import Selection, select_plans
+
+    selection = Selection(
+        cases=tuple(config.getoption("--harness-case")),
+        tags=tuple(config.getoption("--harness-tag")),
+        limit=config.getoption("--harness-limit"),
+        sample=config.getoption("--harness-sample"),
+        seed=config.getoption("--harness-seed"),
+    )
+    if not selection.narrows:
+        return
+    by_file: dict[Any, list[TrialItem]] = {}
+    for item in items:
+        if isinstance(item, TrialItem):
+            by_file.setdefault(item.parent, []).append(item)
+    chosen = {
+        p.trial_id for trials in by_file.values() for p in select_plans([t.plan for t in trials], selection)
+    }
+    dropped = [i for i in items if isinstance(i, TrialItem) and i.plan.trial_id not in chosen]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if not (isinstance(i, TrialItem) and i.plan.trial_id not in chosen)]
 
 
 def is_suite_file(path: Path) -> bool:

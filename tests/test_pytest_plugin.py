@@ -196,3 +196,18 @@ def test_a_multi_line_reason_is_indented_with_the_image_on_its_own_line(tmp_path
 
 def _failed(name: str, reason: str) -> Score:
     return Score(name=name, value=None, passed=False, threshold=4, reason=reason, step=0)
+
+
+def test_case_option_selects_and_a_partial_group_is_not_measured(
+    pytester: pytest.Pytester, suites: Path
+) -> None:
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess(
+        "suites", "--harness-case=hero-park", "--harness-variant=pro", f"--harness-out={out}"
+    )
+    assert outcomes(result).get("deselected") == 11
+    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    (trial,) = Run.load(run_dir).trials
+    group = [s for s in trial.scores if s.name.startswith("consistent")]
+    assert group and all(s.passed is None and "not measured" in s.reason for s in group)
+    assert trial.passed is None  # never a different verdict than the whole group would give

@@ -31,7 +31,9 @@ def call(session: TransportSession, case: str, prompt: str, repeat: int = 0) -> 
 
 
 def record(path: Path, fake: FakeGemini, cases: dict[str, str], commit: set[str], **kw) -> TransportSession:
-    session = TransportSession("record", path, suite="s", inner=httpx2.MockTransport(fake), journal=True, **kw)
+    session = TransportSession(
+        "record", path, suite="s", inner=httpx2.MockTransport(fake), journal=True, **kw
+    )
     for case, prompt in cases.items():
         call(session, case, prompt)
         if case in commit:
