@@ -287,3 +287,18 @@ def test_diff_refuses_a_partial_side_unless_allowed(tmp_path, capsys):
     assert main(base) == 1
     assert "is killed with 2 of 8 trials" in capsys.readouterr().err
     assert main([*base, "--allow-partial"]) == 0
+
+
+def test_a_suites_max_cost_is_checked_by_validate_and_run(tmp_path, capsys):
+    suite = suite_file(tmp_path, SUITE.replace("suite: ctl\n", "suite: ctl\nmax_cost: 0.1\n"))
+    assert main(["validate", str(suite)]) == 2
+    assert "over the suite's max_cost: $0.10" in capsys.readouterr().err
+    out = tmp_path / "results"
+    assert main(["run", str(suite), "--backend", "emulator", "--mode", "live", "--out", str(out)]) == 2
+    assert "nothing was sent" in capsys.readouterr().err
+    assert (
+        main(
+            ["run", str(suite), "--backend", "emulator", "--mode", "live", "--out", str(out), "--limit", "2"]
+        )
+        == 0
+    )

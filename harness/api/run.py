@@ -79,7 +79,7 @@ def load_work(
     from harness.suite import expand, load_suite, validate
     from harness.transport import resolve_mode
 
-    for warning in validate(list(paths), variants, repeats).warnings:
+    for warning in validate(list(paths), variants, repeats, check_cap=False).warnings:
         print(f"warning: {warning}", file=sys.stderr)
     works = []
     for path in paths:
@@ -217,6 +217,9 @@ def run_suites(
             hint="cases here: " + ", ".join(sorted({c.id for w in works for c in w.suite.cases})[:12]),
         )
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
+    caps = [w.suite.max_cost for w in works if getattr(w.suite, "max_cost", None) is not None]
+    if max_cost is None and caps:
+        max_cost = min(caps)  # the suites' max_cost:, the tightest when several run together
     out = Path(out)
     done = cont.done if cont is not None else frozenset()
     todo = {w.suite.name: [p for p in w.plans if p.trial_id not in done] for w in works}

@@ -134,6 +134,7 @@ class Suite(Strict):
     cassettes: Path | None = None
     judge: Judge | None = None
     tolerance: Tolerance | None = None
+    max_cost: float | None = Field(None, gt=0)  # USD: validate and run refuse an estimate above it
     tags: list[str] = Field(default_factory=list)
     cases: list[Case]
 

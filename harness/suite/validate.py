@@ -155,10 +155,26 @@ def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str
     return report
 
 
+def over_cap(estimate: float, cap: float, path: Path) -> SuiteError:
+    return SuiteError(
+        f"estimated ${estimate:.2f} is over the suite's max_cost: ${cap:.2f}",
+        file=path,
+        key="max_cost",
+        hint="raise max_cost:, run fewer trials (--variant, --repeats, --case, --limit), "
+        "or `harness run --max-cost USD --yes` to run until the cap and stop",
+    )
+
+
 def validate(
-    paths: list[str | Path], variants: list[str] | None = None, repeats: int | None = None
+    paths: list[str | Path],
+    variants: list[str] | None = None,
+    repeats: int | None = None,
+    check_cap: bool = True,
 ) -> ValidationReport:
-    """Check every suite; raises ValidationFailed with every problem of every suite, else the report."""
+    """Check every suite; raises ValidationFailed with every problem of every suite, else the report.
+
+    `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
+    selected (and to what a resumed run already spent)."""
     report = ValidationReport()
     errors: list[HarnessError] = []
     for path in paths:
@@ -175,7 +191,10 @@ def validate(
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
             judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
-            report.suites.append(report_suite(suite.name, suite.path, result.plans, judge))
+            suite_report = report_suite(suite.name, suite.path, result.plans, judge)
+            report.suites.append(suite_report)
+            if check_cap and suite.max_cost is not None and suite_report.est_usd > suite.max_cost:
+                errors.append(over_cap(suite_report.est_usd, suite.max_cost, suite.path))
     if errors:
         raise ValidationFailed(errors, warnings=report.warnings)
     return report
