@@ -296,6 +296,7 @@ def test_ctrl_c_closes_the_run_as_interrupted(tmp_path):
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
         err = proc.stderr.read()
+        out = proc.stdout.read()
     finally:
         proc.stdout.close()
         proc.stderr.close()
@@ -303,6 +304,8 @@ def test_ctrl_c_closes_the_run_as_interrupted(tmp_path):
     assert "Traceback" not in err
     run = Run.load(tmp_path / "results" / "slow")
     assert run.manifest.status == "interrupted" and run.manifest.finished_at
+    assert (run.dir / "trials.parquet").exists()  # Ctrl-C writes the analysis table too
+    assert f"continue with harness run --resume {run.manifest.run_id}" in out
     assert 1 <= len(run.trials) < 6 and run.manifest.totals["trials"] == len(run.trials)
     assert json.loads((run.dir / "manifest.json").read_text())["totals"]["planned"] == 6
 
