@@ -1,0 +1,1 @@
+"""The orchestration layer: operations that combine stages (pairwise judging, compare, trend)."""
