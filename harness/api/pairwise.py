@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.context import RequestContext
-from harness.diff.align import Arm
 from harness.diff import DiffResult
+from harness.diff.align import Arm
 from harness.diff.preference import PairOutcome, PreferenceSummary, preference_gate, summarize_preference
 from harness.errors import UsageError
 from harness.record import ImageRef, TrialRecord
@@ -66,7 +66,8 @@ def arm_records(arm: Arm) -> list[TrialRecord]:
 
 
 def _last_shared_step(ra: TrialRecord, rb: TrialRecord) -> int | None:
-    shared = [i for i, (sa, sb) in enumerate(zip(ra.steps, rb.steps, strict=False)) if sa.images and sb.images]
+    steps = zip(ra.steps, rb.steps, strict=False)
+    shared = [i for i, (sa, sb) in enumerate(steps) if sa.images and sb.images]
     return shared[-1] if shared else None
 
 
@@ -110,7 +111,7 @@ def suite_paths(*arms: Arm) -> dict[str, Path]:
 
 @dataclass
 class JudgeSessions:
-    """One transport session and client per suite, opened on first use and closed (cassettes saved) on exit."""
+    """One transport session and client per suite, opened on first use, closed (cassettes saved) on exit."""
 
     options: JudgeOptions
     paths: dict[str, Path]
@@ -139,8 +140,8 @@ class JudgeSessions:
         path = self.paths.get(suite_name)
         if path is None or not path.is_file():
             raise UsageError(
-                f"the suite file of '{suite_name}' ({path or 'not in the manifest'}) is not found: the pairwise "
-                "judge records under that suite's cassette",
+                f"the suite file of '{suite_name}' ({path or 'not in the manifest'}) is not found: "
+                "the pairwise judge records under that suite's cassette",
                 hint="run harness from the folder the runs were made in",
             )
         suite = load_suite(path)

@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from harness.console import wide
 from harness.api.pairwise import JudgeOptions, with_preference
+from harness.console import wide
 from harness.diff import DiffResult, diff_runs
 from harness.diff.export import diff_json
 from harness.diff.preference import PreferenceSummary, preference_verdict

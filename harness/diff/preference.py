@@ -151,7 +151,8 @@ def preference_verdict(s: PreferenceSummary) -> str:
     order-inconsistent 4%"."""
     if s.win_rate_b is None:
         return f"pairwise judge: no pair judged ({len(s.errors)} failed)"
-    lead = "judge prefers B" if s.win_rate_b > 0.5 else "judge prefers A" if s.win_rate_b < 0.5 else "judge even"
+    rate = s.win_rate_b
+    lead = "judge prefers B" if rate > 0.5 else "judge prefers A" if rate < 0.5 else "judge even"
     text = f"{lead}: B wins {_pct(s.win_rate_b)}"
     if s.ci:
         text += f" [95% CI {_pct(s.ci[0])}, {_pct(s.ci[1])}]"

@@ -133,7 +133,8 @@ def gate(
 ) -> tuple[int, str]:
     """Exit code and why. regression: 1 when the pass-rate drop exceeds the tolerance, or, without a
     tolerance, when any case regressed, or when B's cost or latency rose beyond its tolerance; any-change: 1
-    when any case is not unchanged; preference: decided by the pairwise judge (harness.api.pairwise); never: 0."""
+    when any case is not unchanged; preference: decided by the pairwise judge (harness.api.pairwise);
+    never: 0."""
     if fail_on == "never":
         return 0, "--fail-on never"
     if fail_on == "preference":  # harness.api.pairwise gates on the pairwise judge's verdict

@@ -10,8 +10,8 @@ from typing import Any
 from harness.emulator.faults import Rule
 from harness.emulator.images import MadeImage, make_image
 from harness.emulator.judge import answer_text
-from harness.emulator.pairwise import answer_pairwise, is_pairwise
 from harness.emulator.models import ModelProfile
+from harness.emulator.pairwise import answer_pairwise, is_pairwise
 from harness.emulator.protocol import ApiError, GenerateRequest, b64encode
 
 # "..., no image please": with the default modalities a real image model then answers in text only.

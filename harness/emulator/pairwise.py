@@ -17,7 +17,7 @@ from harness.emulator.render import decode
 from harness.emulator.scene import Scene
 
 # The wording of harness.scoring.pairwise.PAIRWISE_PROMPT the emulator recognises.
-MARKER = "say which better fulfils it"
+MARKER = "and say which better fulfils it"
 _REQUEST = re.compile(r"^The request was: (.*)$", re.MULTILINE)
 _RUBRIC = re.compile(r"^Rubric: (.*)$", re.MULTILINE)
 
@@ -41,10 +41,7 @@ def compare_scenes(asked: str, first: bytes, second: bytes) -> dict:
     one, two = seen
     if one is None or two is None:
         return {"winner": "tie", "reason": "an image carries no harness-scene metadata; cannot compare"}
-    if len(one) == len(two):
-        winner = "tie"
-    else:
-        winner = "first" if len(one) > len(two) else "second"
+    winner = "tie" if len(one) == len(two) else "first" if len(one) > len(two) else "second"
     reason = f"first matched {len(one)} ({', '.join(one) or 'none'}); second matched {len(two)} "
     reason += f"({', '.join(two) or 'none'})"
     return {"winner": winner, "reason": reason}

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from harness.context import RequestContext, current_request
 
 PAIRWISE_PROMPT_VERSION = "pairwise-v1"
-PAIRWISE_PROMPT = """You compare two outputs of the same image-generation request and say which better fulfils it.
+PAIRWISE_PROMPT = """You compare two outputs of one image-generation request and say which better fulfils it.
 {task}
 The first attached image is output "first", the second attached image is output "second".
 Judge only how well each fulfils the request; their order means nothing.

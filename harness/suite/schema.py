@@ -113,7 +113,9 @@ class Case(PromptSource):
 class PairwiseJudge(Strict):
     """`harness diff` and `harness compare` ask the judge which of two arms' images is better."""
 
-    rubric: str | None = Field(None, min_length=3, description="what the better image shows; default: the prompt")
+    rubric: str | None = Field(
+        None, min_length=3, description="what the better image shows; default: the prompt"
+    )
     model: str | None = Field(None, description="judge model for pairs; default: the suite's judge model")
 
 
