@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "harness.runner.cli",  # run, runs
     "harness.scoring.cli",  # score
     "harness.diff.cli",  # diff
+    "harness.cli_compare",  # compare
     "harness.report.cli",  # report
     "harness.transport.cli",  # cassettes
     "harness.emulator.cli",  # emulator

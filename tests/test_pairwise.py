@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from _pairwise_helpers import CASES, good_and_worse
 
 from harness.cli import main
 from harness.context import RequestContext
@@ -23,8 +24,6 @@ from harness.scoring.pairwise import (
     render_pairwise_prompt,
 )
 from harness.transport.cassette import Cassette
-
-runner = pytest.importorskip("harness.runner")
 
 CTX = RequestContext("s", "c", "a|b", 0, 0, "pairwise")
 SETTINGS = PairwiseSettings(model="gemini-2.5-flash")
@@ -98,41 +97,11 @@ def test_pairwise_prompt_names_the_rubric() -> None:
     assert "The request was: a cat\nRubric: orange fur" in text
 
 
-CASES = [
-    ("apple", "a red apple on a white table", "a red thing on a white table"),
-    ("cup", "a blue cup on a white table", "a blue thing on a white table"),
-    ("watch", "a silver watch on a white background", "a silver thing on a white background"),
-    ("bottle", "a green bottle on a marble counter", "a green thing on a marble counter"),
-    ("ball", "an orange ball on the grass", "an orange thing on the grass"),
-    ("box", "a brown box in a warehouse", "a brown thing in a warehouse"),
-    ("tree", "a green tree in a field", "a green shape in a field"),
-    ("house", "a red house by a lake", "a red shape by a lake"),
-    ("cat", "an orange cat on a sofa", "an orange animal on a sofa"),
-    ("car", "a blue car on a road", "a blue thing on a road"),
-    ("dog", "a brown dog in a park", "a brown dog in a park"),  # unchanged: a tie
-    ("sun", "a yellow sun over the sea", "a yellow sun over the sea"),
-]
-
-
-def _suite(prompts: list[tuple[str, str]]) -> str:
-    lines = ["suite: pw", 'defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K}']
-    lines.append("cases:")
-    for case, prompt in prompts:
-        lines += [f"  - id: {case}", f"    prompt: {prompt}", '    expect: [{aspect_ratio: "1:1"}]']
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A good arm and a worse arm (its prompts drop the object), two suite files of one suite name."""
     root = tmp_path_factory.mktemp("pairwise")
-    out = []
-    for name, column in (("good", 1), ("worse", 2)):
-        (root / name).mkdir()
-        suite = root / name / "pw.yaml"
-        suite.write_text(_suite([(c[0], c[column]) for c in CASES]))
-        out.append(runner.run_suites([suite], backend="emulator", out=root / "results", run_id=name))
-    return out[0], out[1], root
+    good, worse = good_and_worse(root)
+    return good, worse, root
 
 
 def test_the_worse_arm_loses_with_an_interval_excluding_half(runs: tuple[Path, Path, Path]) -> None:

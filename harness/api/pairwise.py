@@ -71,9 +71,12 @@ def _last_shared_step(ra: TrialRecord, rb: TrialRecord) -> int | None:
     return shared[-1] if shared else None
 
 
-def select_pairs(a: Arm, b: Arm) -> list[Pair]:
-    """Trials aligned by (suite, case, variant when several, repeat), as the diff aligns them."""
+def select_pairs(a: Arm, b: Arm, reference: Arm | None = None) -> list[Pair]:
+    """Trials aligned by (suite, case, variant when several, repeat), as the diff aligns them. The judge
+    reads the request of `reference` (default A) for that case and step, so every pair of a comparison
+    is judged against the same request."""
     keep_variant = len(a.variants) > 1 or len(b.variants) > 1
+    asked = {(r.suite, r.case): [s.prompt for s in r.steps] for r in arm_records(reference or a)}
 
     def key(r: TrialRecord) -> tuple[str, str, str, int]:
         return (r.suite, r.case, r.variant if keep_variant else "", r.repeat)
@@ -85,6 +88,8 @@ def select_pairs(a: Arm, b: Arm) -> list[Pair]:
         step = None if rb is None else _last_shared_step(ra, rb)
         if rb is None or step is None:
             continue
+        prompts = asked.get((ra.suite, ra.case), [])
+        prompt = prompts[step] if step < len(prompts) else ra.steps[step].prompt
         pairs.append(
             Pair(
                 ra.suite,
@@ -92,7 +97,7 @@ def select_pairs(a: Arm, b: Arm) -> list[Pair]:
                 key(ra)[2],
                 ra.repeat,
                 step,
-                ra.steps[step].prompt,
+                prompt,
                 Side(a.dir, ra.variant, ra.steps[step].images[0]),
                 Side(b.dir, rb.variant, rb.steps[step].images[0]),
             )

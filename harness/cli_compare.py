@@ -1,0 +1,93 @@
+"""`harness compare RUN[:VARIANT]...`: arms ranked by the pairwise judge, with intervals, in the terminal,
+as JSON and as a self-contained page with every case's images side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from harness.api.compare import compare_arms
+from harness.console import wide
+from harness.diff.cli import add_judge_arguments, judge_options
+from harness.diff.ranking import CompareResult, compare_json
+from harness.report.html import EMULATOR_BANNER
+from harness.store import atomic_write
+
+MAX_MATRIX = 8
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "compare", help="rank two or more arms by the pairwise judge (Bradley-Terry)", description=__doc__
+    )
+    p.add_argument(
+        "arms", nargs="+", metavar="RUN[:VARIANT]", help="a run (each of its variants), or one variant of it"
+    )
+    p.add_argument("--json", type=Path, metavar="FILE", help="write every number as JSON")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the self-contained leaderboard page")
+    p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    add_judge_arguments(p)
+    p.set_defaults(func=run_compare)
+
+
+def print_compare(result: CompareResult) -> None:
+    console = wide()
+    if result.procedural:
+        console.print(f"[bold yellow]{EMULATOR_BANNER}[/]")
+    table = Table(title=f"{len(result.arms)} arms, {result.cases} cases judged pairwise", header_style="bold")
+    for col in ("#", "arm", "model", "rating", "95% CI", "judge wins", "pass", "$/passing", "p50 s"):
+        table.add_column(col, justify="left" if col in ("arm", "model") else "right", overflow="fold")
+    for n, r in enumerate(result.rows, 1):
+        ci = r.rating.elo_ci
+        table.add_row(
+            str(n),
+            r.name,
+            ", ".join(r.models),
+            f"{r.rating.elo:.0f}",
+            f"{ci[0]:.0f}–{ci[1]:.0f}" if ci else "-",
+            f"{r.wins:g}/{r.comparisons}",
+            "-" if r.stats.pass_rate is None else f"{r.stats.pass_rate:.0%}",
+            "-" if r.stats.cost_per_passing_image is None else f"${r.stats.cost_per_passing_image:.4f}",
+            "-" if r.stats.latency_p50 is None else f"{r.stats.latency_p50:.2f}",
+        )
+    console.print(table)
+    if len(result.arms) <= MAX_MATRIX:
+        names = [r.name for r in result.rows]
+        index = {a.name: i for i, a in enumerate(result.arms)}
+        matrix = Table(title="row beats column (share of pairs, a tie half)", header_style="bold")
+        matrix.add_column("")
+        for name in names:
+            matrix.add_column(name, justify="right", overflow="fold")
+        for row in names:
+            cells = []
+            for col in names:
+                share = None if row == col else result.share(index[row], index[col])
+                cells.append("" if share is None else f"{share:.0%}")
+            matrix.add_row(row, *cells)
+        console.print(matrix)
+    for line in result.errors[:3]:
+        console.print(f"[yellow]not judged[/]  {line.splitlines()[0]}")
+    if result.errors:
+        console.print(
+            f"[yellow]hint[/]  {len(result.errors)} pair(s) not judged; record the missing answers: add "
+            "--mode auto (and --backend emulator for emulator runs)"
+        )
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    result = compare_arms(args.arms, root=args.results, options=judge_options(args), seed=args.seed)
+    print_compare(result)
+    console = wide()
+    if args.json:
+        atomic_write(args.json, json.dumps(compare_json(result), indent=2).encode())
+        console.print(f"JSON: {args.json}")
+    if args.html:
+        from harness.report.compare_page import write_compare_html
+
+        write_compare_html(result, args.html)
+        console.print(f"HTML: {args.html}")
+    return 0
