@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "harness.scoring.cli",  # score
     "harness.diff.cli",  # diff
     "harness.cli_compare",  # compare
+    "harness.cli_trend",  # trend
     "harness.report.cli",  # report
     "harness.transport.cli",  # cassettes
     "harness.emulator.cli",  # emulator
