@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.runner import run_suites
+from harness.api import run_suites
 
 CASES = [
     ("apple", "a red apple on a white table", "a red thing on a white table"),

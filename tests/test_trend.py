@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from test_report_browser import ARGS, CHROMIUM, _need_chromium
 
+from harness.api import run_suites
 from harness.api.trend import trend
 from harness.cli import main
 from harness.errors import UsageError
-from harness.runner import run_suites
 
 SIDEWAYS = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 

@@ -137,8 +137,8 @@ class JudgeSessions:
         return self._clients[suite_name]
 
     def _open(self, suite_name: str) -> tuple[Any, PairwiseSettings]:
+        from harness.api.run import choose_backend
         from harness.runner.client import API_VERSION, build_client, resolve_api_key
-        from harness.runner.suites import choose_backend
         from harness.suite import load_suite
         from harness.transport import Mode, TransportSession, cassette_path, resolve_mode
 

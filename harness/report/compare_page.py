@@ -11,9 +11,9 @@ from markupsafe import Markup
 
 from harness.diff.preference import POINTS
 from harness.diff.ranking import CompareResult
+from harness.files import atomic_write
 from harness.report.html import EMULATOR_BANNER, _env
 from harness.report.thumbs import link, thumbnail
-from harness.store import atomic_write
 
 W, ROW, LEFT, RIGHT = 640, 26, 220, 24
 

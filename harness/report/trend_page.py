@@ -8,9 +8,9 @@ from pathlib import Path
 from markupsafe import Markup
 
 from harness.analysis.trend import Trend
+from harness.files import atomic_write
 from harness.report.html import EMULATOR_BANNER, _env
 from harness.report.plots import line_svg
-from harness.store import atomic_write
 
 MAX_SCORER_PLOTS = 6
 
