@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _pairwise_helpers import CASES, good_and_worse
+from _pairwise_helpers import CASES, good_and_worse, suite_text
 
 from harness.cli import main
 from harness.context import RequestContext
@@ -183,3 +183,20 @@ def test_emulator_scene_judge_on_truth() -> None:
     assert right / 20 == 1.0
     same = draw(CASES[10][1])
     assert compare_scenes(CASES[10][1], same, same)["winner"] == "tie"
+
+
+def test_the_suite_turns_pairwise_on(tmp_path: Path) -> None:
+    """`judge: {pairwise: {rubric}}` in the suite: diffs of its runs judge pairs, unless --no-pairwise."""
+    from harness.api import run_suites
+
+    suite = tmp_path / "pw.yaml"
+    text = suite_text([(c[0], c[1]) for c in CASES[:2]])
+    judge = 'judge: {pairwise: {rubric: "the named object is shown"}}'
+    suite.write_text(text.replace("cases:", f"{judge}\ncases:"))
+    run = run_suites([suite], backend="emulator", out=tmp_path / "results", run_id="one")
+    out = tmp_path / "d.json"
+    main(["diff", str(run), str(run), "--json", str(out), "--mode", "auto", "--backend", "emulator"])
+    p = json.loads(out.read_text())["preference"]
+    assert p["judged"] == 2 and p["settings"]["suites"]["pw"]["rubric"] == "the named object is shown"
+    main(["diff", str(run), str(run), "--json", str(out), "--no-pairwise"])
+    assert json.loads(out.read_text())["preference"] is None
