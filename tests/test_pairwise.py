@@ -195,6 +195,7 @@ def test_the_suite_turns_pairwise_on(tmp_path: Path) -> None:
     suite.write_text(text.replace("cases:", f"{judge}\ncases:"))
     run = run_suites([suite], backend="emulator", out=tmp_path / "results", run_id="one")
     out = tmp_path / "d.json"
+    assert main(["diff", str(run), str(run)]) == 2  # replay, and no answers recorded yet: a usage error
     main(["diff", str(run), str(run), "--json", str(out), "--mode", "auto", "--backend", "emulator"])
     p = json.loads(out.read_text())["preference"]
     assert p["judged"] == 2 and p["settings"]["suites"]["pw"]["rubric"] == "the named object is shown"

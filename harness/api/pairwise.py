@@ -158,6 +158,12 @@ class JudgeSessions:
         if label == "emulator" and url is None and mode is not Mode.REPLAY:
             url = self._emulator()
         cassette = None if mode is Mode.LIVE else cassette_path(suite.path, suite.name, suite.cassettes)
+        if mode is Mode.REPLAY and cassette is not None and not cassette.exists():
+            raise UsageError(
+                f"no recorded judge answers for suite '{suite.name}': {cassette} does not exist",
+                hint="record them: add --mode auto (with --backend emulator for emulator runs, or a key "
+                "for Gemini) to this command",
+            )
         session = self.stack.enter_context(
             TransportSession(mode, cassette, suite=suite.name, suite_path=suite.path)
         )
