@@ -101,7 +101,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
         write_compare_html(result, args.html)
         console.print(f"HTML: {args.html}")
-    return 0
+    return 1 if result.errors else 0  # a stale cassette must not pass CI unnoticed
 
 
 def register_trend(subparsers: argparse._SubParsersAction) -> None:
