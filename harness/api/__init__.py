@@ -10,40 +10,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-<<<<<<< HEAD
+    from harness.api.compare import compare_arms
     from harness.api.merge import merge_shards
+    from harness.api.pairwise import JudgeOptions, pairwise_diff, with_preference
     from harness.api.rescore import RescoreResult, rescore_run
     from harness.api.resume import Continuation, continuation
     from harness.api.run import RunInterrupted, run_suites
-=======
-    from harness.api.compare import compare_arms
-    from harness.api.pairwise import JudgeOptions, pairwise_diff, with_preference
-    from harness.api.rescore import RescoreResult, rescore_run
-    from harness.api.run import run_suites
     from harness.api.trend import trend
->>>>>>> main
 
 # public name -> module that defines it
 _EXPORTS = {
     "run_suites": "harness.api.run",
     "rescore_run": "harness.api.rescore",
     "RescoreResult": "harness.api.rescore",
-<<<<<<< HEAD
     "RunInterrupted": "harness.api.run",
     "continuation": "harness.api.resume",
     "Continuation": "harness.api.resume",
     "merge_shards": "harness.api.merge",
-}
-
-__all__ = [
-    "Continuation",
-    "RescoreResult",
-    "RunInterrupted",
-    "continuation",
-    "merge_shards",
-    "rescore_run",
-    "run_suites",
-=======
     "JudgeOptions": "harness.api.pairwise",
     "pairwise_diff": "harness.api.pairwise",
     "with_preference": "harness.api.pairwise",
@@ -52,15 +35,18 @@ __all__ = [
 }
 
 __all__ = [
+    "Continuation",
     "JudgeOptions",
     "RescoreResult",
+    "RunInterrupted",
     "compare_arms",
+    "continuation",
+    "merge_shards",
     "pairwise_diff",
     "rescore_run",
     "run_suites",
     "trend",
     "with_preference",
->>>>>>> main
 ]
 
 
