@@ -302,3 +302,17 @@ def test_a_suites_max_cost_is_checked_by_validate_and_run(tmp_path, capsys):
         )
         == 0
     )
+
+
+def test_retry_errors_rescores_groups_once_and_a_finished_run_does_not_resume(tmp_path):
+    suite = suite_file(tmp_path, GROUPED.replace("waving", "waving FLAKY"))
+    policy = RetryPolicy(max_attempts=1)
+    first = run(tmp_path, suite, "g", faults="word:FLAKY=503@0.5,seed=3", policy=policy)
+    assert any(r.outcome == "error" for r in first.trials) and any(r.outcome == "ok" for r in first.trials)
+    with pytest.raises(UsageError, match="nothing to resume"):
+        continuation("g", tmp_path / "results")
+    again = Run.load(run_suites([], retry_errors="g", out=tmp_path / "results", backend="emulator"))
+    assert all(r.outcome == "ok" for r in again.trials)
+    for record in again.trials:
+        names = [s.name for s in record.scores if s.name.startswith("consistent")]
+        assert len(names) == len(set(names)) == 1  # the group scored once, over the whole group

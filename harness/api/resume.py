@@ -123,6 +123,11 @@ def continuation(ref: str | Path, out: Path, *, retry: bool = False) -> Continua
             hint="restore the suite as it was, or start a new run",
         )
     ids = frozenset(r.trial_id for r in run.trials)
+    if not retry and run.complete:
+        raise UsageError(
+            f"run {manifest.run_id} is finished: nothing to resume",
+            hint=f"re-run its errors with --retry-errors {manifest.run_id}, or start a new run",
+        )
     if retry:
         again = frozenset(r.trial_id for r in run.trials if is_transient(r))
         return Continuation(run.dir, manifest, manifest.request, run.trials, ids - again, again)

@@ -113,13 +113,19 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
     A crashing group scorer is reported as a skipped score on that suite's trials, never a lost run. A
     group only partly selected (`--case`, `--limit`, pytest `-k`) is not measured: its members' group
     scores are skipped and a verdict they could have changed from pass becomes no verdict."""
-    from harness.scoring import decide_passed, score_groups
+    from harness.scoring import decide_passed, describe, score_groups
 
+    group_names = {d["name"] for d in describe() if d["kind"] == "group"} | {"group"}
     for work in works:
         env = work.target.env if work.target else None
         mine = [r for r in records if r.suite == work.suite.name]
         if env is None or not mine:
             continue
+        for record in mine:  # a retried run's earlier records carry their group's old scores
+            kept = [s for s in record.scores if s.name.split(".")[0] not in group_names]
+            if len(kept) < len(record.scores):
+                record.scores = kept
+                record.passed = decide_passed(record)
         try:
             extra = score_groups(mine, env)
         except Exception as exc:
