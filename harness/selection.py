@@ -17,6 +17,24 @@ from dataclasses import dataclass, field
 from harness.errors import UsageError
 from harness.plan import TrialPlan
 
+MAX_REPEATS = 1000  # beyond these a run needs --yes: a typo must not start a 90,000-trial bill
+MAX_TRIALS = 50_000
+
+
+def check_size(repeats: int | None, trials: int, yes: bool) -> None:
+    """Absurd sizes need --yes (repeats are checked before anything is expanded)."""
+    if yes:
+        return
+    if repeats is not None and repeats > MAX_REPEATS:
+        raise UsageError(
+            f"--repeats {repeats} is over {MAX_REPEATS:,}", hint="pass --yes if you mean it, or fewer repeats"
+        )
+    if trials > MAX_TRIALS:
+        raise UsageError(
+            f"this run has {trials:,} trials (over {MAX_TRIALS:,})",
+            hint="narrow it (--variant, --case, --limit, --shard I/N) or pass --yes if you mean it",
+        )
+
 
 @dataclass(frozen=True)
 class Shard:

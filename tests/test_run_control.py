@@ -16,7 +16,7 @@ from harness.cli import main
 from harness.errors import UsageError
 from harness.runner import RetryPolicy
 from harness.runner.pacing import Budget, Pacer
-from harness.selection import Selection, Shard, parse_shard, select_plans, shard_of
+from harness.selection import Selection, Shard, check_size, parse_shard, select_plans, shard_of
 from harness.store import Run, read_manifest
 from harness.suite import expand, load_suite
 
@@ -202,6 +202,11 @@ def test_absurd_sizes_need_yes(tmp_path, capsys):
     suite = suite_file(tmp_path)
     assert main(["run", str(suite), "--backend", "emulator", "--repeats", "1000000000"]) == 2
     assert "--yes" in capsys.readouterr().err
+    assert main(["validate", str(suite), "--repeats", "1000000000"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="52,000 trials"):
+        check_size(None, 52_000, yes=False)
+    check_size(5000, 52_000, yes=True)
 
 
 def test_budget_counts_what_is_in_flight():

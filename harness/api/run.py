@@ -28,14 +28,10 @@ from harness.runner.pacing import Budget, Pacer
 from harness.runner.progress import Progress, make_progress
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
-from harness.selection import Selection, partial_groups, select_plans
+from harness.selection import Selection, check_size, partial_groups, select_plans
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
 
 DEFAULT_TIMEOUT_S = 120.0
-
-
-MAX_REPEATS = 1000  # beyond these a run needs --yes: a typo must not start a 90,000-trial bill
-MAX_TRIALS = 50_000
 
 
 @dataclass
@@ -90,21 +86,6 @@ def load_work(
         work.partial = partial_groups(every, plans)
         works.append(work)
     return works
-
-
-def check_size(repeats: int | None, trials: int, yes: bool) -> None:
-    """Absurd sizes need --yes (repeats are checked before anything is expanded)."""
-    if yes:
-        return
-    if repeats is not None and repeats > MAX_REPEATS:
-        raise UsageError(
-            f"--repeats {repeats} is over {MAX_REPEATS:,}", hint="pass --yes if you mean it, or fewer repeats"
-        )
-    if trials > MAX_TRIALS:
-        raise UsageError(
-            f"this run has {trials:,} trials (over {MAX_TRIALS:,})",
-            hint="narrow it (--variant, --case, --limit, --shard I/N) or pass --yes if you mean it",
-        )
 
 
 def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:

@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--variant", action="append", default=None, metavar="NAME", help="only this variant")
     p.add_argument("--repeats", type=int, default=None, metavar="N", help="override every case's repeats")
     p.add_argument("--prompts", action="store_true", help="also print every rendered prompt")
+    p.add_argument("--yes", action="store_true", help="accept over 1,000 repeats")
     p.set_defaults(func=_validate)
 
     s = subparsers.add_parser("styles", help="list or show style presets")
@@ -70,6 +71,9 @@ def _looks_like_suite(path: Path) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from harness.selection import check_size
+
+    check_size(args.repeats, 0, args.yes)  # before expanding: --repeats 1000000000 would take minutes
     report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
     print(report.render())
     if args.prompts:
