@@ -198,7 +198,13 @@ def run_suites(
         selection = replace(selection or Selection(), ids=frozenset(select))
     works = load_work(paths, variants, repeats, mode, selection)
     check_size(repeats, sum(len(w.plans) for w in works), yes)
-    if selection is not None and selection.ids is None and not any(w.plans for w in works):
+    empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines
+    if (
+        selection is not None
+        and selection.ids is None
+        and not empty_shard_ok
+        and not any(w.plans for w in works)
+    ):
         raise UsageError(
             "the selection (--case, --tag, --limit, --sample, --shard) matched no trial",
             hint="cases here: " + ", ".join(sorted({c.id for w in works for c in w.suite.cases})[:12]),
