@@ -117,6 +117,12 @@ def answer(question: str, scene: Scene) -> bool:
         return all(_holds(a, relation, b, scene) for a, relation, b in relations)
     tokens = words(question)
     matched, missing = rubric_checks(question, scene)
+    counts, terms = scene.counts(), parse_terms(question)
+    if any(m.explicit and m.count == 1 and counts.get(m.kind) != 1 for m in terms.mentions):
+        return False  # "exactly one cup": the rubric checks count only plurals
+    for kind, color in terms.recolors.items():  # "Is the cup blue?" names the colour after the noun
+        if not any(o.kind == kind and o.color == color for o in scene.objects):
+            return False
     if "light" in tokens and any(t in WARM for t in tokens) and not matched and not missing:
         return False
     return bool(matched) and not missing
