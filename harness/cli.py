@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "harness.transport.cli",  # cassettes
     "harness.emulator.cli",  # emulator
     "harness.demo",  # demo
+    "harness.review_cli",  # review, review import, agreement
 )
 
 

@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     p.add_argument("--all", action="store_true", help="list unchanged cases too")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--prefer-human", action="store_true", help="labelled trials pass or fail as their reviewers said"
+    )
     p.set_defaults(func=run_diff)
 
 
@@ -66,7 +69,10 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.tolerance is not None and not 0 <= args.tolerance <= 1:
         raise UsageError("--tolerance is a fraction between 0 and 1", hint="e.g. --tolerance 0.05 for 5 pp")
     run_b = None if args.variants else args.runs[1]
-    result = diff_runs(
+    compare = diff_runs
+    if args.prefer_human:
+        from harness.api.review import diff_preferring_human as compare
+    result = compare(
         args.runs[0],
         run_b,
         variants=args.variants,
