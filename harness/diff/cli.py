@@ -70,7 +70,7 @@ def run_diff(args: argparse.Namespace) -> int:
         raise UsageError("--tolerance is a fraction between 0 and 1", hint="e.g. --tolerance 0.05 for 5 pp")
     run_b = None if args.variants else args.runs[1]
     compare = diff_runs
-    if args.prefer_human:
+    if getattr(args, "prefer_human", False):
         from harness.api.review import diff_preferring_human as compare
     result = compare(
         args.runs[0],

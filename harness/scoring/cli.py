@@ -56,7 +56,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  {len(result.skipped)} score(s) skipped (not counted as passes), e.g. {result.skipped[0]}")
     for trial, old, new in result.flipped:
         print(f"  {trial}: {old} -> {new}")
-    if args.prefer_human:
+    if getattr(args, "prefer_human", False):
         from harness.api.review import prefer_human
 
         human = prefer_human(result.run_dir)
