@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.runner import run_suites
+from harness.api import run_suites
 from harness.store import Run
 
 IMAGES = Path(__file__).parent.parent / "suites" / "images"

@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 
 from harness.analysis.agreement import VERDICTS, Agreement
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 
 def write_agreement_html(result: Agreement, run_id: str, page: Path) -> Path:

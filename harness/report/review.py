@@ -12,11 +12,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from harness.files import atomic_write
 from harness.labels import FORMAT, Label, latest
 from harness.record import TrialRecord
 from harness.report.html import EMULATOR_BANNER, procedural
 from harness.report.thumbs import link, thumbnail
-from harness.store import Run, atomic_write
+from harness.store import Run
 
 REVIEW_PX = 384
 

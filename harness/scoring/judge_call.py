@@ -41,7 +41,7 @@ def ask(
     """Send `parts` to the judge model and parse its JSON answer into `schema`."""
     from google.genai import types
 
-    from harness.transport import ReplayMiss
+    from harness.errors import ReplayMiss
 
     config = types.GenerateContentConfig(
         temperature=ctx.env.judge_temperature,

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 FORMAT = "prompt-harness-questions/1"
 _LOCKS: dict[Path, threading.Lock] = {}

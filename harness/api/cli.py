@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from harness.errors import UsageError
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
