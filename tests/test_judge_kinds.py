@@ -253,3 +253,20 @@ def test_the_emulated_edit_judge_grades_what_changed():
     too_much = grade(red_cup_blue)
     assert too_much["instruction_followed"] == 5 and too_much["rest_preserved"] < 5
     assert "cup colour" in too_much["preserved_reason"]
+
+
+def test_a_broken_questions_file_is_a_named_error_not_a_pass(tmp_path):
+    from harness.errors import HarnessError
+    from harness.scoring.questions import load
+
+    path = tmp_path / "questions" / "s.yaml"
+    path.parent.mkdir()
+    path.write_text(
+        "format: prompt-harness-questions/1\nprompts:\n  abc: {prompt: x, questions: [{id: one}]}\n"
+    )
+    with pytest.raises(HarnessError) as err:
+        load(path)
+    assert "questions entry abc" in str(err.value) and str(path) in str(err.value)
+    path.write_text("prompts: [\n")
+    with pytest.raises(HarnessError, match="not valid YAML"):
+        load(path)

@@ -153,16 +153,19 @@ def _facts(scene: Scene) -> dict[str, Any]:
 def edit_verdict(prompt: str, images: list[bytes]) -> dict[str, Any]:
     """Grades from the scenes: the instruction applied to the before scene says what should change;
     instruction_followed checks those facts in the result, rest_preserved checks every other fact."""
-    scenes = [_scene(i) for i in images[:1] + images[-1:]] if len(images) >= 2 else []
-    if len(scenes) != 2 or scenes[0] is None or scenes[1] is None:
+    before = _scene(images[0]) if len(images) >= 2 else None
+    after = _scene(images[-1]) if len(images) >= 2 else None
+    if before is None or after is None:
         reason = "the before or after image carries no harness-scene metadata; neutral grade"
         return _edit_answer(3, reason, 3, reason)
-    before, after = scenes
     found = _INSTRUCTION.search(prompt)
     instruction = found.group(1) if found else ""
     expected = apply_edit(before, instruction, random.Random(0))
     want, was, got = _facts(expected), _facts(before), _facts(after)
-    done, not_done, kept, changed = [], [], [], []
+    done: list[str] = []
+    not_done: list[str] = []
+    kept: list[str] = []
+    changed: list[str] = []
     for key in sorted(want.keys() | was.keys() | got.keys()):
         if want.get(key) != was.get(key):
             (done if got.get(key) == want.get(key) else not_done).append(key)

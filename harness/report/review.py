@@ -75,8 +75,8 @@ def write_review_html(
     page = Path(page) if page is not None else run.dir / "review.html"
     stored = latest(labels or [])
     items = []
-    for n, record in enumerate(run.trials):
-        twin = counterpart(record, other) if other is not None else None
+    twins = [counterpart(record, other) if other is not None else None for record in run.trials]
+    for n, (record, twin) in enumerate(zip(run.trials, twins, strict=True)):
         items.append(
             {
                 "n": n,
@@ -88,13 +88,15 @@ def write_review_html(
             }
         )
     manifests = [run.manifest] + ([other.manifest] if other is not None else [])
+    trials = [
+        {"trial_id": record.trial_id, "other_trial": twin.trial_id if twin is not None else None}
+        for record, twin in zip(run.trials, twins, strict=True)
+    ]
     meta = {
         "format": FORMAT,
         "run_id": run.manifest.run_id,
         "other_run": other.manifest.run_id if other is not None else None,
-        "trials": [
-            {"trial_id": i["trial_id"], "other_trial": i["b"]["trial_id"] if i["b"] else None} for i in items
-        ],
+        "trials": trials,
     }
     html = (
         _env()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
+from pydantic import BaseModel
 
 from harness.scoring.alignment import AnswerSet, render_answer_prompt, render_questions_prompt
 from harness.scoring.questions import Question, QuestionSet
@@ -167,7 +168,7 @@ def _generate(client: Any, prompt: str, seed: int) -> bytes:
     return next(p.inline_data.data for p in response.candidates[0].content.parts if p.inline_data)
 
 
-def _json(client: Any, model: str, contents: list[Any], schema: type) -> Any:
+def _json(client: Any, model: str, contents: list[Any], schema: type[BaseModel]) -> Any:
     from google.genai import types
 
     config = types.GenerateContentConfig(
