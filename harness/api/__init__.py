@@ -10,11 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from harness.api.agreement import run_agreement
     from harness.api.compare import compare_arms
     from harness.api.merge import merge_shards
     from harness.api.pairwise import JudgeOptions, pairwise_diff, with_preference
     from harness.api.rescore import RescoreResult, rescore_run
     from harness.api.resume import Continuation, continuation
+    from harness.api.review import diff_preferring_human, import_labels, prefer_human, write_review
     from harness.api.run import RunInterrupted, run_suites
     from harness.api.trend import trend
 
@@ -32,6 +34,11 @@ _EXPORTS = {
     "with_preference": "harness.api.pairwise",
     "compare_arms": "harness.api.compare",
     "trend": "harness.api.trend",
+    "write_review": "harness.api.review",
+    "import_labels": "harness.api.review",
+    "prefer_human": "harness.api.review",
+    "diff_preferring_human": "harness.api.review",
+    "run_agreement": "harness.api.agreement",
 }
 
 __all__ = [
@@ -41,12 +48,17 @@ __all__ = [
     "RunInterrupted",
     "compare_arms",
     "continuation",
+    "diff_preferring_human",
+    "import_labels",
     "merge_shards",
     "pairwise_diff",
+    "prefer_human",
     "rescore_run",
+    "run_agreement",
     "run_suites",
     "trend",
     "with_preference",
+    "write_review",
 ]
 
 

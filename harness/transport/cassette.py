@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ class Interaction:
     trial: dict[str, Any] | None = None
 
     def context_matches(self, ctx: RequestContext | None) -> bool:
-        return ctx is not None and self.trial == asdict(ctx)
+        return ctx is not None and ctx.same_trial(self.trial)
 
     def to_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key}
