@@ -219,6 +219,9 @@ def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -
         "passed": sum(r.passed is True for r in records),
         "failed": sum(r.passed is False for r in records),
         "skipped": sum(r.passed is None for r in records),
+        "unmeasured": sum(r.unmeasured for r in records),  # checks that could not run, in any trial
+        "unmeasured_trials": sum(r.unmeasured > 0 for r in records),
+        "passed_with_unmeasured": sum(r.passed is True and r.unmeasured > 0 for r in records),
         "images": sum(len(r.images()) for r in records),
         "cost_usd": round(sum(r.cost_usd for r in records), 6),
         "latency_p50_s": percentile(latencies, 50),

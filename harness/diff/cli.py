@@ -168,8 +168,13 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
     console.print(f"[bold]cases[/]  {counts}")
     for arm in s.arms:
         per_image = _fmt(arm.cost_per_passing_image, ".4f", prefix="$")
+        unmeasured = (
+            f"  unmeasured {arm.unmeasured} check(s) in {arm.unmeasured_trials} trial(s)"
+            if arm.unmeasured
+            else ""
+        )
         console.print(
-            f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}  "
+            f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}{unmeasured}  "
             f"cost ${arm.cost_usd:.4f}  per passing image {per_image}  "
             f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
         )
