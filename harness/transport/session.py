@@ -233,6 +233,7 @@ class TransportSession:
             recorded=self.cassette.interactions,
             exhausted=exhausted,
             suite_ref=suite_ref,
+            backend=self.cassette.header.get("backend"),
         )
 
     # -- lifecycle ----------------------------------------------------------------------------------
