@@ -103,12 +103,9 @@ def test_require_measured_fails_the_trial_and_the_exit_code(tmp_path: Path, monk
     suite = tmp_path / "gaps.yaml"
     suite.write_text(SUITE)
     results = tmp_path / "results"
-    assert main(["run", str(suite), "--backend", "emulator", "--out", str(results), "--run-id", "loose"]) == 0
-    code = main(
-        ["run", str(suite), "--backend", "emulator", "--out", str(results), "--run-id", "strict"]
-        + ["--require-measured"]
-    )
-    assert code == 1
+    argv = ["run", str(suite), "--backend", "emulator", "--out", str(results), "--run-id"]
+    assert main([*argv, "loose"]) == 0
+    assert main([*argv, "strict", "--require-measured"]) == 1
     strict = Run.load(results / "strict")
     assert strict.manifest.require_measured is True and [r.passed for r in strict.trials] == [False, False]
     assert "each failed its trial (--require-measured)" in capsys.readouterr().out
