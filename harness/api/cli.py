@@ -184,6 +184,12 @@ def register_review(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
     q.add_argument("--html", type=Path, metavar="FILE", help="write the agreement page")
     q.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    q.add_argument(
+        "--pairwise",
+        action="store_true",
+        help="compare preferred sides with the pairwise judge's (default: with the machine scores')",
+    )
+    add_judge_arguments(q)
     q.set_defaults(func=run_agreement_command)
 
 
@@ -217,7 +223,8 @@ def run_agreement_command(args: argparse.Namespace) -> int:
     from harness.api.agreement import run_agreement
     from harness.store import resolve_run
 
-    result = run_agreement(args.run, args.scorer, args.results)
+    pairwise = judge_options(args) if getattr(args, "pairwise", False) else None
+    result = run_agreement(args.run, args.scorer, args.results, pairwise)
     print(f"agreement of {result.scorer} with human labels: {result.labelled} labelled trial(s)")
     raw = f"{result.observed:.1%}" if result.observed is not None else "–"
     print(
