@@ -23,16 +23,16 @@ _EXPORTS = {
     "run_suites": "harness.api.run",
     "rescore_run": "harness.api.rescore",
     "RescoreResult": "harness.api.rescore",
-    "write_review": "harness.api.review",
-    "import_labels": "harness.api.review",
-    "prefer_human": "harness.api.review",
-    "diff_preferring_human": "harness.api.review",
-    "run_agreement": "harness.api.agreement",
     "JudgeOptions": "harness.api.pairwise",
     "pairwise_diff": "harness.api.pairwise",
     "with_preference": "harness.api.pairwise",
     "compare_arms": "harness.api.compare",
     "trend": "harness.api.trend",
+    "write_review": "harness.api.review",
+    "import_labels": "harness.api.review",
+    "prefer_human": "harness.api.review",
+    "diff_preferring_human": "harness.api.review",
+    "run_agreement": "harness.api.agreement",
 }
 
 __all__ = [

@@ -1,7 +1,6 @@
-"""`harness compare RUN[:VARIANT]...` and `harness trend [--suite NAME] [RUNS...]`: the front end of the
-orchestration operations that rank arms by the pairwise judge and follow stored runs over time; and
-`harness review RUN [--against RUN_B]`, `harness review import LABELS RUN`, `harness agreement RUN`:
-human labels and how far the machine agrees with them."""
+"""`harness compare RUN[:VARIANT]...`, `harness trend [--suite NAME] [RUNS...]` and `harness agreement RUN`:
+the front end of the orchestration operations that rank arms by the pairwise judge, follow stored runs
+over time, and measure how far a machine scorer (or the pairwise judge) agrees with human labels."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from harness.api.trend import trend
 from harness.console import wide
 from harness.diff.cli import add_judge_arguments, judge_options
 from harness.diff.ranking import CompareResult, compare_json
-from harness.errors import UsageError
 from harness.files import atomic_write
 from harness.report.html import EMULATOR_BANNER
 
@@ -28,7 +26,7 @@ MAX_SCORER_COLUMNS = 4
 def register(subparsers: argparse._SubParsersAction) -> None:
     register_compare(subparsers)
     register_trend(subparsers)
-    register_review(subparsers)
+    register_agreement(subparsers)
 
 
 def register_compare(subparsers: argparse._SubParsersAction) -> None:
@@ -160,19 +158,7 @@ def run_trend(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_review(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "review",
-        help="write a page to label a run's trials; `review import LABELS RUN` stores the saved labels",
-        description="harness review RUN [--against RUN_B] writes a self-contained page where a reviewer "
-        "marks each trial pass/fail, a 1-5 score, a preferred side (with --against) and a note, then saves "
-        "a labels file; harness review import LABELS RUN appends those labels to RUN/labels.jsonl.",
-    )
-    p.add_argument("args", nargs="+", metavar="RUN | import LABELS RUN")
-    p.add_argument("--against", metavar="RUN_B", help="show each trial beside RUN_B's, to pick a side")
-    p.add_argument("--html", type=Path, metavar="FILE", help="output file (default: <run>/review.html)")
-    p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
-    p.set_defaults(func=run_review)
+def register_agreement(subparsers: argparse._SubParsersAction) -> None:
     q = subparsers.add_parser(
         "agreement",
         help="judge-human agreement over a run's labels: kappa, Spearman, confusion, disagreements",
@@ -191,28 +177,6 @@ def register_review(subparsers: argparse._SubParsersAction) -> None:
     )
     add_judge_arguments(q)
     q.set_defaults(func=run_agreement_command)
-
-
-def run_review(args: argparse.Namespace) -> int:
-    from harness.api.review import import_labels, write_review
-
-    if args.args[0] == "import":
-        if len(args.args) != 3:
-            raise UsageError(
-                "review import takes a labels file and a run", hint="harness review import LABELS RUN"
-            )
-        result = import_labels(Path(args.args[1]), args.args[2], args.results)
-        print(
-            f"imported {result.added} label(s) by {result.reviewer} into {result.run_dir / 'labels.jsonl'}"
-            + (f"; {result.already} already there" if result.already else "")
-            + (f"; {result.empty} empty trial(s) skipped" if result.empty else "")
-        )
-        return 0
-    if len(args.args) != 1:
-        raise UsageError("review takes one run", hint="harness review RUN [--against RUN_B]")
-    page = write_review(args.args[0], args.against, args.html, args.results)
-    print(f"review page: {page}  (open it, label, press Save labels, then: harness review import FILE RUN)")
-    return 0
 
 
 def _figure(value: float | None, spec: str = ".3f") -> str:
