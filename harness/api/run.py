@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from harness.record import RunRequest, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.pacing import Budget, Pacer
-from harness.runner.progress import Progress, make_progress
+from harness.runner.progress import Progress, make_progress, provisional
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.selection import Selection, check_size, partial_groups, select_plans
@@ -41,6 +42,11 @@ class SuiteWork:
     mode: str
     target: Target | None = None
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # group key -> (selected, planned)
+
+
+def ci_default() -> bool:
+    """Whether CI is set (CI=true on GitHub, GitLab and most runners; CI=false or 0 reads as unset)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def choose_backend(backend: str | None, base_url: str | None) -> str:
@@ -106,7 +112,7 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
             kept = [s for s in record.scores if s.name.split(".")[0] not in group_names]
             if len(kept) < len(record.scores):
                 record.scores = kept
-                record.passed = decide_passed(record)
+                record.passed = decide_passed(record, env.require_measured)
         try:
             extra = score_groups(mine, env)
         except Exception as exc:
@@ -119,7 +125,7 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
                 scores = [_not_measured(s, *partial) for s in scores]
             if scores:
                 record.scores.extend(scores)
-                record.passed = decide_passed(record)
+                record.passed = decide_passed(record, env.require_measured)
                 if partial and record.passed is True:
                     record.passed = None
 
@@ -158,8 +164,12 @@ def run_suites(
     retry_errors: str | Path | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    require_measured: bool | None = None,
 ) -> Path:
     """Run suites and return the run directory.
+
+    `require_measured` (None: on when the CI environment variable is set) fails a trial whose expectation
+    could not be measured instead of leaving it out of the verdict.
 
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
     step's own timeout (default 120 s); `select` limits the run to those trial ids, `selection` to a
@@ -243,6 +253,7 @@ def run_suites(
             judge=_judge_manifest(works),
         )
         manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
+        manifest.require_measured = ci_default() if require_measured is None else require_measured
         manifest.request = _request(
             paths,
             variants,
@@ -282,6 +293,7 @@ def run_suites(
                 work.target = _target(
                     work, build_client(keys[work.suite.name], options), session, writer.dir, baseline_run
                 )
+                work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in todo[work.suite.name]]
             progress.start(len(work_items))
             new = asyncio.run(
@@ -307,6 +319,7 @@ def run_suites(
                 status = "budget_exhausted"
             else:
                 group_scores(records, works)
+                progress.settle([r for r in records if provisional(r)])
                 status = "finished"
             Run(writer.dir, manifest, records).rewrite_trials(records)
     except KeyboardInterrupt:

@@ -76,6 +76,8 @@ def _validate(args: argparse.Namespace) -> int:
     check_size(args.repeats, 0, args.yes)  # before expanding: --repeats 1000000000 would take minutes
     report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
     print(report.render())
+    for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
+        print(f"warning: {warning}", file=sys.stderr)
     if args.prompts:
         from harness.suite import expand, load_suite
 

@@ -254,6 +254,7 @@ class TransportSession:
             exhausted=exhausted,
             suite_ref=suite_ref,
             other_versions=versions,
+            backend=self.cassette.header.get("backend"),
         )
 
     def commit_trial(self, suite: str, case: str, variant: str, repeat: int) -> None:
