@@ -344,11 +344,15 @@ def _fallback(
     free: list[tuple[int, Interaction]], ctx: RequestContext | None
 ) -> tuple[int, Interaction | None]:
     """A request whose own trial's recording is not there: an interaction recorded outside any trial
-    (imported, or a request made outside a run) may answer it, another trial's recording never does
-    (it would hand this trial that trial's images and leave that trial a miss)."""
+    (imported, or a request made outside a run) may answer it. Another trial's recording answers only a
+    judge's request (the same request, e.g. questions written once per step text, gets the same answer);
+    a generation never gets another trial's images (that trial would then miss its own)."""
     if ctx is None:
         return free[0]
-    return next(((n, i) for n, i in free if i.trial is None), (-1, None))
+    outside = next(((n, i) for n, i in free if i.trial is None), None)
+    if outside is not None:
+        return outside
+    return free[0] if ctx.purpose != "generate" else (-1, None)
 
 
 def _previous_recordings(path: Path) -> Cassette | None:
