@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -95,8 +96,9 @@ def test_a_partial_run_gets_a_banner_as_visible_as_the_emulators(tmp_path: Path)
     run = write_run(tmp_path, "r", [T("c")], backend="emulator", procedural_images=True)
     assert 'id="status-banner"' not in write_run_html(run).read_text()
     manifest = json.loads((run / "manifest.json").read_text())
-    for status in ("interrupted", "running"):  # and any status #11 adds (killed, budget_exhausted)
-        manifest.update(status=status, totals={"trials": 1, "planned": 4})
+    for status in ("interrupted", "running", "killed", "budget_exhausted"):
+        # a running manifest stays running only while its process lives (else it reads as killed)
+        manifest.update(status=status, totals={"trials": 1, "planned": 4}, pid=os.getpid())
         (run / "manifest.json").write_text(json.dumps(manifest))
         html = write_run_html(run).read_text()
         banner = re.search(r'<div class="banner partial" id="status-banner">([^<]*)</div>', html)
