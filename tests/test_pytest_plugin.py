@@ -143,9 +143,16 @@ def no_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unmeasured_expectations_are_never_a_silent_pass(
-    pytester: pytest.Pytester, suites: Path, no_tesseract: None
+    pytester: pytest.Pytester, suites: Path, no_tesseract: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A trial passing with a skipped score warns at its suite line; one with nothing measured is skipped."""
+    """A trial passing with a skipped score warns at its suite line; one with nothing measured is skipped;
+    under CI (measurement required) both fail."""
+    monkeypatch.setenv("CI", "true")
+    result = pytester.runpytest_subprocess(
+        "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'ci'}"
+    )
+    assert outcomes(result) == {"failed": 2, "deselected": 22}
+    monkeypatch.delenv("CI")
     result = pytester.runpytest_subprocess(
         "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'o'}"
     )
