@@ -50,6 +50,12 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    run.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="send the trials through the Batch API: half price, answered within 24 h (suite: `batch: true`)",
+    )
     run.set_defaults(func=run_command)
 
     runs = subparsers.add_parser("runs", help="list stored runs")
@@ -84,10 +90,28 @@ def run_command(args: argparse.Namespace) -> int:
         faults=args.faults,
         timeout_s=args.timeout_s,
         baseline=args.baseline,
+        batch=args.batch,
+        on_batch_status=batch_status_printer(),
     )
     run = Run.load(run_dir)
     print(summary(run))
     return 1 if failing(run) else 0
+
+
+def batch_status_printer() -> Any:
+    """One stderr line per poll of a batch job: its state, polls so far, and done/failed once read."""
+    import sys
+
+    def show(status: Any) -> None:
+        counts = "" if status.done is None else f", {status.done} done, {status.failed} failed"
+        print(
+            f"batch {status.name}: {status.state.removeprefix('JOB_STATE_')} "
+            f"({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s{counts})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
 
 
 def failing(run: Run) -> list[str]:
@@ -110,6 +134,10 @@ def summary(run: Run) -> str:
     ]
     if manifest.procedural_images:
         lines.append("  images are procedural (emulator), not model output")
+    if manifest.batch:
+        from harness.prices import BATCH_SOURCE
+
+        lines.append(f"  batch: {len(manifest.batch_jobs)} job(s); cost at the batch tier, {BATCH_SOURCE}")
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from harness.errors import UsageError
 from harness.plan import TrialPlan
-from harness.record import Score, TrialRecord
+from harness.record import BatchJobRef, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.progress import Progress, make_progress
@@ -127,12 +127,17 @@ def run_suites(
     select: Iterable[str] | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    batch: bool | None = None,
+    attach: Sequence[BatchJobRef] = (),
+    on_batch_status: Any = None,
+    batch_poll: Any = None,
 ) -> Path:
     """Run suites and return the run directory.
 
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
     step's own timeout (default 120 s); `select` limits the run to those trial ids; `cassettes` relative
-    to the working directory."""
+    to the working directory. `batch` True sends the trials through the Batch API (None: as each suite's
+    `batch:` says); `attach` are jobs an earlier attempt of this run created, polled instead of re-created."""
     paths = [Path(p) for p in paths]
     if not paths:
         raise UsageError("no suite given", hint="harness run suites/<name>.yaml")
@@ -142,6 +147,7 @@ def run_suites(
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
     works = load_work(paths, variants, repeats, mode, select)
+    batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)
     baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
@@ -177,17 +183,35 @@ def run_suites(
                 )
                 work_items += [(plan, work.target) for plan in work.plans]
             progress.start(len(work_items))
-            records = asyncio.run(
-                run_targets(
-                    work_items,
-                    writer,
-                    concurrency=concurrency,
-                    policy=policy,
-                    timeout_s=timeout_s,
-                    progress=progress,
-                    finished=finished,
+            batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
+            interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
+            if batched:
+                from harness.api.batch import run_batch
+
+                asyncio.run(
+                    run_batch(
+                        batched,
+                        writer,
+                        attach=attach,
+                        progress=progress,
+                        on_status=on_batch_status,
+                        finished=finished,
+                        poll=batch_poll or _batch_poll(label),
+                    )
                 )
-            )
+            if interactive:
+                asyncio.run(
+                    run_targets(
+                        interactive,
+                        writer,
+                        concurrency=concurrency,
+                        policy=policy,
+                        timeout_s=timeout_s,
+                        progress=progress,
+                        finished=finished,
+                    )
+                )
+            records = list(finished)
             group_scores(records, works)
             Run(writer.dir, manifest, records).rewrite_trials(records)
             status = "finished"
@@ -201,6 +225,18 @@ def run_suites(
         writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
     _write_parquet(writer.dir)
     return writer.dir
+
+
+def _batch_poll(label: str) -> Any:
+    """The local emulator finishes a job in a poll or two: poll it fast; anything else at the default."""
+    from harness.runner.batch import PollPolicy
+
+    return PollPolicy(first=0.05, factor=1.5, ceiling=1.0) if label == "emulator" else None
+
+
+def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:
+    """`--batch` decides for every suite; without it, each suite's own `batch:` does."""
+    return batch if batch is not None else suite in batch_suites
 
 
 def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
