@@ -14,6 +14,7 @@ from harness.errors import HarnessError
 COMMAND_MODULES = (
     "harness.suite.cli",  # validate, styles
     "harness.runner.cli",  # run, runs
+    "harness.batches_cli",  # batches
     "harness.scoring.cli",  # score
     "harness.diff.cli",  # diff
     "harness.report.cli",  # report

@@ -10,6 +10,7 @@ import pytest
 
 from harness.prices import BATCH_DISCOUNT
 from harness.runner import run_suites
+from harness.runner.batch import BatchOptions, PollPolicy
 from harness.runner.progress import PlainProgress
 from harness.store import Run
 
@@ -158,3 +159,16 @@ def test_suite_batch_true_records_and_replays_offline(tmp_path):
     assert replayed.manifest.batch
     assert fingerprint(replayed) == fingerprint(recorded)
     assert [j.name for j in replayed.manifest.batch_jobs] == [j.name for j in recorded.manifest.batch_jobs]
+
+
+def test_requests_over_the_inline_limit_go_as_an_uploaded_jsonl_file(tmp_path):
+    suite = tmp_path / "errors.yaml"
+    suite.write_text(ERRORS)
+    common = dict(backend="emulator", mode="live", faults="word:BOOM=400", progress=quiet())
+    as_file = BatchOptions(PollPolicy(first=0.01), inline_limit=0)
+    filed = Run.load(run_suites([suite], out=tmp_path / "f", batch=True, batch_options=as_file, **common))
+    inline = Run.load(run_suites([suite], out=tmp_path / "i", batch=True, **common))
+    assert [j.source for j in filed.manifest.batch_jobs] == ["file"]
+    assert filed.manifest.batch_jobs[0].input_file.startswith("files/")
+    assert [j.source for j in inline.manifest.batch_jobs] == ["inline"]
+    assert fingerprint(filed) == fingerprint(inline)

@@ -12,7 +12,9 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from google import genai
 from google.genai import types
 
 from harness.context import RequestContext, current_request
@@ -23,7 +25,7 @@ from harness.runner.execute import not_run, step_from_error, step_from_response,
 from harness.runner.outcome import error_of
 from harness.runner.progress import Progress
 from harness.runner.run import Target, score_record
-from harness.store import RunWriter, utc_now
+from harness.store import Run, RunWriter, utc_now
 
 StatusCallback = Callable[[stage.BatchStatus], None]
 
@@ -69,13 +71,15 @@ async def run_batch(
     writer: RunWriter,
     *,
     attach: Sequence[BatchJobRef] = (),
-    poll: stage.PollPolicy | None = None,
-    inline_limit: int = stage.INLINE_LIMIT_BYTES,
+    options: stage.BatchOptions | None = None,
     progress: Progress | None = None,
     on_status: StatusCallback | None = None,
     finished: list[TrialRecord] | None = None,
+    keep: set[str] | None = None,
 ) -> list[TrialRecord]:
-    """Run every trial through Batch API jobs; records come back in plan order."""
+    """Run every trial through Batch API jobs; records come back in plan order. With `keep`, only those
+    trials are scored and stored (the others only fill a replayed job as it was recorded)."""
+    options = options or stage.BatchOptions()
     manifest = writer.manifest
     manifest.batch = True
     trials = [_Trial(plan, target, utc_now()) for plan, target in work]
@@ -87,14 +91,18 @@ async def run_batch(
         jobs = []
         for (_, model), members in groups.items():
             todo = [t for t in members if len(t.plan.steps) > k and t.alive]
-            job = await asyncio.to_thread(_start, todo, model, k, manifest, writer, attach, inline_limit)
+            job = await asyncio.to_thread(
+                _start, todo, model, k, manifest, writer, attach, options.inline_limit
+            )
             if job is not None:
                 jobs.append(job)
         for job in jobs:
-            await asyncio.to_thread(_finish, job, k, manifest, writer, poll, on_status)
+            await asyncio.to_thread(_finish, job, k, manifest, writer, options.poll, on_status)
     done = finished if finished is not None else []
     records = []
     for trial in trials:
+        if keep is not None and trial.plan.trial_id not in keep:
+            continue
         record = _record(trial)
         await score_record(record, trial.target.env)
         writer.append(record)
@@ -166,7 +174,7 @@ def _finish(
     k: int,
     manifest: Manifest,
     writer: RunWriter,
-    poll: stage.PollPolicy | None,
+    poll: stage.PollPolicy,
     on_status: StatusCallback | None,
 ) -> None:
     """Wait for the job, read its results and give each trial its step k."""
@@ -245,3 +253,49 @@ def _sync_sleep(target: Target) -> Callable[[float], None]:
     """The session's sleep (skipped when replaying); a real sleep when there is no session."""
     session = target.session
     return session.sleep if session is not None else time.sleep
+
+
+@dataclass
+class JobStatus:
+    """A job of a run as the API reports it now (`state` None with `error` when it could not be read)."""
+
+    ref: BatchJobRef
+    state: str | None
+    error: str | None = None
+
+
+def run_jobs(run_dir: Path) -> list[BatchJobRef]:
+    """The batch jobs a run created, from its manifest (no network)."""
+    return list(Run.load(run_dir).manifest.batch_jobs)
+
+
+def reattachable(manifest: Manifest) -> list[BatchJobRef]:
+    """The jobs a resumed run polls instead of creating again: every job the manifest names (one that
+    already ended is read again, never re-sent)."""
+    return list(manifest.batch_jobs)
+
+
+def job_states(run_dir: Path, client: genai.Client) -> list[JobStatus]:
+    """Ask the API for each job's state now (batches.get), one job's failure never hiding the others."""
+    out = []
+    for ref in run_jobs(run_dir):
+        try:
+            out.append(JobStatus(ref, stage.state_of(client.batches.get(name=ref.name))))
+        except Exception as exc:
+            out.append(JobStatus(ref, None, error_of(exc).message))
+    return out
+
+
+def cancel_jobs(run_dir: Path, client: genai.Client) -> list[JobStatus]:
+    """Cancel every job of the run that has not ended; the others are reported as they are."""
+    out = []
+    for status in job_states(run_dir, client):
+        if status.state is None or status.state in stage.TERMINAL_STATES:
+            out.append(status)
+            continue
+        try:
+            client.batches.cancel(name=status.ref.name)
+            out.append(JobStatus(status.ref, stage.state_of(client.batches.get(name=status.ref.name))))
+        except Exception as exc:
+            out.append(JobStatus(status.ref, status.state, error_of(exc).message))
+    return out

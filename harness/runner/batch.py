@@ -46,6 +46,14 @@ class PollPolicy:
             delay = min(delay * self.factor, self.ceiling)
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch run waits and when its requests go as a file instead of inline."""
+
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    inline_limit: int = INLINE_LIMIT_BYTES
+
+
 @dataclass
 class BatchStatus:
     """What a progress line shows while a job runs; done/failed are known once results are read."""

@@ -38,6 +38,7 @@ class SuiteWork:
     plans: list[TrialPlan]
     mode: str
     target: Target | None = None
+    keep: set[str] | None = None  # the selected trial ids, when `plans` holds more (a replayed batch)
 
 
 def choose_backend(backend: str | None, base_url: str | None) -> str:
@@ -68,6 +69,7 @@ def load_work(
     repeats: int | None,
     mode: str | None,
     select: Iterable[str] | None,
+    batch: bool | None = None,
 ) -> list[SuiteWork]:
     from harness.suite import expand, load_suite, validate
     from harness.transport import resolve_mode
@@ -78,12 +80,17 @@ def load_work(
     works = []
     for path in paths:
         suite = load_suite(path)
-        plans = [
-            p
-            for p in expand(suite, variants=variants, repeats=repeats)
-            if chosen is None or p.trial_id in chosen
-        ]
-        works.append(SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))))
+        suite_mode = str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))
+        plans = expand(suite, variants=variants, repeats=repeats)
+        # A replayed batch job must hold the trials it was recorded with: every trial is sent, and only
+        # the selected ones are kept (replay costs nothing). Calling out sends only what was selected.
+        whole_jobs = suite_mode == "replay" and _batched(
+            suite.name, batch, {suite.name} if suite.batch else set()
+        )
+        keep = {p.trial_id for p in plans if chosen is None or p.trial_id in chosen}
+        if not whole_jobs:
+            plans = [p for p in plans if p.trial_id in keep]
+        works.append(SuiteWork(suite, plans, suite_mode, keep=keep))
     return works
 
 
@@ -130,7 +137,7 @@ def run_suites(
     batch: bool | None = None,
     attach: Sequence[BatchJobRef] = (),
     on_batch_status: Any = None,
-    batch_poll: Any = None,
+    batch_options: Any = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -146,7 +153,7 @@ def run_suites(
     label = choose_backend(backend, base_url)
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
-    works = load_work(paths, variants, repeats, mode, select)
+    works = load_work(paths, variants, repeats, mode, select, batch)
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)
@@ -182,7 +189,7 @@ def run_suites(
                     work, build_client(keys[work.suite.name], options), session, writer.dir, baseline_run
                 )
                 work_items += [(plan, work.target) for plan in work.plans]
-            progress.start(len(work_items))
+            progress.start(_planned(works))
             batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
             interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
             if batched:
@@ -196,7 +203,8 @@ def run_suites(
                         progress=progress,
                         on_status=on_batch_status,
                         finished=finished,
-                        poll=batch_poll or _batch_poll(label),
+                        options=batch_options or _batch_options(label),
+                        keep=set().union(*(w.keep or set() for w in works)),
                     )
                 )
             if interactive:
@@ -211,7 +219,8 @@ def run_suites(
                         finished=finished,
                     )
                 )
-            records = list(finished)
+            order = {plan.trial_id: n for n, (plan, _) in enumerate(work_items)}
+            records = sorted(finished, key=lambda r: order.get(r.trial_id, len(order)))  # plan order
             group_scores(records, works)
             Run(writer.dir, manifest, records).rewrite_trials(records)
             status = "finished"
@@ -222,16 +231,20 @@ def run_suites(
             manifest.backend = "replay:" + "+".join(
                 sorted({s.recorded_backend or "unknown" for s in sessions})
             )
-        writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
+        writer.close(status, compute_totals(records, _planned(works)))
     _write_parquet(writer.dir)
     return writer.dir
 
 
-def _batch_poll(label: str) -> Any:
-    """The local emulator finishes a job in a poll or two: poll it fast; anything else at the default."""
-    from harness.runner.batch import PollPolicy
+def _planned(works: Sequence[SuiteWork]) -> int:
+    return sum(len(w.keep) if w.keep is not None else len(w.plans) for w in works)
 
-    return PollPolicy(first=0.05, factor=1.5, ceiling=1.0) if label == "emulator" else None
+
+def _batch_options(label: str) -> Any:
+    """The local emulator finishes a job in a poll or two: poll it fast; anything else at the default."""
+    from harness.runner.batch import BatchOptions, PollPolicy
+
+    return BatchOptions(PollPolicy(first=0.05, factor=1.5, ceiling=1.0)) if label == "emulator" else None
 
 
 def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:

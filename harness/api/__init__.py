@@ -1,0 +1,1 @@
+"""The orchestration layer: the only place that combines stages (run, batch, resume, ...)."""
