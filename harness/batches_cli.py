@@ -47,8 +47,8 @@ def _run_dir(args: argparse.Namespace) -> Path:
 def _client(args: argparse.Namespace) -> Any:
     from google.genai import types
 
+    from harness.api.run import choose_backend
     from harness.runner.client import API_VERSION, build_client, resolve_api_key
-    from harness.runner.suites import choose_backend
 
     label = choose_backend(args.backend, args.base_url)
     options = types.HttpOptions(base_url=args.base_url, api_version=API_VERSION, timeout=30_000)

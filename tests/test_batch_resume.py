@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from harness.api import run_suites
 from harness.api.batch import reattachable
 from harness.emulator import Emulator
 from harness.record import Manifest
-from harness.runner import run_suites
 from harness.runner.batch import BatchOptions, PollPolicy
 from harness.runner.progress import PlainProgress
 from harness.store import Run

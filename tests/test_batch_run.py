@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.api import run_suites
 from harness.prices import BATCH_DISCOUNT
-from harness.runner import run_suites
 from harness.runner.batch import BatchOptions, PollPolicy
 from harness.runner.progress import PlainProgress
 from harness.store import Run
@@ -172,3 +172,20 @@ def test_requests_over_the_inline_limit_go_as_an_uploaded_jsonl_file(tmp_path):
     assert filed.manifest.batch_jobs[0].input_file.startswith("files/")
     assert [j.source for j in inline.manifest.batch_jobs] == ["inline"]
     assert fingerprint(filed) == fingerprint(inline)
+
+
+def test_a_file_batch_records_upload_and_download_then_replays_offline(tmp_path):
+    suite = tmp_path / "errors.yaml"
+    suite.write_text(ERRORS.replace("suite: batch-errors", "suite: batch-file"))
+    as_file = BatchOptions(PollPolicy(first=0.01), inline_limit=0)
+    common = dict(out=tmp_path / "runs", cassettes=tmp_path / "cassettes", batch=True, batch_options=as_file)
+    recorded = Run.load(
+        run_suites([suite], run_id="rec", backend="emulator", mode="record", progress=quiet(), **common)
+    )
+    replayed = Run.load(run_suites([suite], run_id="rep", mode="replay", progress=quiet(), **common))
+    assert [j.source for j in replayed.manifest.batch_jobs] == ["file", "file"]
+    assert fingerprint(replayed) == fingerprint(recorded)
+    assert {r.outcome for r in replayed.trials} == {"ok"}  # NOIMG and BOOM only fault under --faults
+    cassette = (tmp_path / "cassettes" / "batch-file.cassette.yaml").read_text()
+    assert "/upload/v1beta/files" in cassette and ":download" in cassette
+    assert "upload_id={REDACTED}" in cassette

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from harness.api.batch import run_batch
 from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, Score, TrialRecord
@@ -193,8 +194,6 @@ def run_suites(
             batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
             interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
             if batched:
-                from harness.api.batch import run_batch
-
                 asyncio.run(
                     run_batch(
                         batched,
