@@ -55,7 +55,8 @@ def test_a_job_goes_pending_running_succeeded_and_answers_each_request_as_alone(
         assert answers["c"].response.prompt_feedback.block_reason.value == "PROHIBITED_CONTENT"
         assert emu.batch_creates == 1
     with Emulator() as fresh:  # the same request sent alone (first attempt) draws the same image
-        alone = client(fresh).models.generate_content(
+        other = client(fresh)
+        alone = other.models.generate_content(
             model=MODEL, contents="a red apple", config=request("", "").config
         )
     image = answers["a"].response.candidates[0].content.parts[-1].inline_data.data
