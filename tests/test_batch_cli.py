@@ -73,3 +73,19 @@ def test_batches_list_status_and_cancel(tmp_path, capsys):
         assert [j["state"] for j in json.loads(capsys.readouterr().out)] == ["SUCCEEDED", "CANCELLED"]
     assert main(["batches", "status", "r", *args]) == 1  # the emulator is gone: each job says why
     assert all(j["error"] for j in json.loads(capsys.readouterr().out))
+
+
+def test_run_batch_prints_each_poll_and_the_summary_names_the_batch_price(tmp_path, capsys):
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text(SUITE.replace("prompt: a blue cup", "prompt: a BOOM cup"))
+    argv = ["run", str(suite), "--batch", "--backend", "emulator", "--faults", "word:BOOM=500,batch_polls=2"]
+    assert main([*argv, "--out", str(tmp_path / "results")]) == 1  # the BOOM trial errs inside the job
+    captured = capsys.readouterr()
+    polls = [line for line in captured.err.splitlines() if line.startswith("batch batches/")]
+    assert [line.split(": ", 1)[1].split(" (")[0] for line in polls[:3]] == [
+        "RUNNING",
+        "RUNNING",
+        "SUCCEEDED",
+    ]
+    assert polls[-1].endswith("SUCCEEDED: 1 done, 1 failed of 2 requests")
+    assert "cost at the batch tier" in captured.out and "batch-mode" in captured.out

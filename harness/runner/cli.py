@@ -103,13 +103,12 @@ def batch_status_printer() -> Any:
     import sys
 
     def show(status: Any) -> None:
-        counts = "" if status.done is None else f", {status.done} done, {status.failed} failed"
-        print(
-            f"batch {status.name}: {status.state.removeprefix('JOB_STATE_')} "
-            f"({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s{counts})",
-            file=sys.stderr,
-            flush=True,
-        )
+        state = status.state.removeprefix("JOB_STATE_")
+        if status.done is None:
+            line = f"{state} ({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s)"
+        else:
+            line = f"{state}: {status.done} done, {status.failed} failed of {status.requests} requests"
+        print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
 
     return show
 
