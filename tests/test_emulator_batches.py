@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import time
+from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -156,3 +159,55 @@ def test_an_upload_chunk_needs_no_key_but_a_known_upload_id():
             f"{emu.url}/upload/v1beta/files", headers={"x-goog-upload-command": "start"}
         )
         assert unauthenticated.status_code == 403
+
+
+REAL = Path(__file__).resolve().parent / "data" / "real-wire-batch"  # see SOURCES.md there
+
+
+def shape(value: Any) -> Any:
+    """The keys of a JSON tree (lists by their first item), values dropped: what must agree."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items() if k not in ("candidates", "usageMetadata")}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def test_create_poll_and_finished_bodies_have_the_real_recordings_shape():
+    with Emulator(faults="batch_polls=1") as emu:
+        c = client(emu)
+        job = c.batches.create(
+            model="gemini-2.5-flash", src=[{"contents": "What is 2 + 2?", "metadata": {"custom_id": "0"}}],
+            config={"display_name": "probe"},
+        )  # fmt: skip
+        get = functools.partial(httpx2.get, f"{emu.url}/v1beta/{job.name}", headers={"x-goog-api-key": "k"})
+        running, succeeded = get().json(), get().json()
+        listed = httpx2.get(f"{emu.url}/v1beta/batches", headers={"x-goog-api-key": "k"}).json()
+    real = {
+        name: json.loads((REAL / f"{name}.json").read_text())
+        for name in ("create-pending", "get-running", "get-succeeded")
+    }
+    assert shape(running) == shape(real["get-running"])
+    assert running["metadata"]["state"] == "BATCH_STATE_RUNNING"
+    assert shape(succeeded) == shape(real["get-succeeded"])
+    assert shape(listed["operations"][0]) == shape(real["get-succeeded"])
+    first = succeeded["metadata"]["output"]["inlinedResponses"]["inlinedResponses"][0]
+    assert first["metadata"] == {"custom_id": "0"} and first["response"]["candidates"][0]["content"]["parts"]
+
+
+def test_the_harness_reads_the_real_finished_body():
+    """The SDK parses the recorded SUCCEEDED body; read_results maps its answers by metadata key."""
+    from harness.runner.batch import read_results
+
+    body = json.loads((REAL / "get-succeeded.json").read_text())
+    for item in body["metadata"]["output"]["inlinedResponses"]["inlinedResponses"]:
+        item["metadata"] = {"key": item["metadata"]["custom_id"]}
+    mock = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body))
+    c = genai.Client(
+        api_key="k", http_options=types.HttpOptions(api_version="v1beta", client_args={"transport": mock})
+    )
+    job = c.batches.get(name=body["name"])
+    outcome = read_results(c, job)
+    assert outcome.state == "JOB_STATE_SUCCEEDED" and outcome.error is None
+    texts = {k: r.response.candidates[0].content.parts[0].text for k, r in outcome.results.items()}
+    assert texts == {"0": "4", "1": "Jupiter"}
