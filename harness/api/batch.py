@@ -123,7 +123,9 @@ def _start(
     inline_limit: int,
 ) -> _Job | None:
     """Build the round's requests, then re-attach to the job made for them or create it (and record it)."""
-    requests, sent, members = [], {}, []
+    requests: list[types.InlinedRequest] = []
+    sent: dict[str, types.Content] = {}
+    members: list[_Trial] = []
     for trial in todo:
         step = trial.plan.steps[k]
         try:
@@ -132,7 +134,11 @@ def _start(
             trial.steps.append(step_from_error(trial.plan, step, error_of(exc), attempts=0))
             continue
         requests.append(request)
-        sent[trial.plan.trial_id] = request.contents[-1]  # type: ignore[index]
+        contents = request.contents
+        assert isinstance(contents, list) and isinstance(
+            contents[-1], types.Content
+        )  # as batch_request builds
+        sent[trial.plan.trial_id] = contents[-1]
         members.append(trial)
     if not members:
         return None
@@ -205,9 +211,9 @@ def _finish(
         trial.steps.append(record)
         result = outcome.results.get(trial.plan.trial_id)
         if record.outcome == "ok" and result is not None and result.response is not None:
-            candidate = (result.response.candidates or [None])[0]
-            if candidate is not None and candidate.content is not None:
-                trial.history += [job.sent[trial.plan.trial_id], candidate.content]
+            candidates = result.response.candidates or []
+            if candidates and candidates[0].content is not None:
+                trial.history += [job.sent[trial.plan.trial_id], candidates[0].content]
     if on_status is not None:
         on_status(
             stage.BatchStatus(

@@ -27,6 +27,7 @@ from harness.emulator.models import ModelProfile, get_model
 from harness.emulator.protocol import ApiError, normalize, parse_json, status_name
 
 Handler = Callable[[Request, re.Match[str]], Reply]
+Entry = tuple[str | None, dict, dict | None]  # one request of a job: (file key, request body, metadata)
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
 OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"}
@@ -84,7 +85,7 @@ class Job:
     name: str
     model: str
     display_name: str | None
-    requests: list[tuple[str | None, dict, dict | None]]  # (key, request body, metadata)
+    requests: list[Entry]
     input_file: str | None
     created: float
     state: str = "PENDING"
@@ -189,11 +190,11 @@ class BatchStore:
             self.creates += 1
         return Reply(body=job.resource())
 
-    def _file_requests(self, name: str) -> list[tuple[str | None, dict, dict | None]]:
+    def _file_requests(self, name: str) -> list[Entry]:
         stored = self.files.get(name)
         if stored is None:
             raise ApiError(404, f"File {name} not found.")
-        out = []
+        out: list[Entry] = []
         for number, line in enumerate(stored.data.decode("utf-8").splitlines(), 1):
             if not line.strip():
                 continue
