@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from harness.console import wide
+from harness.errors import UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -50,6 +51,11 @@ def _client(args: argparse.Namespace) -> Any:
     from harness.api.run import choose_backend
     from harness.runner.client import API_VERSION, build_client, resolve_api_key
 
+    if args.backend == "emulator" and not args.base_url:
+        raise UsageError(
+            "the in-process emulator ends with its run, and its jobs with it",
+            hint="start one with `harness emulator serve` and pass its --base-url",
+        )
     label = choose_backend(args.backend, args.base_url)
     options = types.HttpOptions(base_url=args.base_url, api_version=API_VERSION, timeout=30_000)
     return build_client(resolve_api_key(label, "live"), options)
