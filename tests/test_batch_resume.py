@@ -94,3 +94,15 @@ def test_kill_9_while_polling_then_continue_creates_each_job_once(tmp_path):
     names = [j.name for j in run.manifest.batch_jobs]
     assert len(names) == len(set(names)) == 4
     assert {j.name for j in manifest.batch_jobs} <= set(names)
+
+
+def test_find_job_matches_a_job_holding_every_wanted_request():
+    from harness.api.batch import find_job
+    from harness.record import BatchJobRef
+
+    ref = BatchJobRef(
+        name="batches/a", suite="s", model="m", step=0, trials=["t1", "t2", "t3"], created_at="x"
+    )
+    assert find_job([ref], "s", "m", 0, ["t3", "t1"]) is ref  # t2 was stored before the crash
+    assert find_job([ref], "s", "m", 0, ["t1", "t4"]) is None  # t4 was never sent: a new job
+    assert find_job([ref], "s", "m", 1, ["t1"]) is None and find_job([ref], "s", "other", 0, ["t1"]) is None

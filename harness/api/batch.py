@@ -55,9 +55,12 @@ class _Job:
 def find_job(
     jobs: Sequence[BatchJobRef], suite: str, model: str, step: int, trials: list[str]
 ) -> BatchJobRef | None:
-    """The job a previous attempt created for exactly these requests, if any."""
+    """The job an earlier attempt created holding every one of these requests (it may hold more: trials
+    stored before a crash are not asked again, and their answers are ignored)."""
+    wanted = set(trials)
     return next(
-        (j for j in jobs if (j.suite, j.model, j.step, j.trials) == (suite, model, step, trials)), None
+        (j for j in jobs if (j.suite, j.model, j.step) == (suite, model, step) and wanted <= set(j.trials)),
+        None,
     )
 
 
