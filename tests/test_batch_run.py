@@ -189,3 +189,17 @@ def test_a_file_batch_records_upload_and_download_then_replays_offline(tmp_path)
     cassette = (tmp_path / "cassettes" / "batch-file.cassette.yaml").read_text()
     assert "/upload/v1beta/files" in cassette and ":download" in cassette
     assert "upload_id={REDACTED}" in cassette
+
+
+def test_replay_never_sleeps_between_polls(tmp_path, monkeypatch):
+    suite = tmp_path / "small.yaml"
+    suite.write_text(ERRORS.replace("suite: batch-errors", "suite: batch-polls"))
+    common = dict(out=tmp_path / "runs", cassettes=tmp_path / "cassettes", batch=True, progress=quiet())
+    run_suites([suite], run_id="rec", backend="emulator", mode="record", faults="batch_polls=3", **common)
+    cassette = (tmp_path / "cassettes" / "batch-polls.cassette.yaml").read_text()
+    assert cassette.count("BATCH_STATE_RUNNING") >= 3  # the polls are recorded
+    slept: list[float] = []
+    monkeypatch.setattr("harness.transport.session.time.sleep", slept.append)
+    slow = BatchOptions(PollPolicy(first=30.0))  # a replay that slept through its polls would take minutes
+    replayed = Run.load(run_suites([suite], run_id="rep", mode="replay", batch_options=slow, **common))
+    assert slept == [] and {r.outcome for r in replayed.trials} == {"ok"}
