@@ -26,7 +26,7 @@ from harness.context import RequestContext
 from harness.store import atomic_write, utc_now
 from harness.transport import redact
 from harness.transport.blobs import BlobStore, CassetteError
-from harness.transport.bodies import blob_refs
+from harness.transport.bodies import response_refs
 
 FORMAT = "prompt-harness-cassette/1"
 SUFFIX = ".cassette.yaml"
@@ -122,13 +122,11 @@ class Cassette:
         return cassette
 
     def refs(self) -> set[str]:
-        return (
-            set().union(*(blob_refs(i.response) for i in self.interactions)) if self.interactions else set()
-        )
+        return set().union(set(), *(response_refs(i.response) for i in self.interactions))
 
     def check_blobs_present(self) -> None:
         for n, inter in enumerate(self.interactions):
-            for name in sorted(blob_refs(inter.response)):
+            for name in sorted(response_refs(inter.response)):
                 if not self.blobs.exists(name):
                     raise CassetteError(
                         f"blob {name} of interaction {n} ({inter.request.get('path')}) is missing from "
@@ -169,9 +167,20 @@ def rerecorded(old: Cassette, new: Cassette) -> Cassette:
     kept = [i for i in old.interactions if trial_of(i) not in ran and (i.trial or i.key not in keys)]
     if not kept:
         return new
-    backends = {*str(old.header.get("backend") or "unknown").split("+"), str(new.header.get("backend"))}
-    header = {**old.header, **new.header, "backend": "+".join(sorted(backends))}
+    backend = merge_backends(old.header.get("backend"), new.header.get("backend"))
+    header = {**old.header, **new.header, "backend": backend}
     return Cassette(new.path, header, kept + new.interactions)
+
+
+def backends_of(header_value: Any) -> set[str]:
+    """The backends a cassette header names (`emulator+gemini` -> both); `unknown` names none."""
+    return {b for b in str(header_value or "").split("+") if b and b != "unknown"}
+
+
+def merge_backends(*values: Any) -> str:
+    """One header value naming every backend the recordings came from, sorted: `emulator+gemini`."""
+    names = set().union(*(backends_of(v) for v in values))
+    return "+".join(sorted(names)) or "unknown"
 
 
 def find_cassettes(root: Path) -> list[Path]:

@@ -32,6 +32,7 @@ DROP_HEADERS = ENCODING_HEADERS | frozenset(
         "x-xss-protection",
         "x-frame-options",
         "x-content-type-options",
+        "x-guploader-uploadid",  # the resumable upload id again: a capability token
     }
 )
 KEEP_GOOG = frozenset(
