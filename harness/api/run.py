@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from harness.errors import UsageError
 from harness.plan import TrialPlan
@@ -28,6 +27,7 @@ from harness.runner.progress import Progress, make_progress
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
+from harness.transport import redact
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -45,8 +45,7 @@ def choose_backend(backend: str | None, base_url: str | None) -> str:
     if backend not in (None, "gemini", "emulator"):
         raise UsageError(f"unknown backend {backend!r}", hint="use --backend gemini or --backend emulator")
     if base_url and backend != "emulator":
-        host = urlparse(base_url).netloc or base_url
-        return f"base_url:{host}"
+        return f"base_url:{redact.public_host(base_url)}"  # never the user, password or key it carries
     return backend or "gemini"
 
 

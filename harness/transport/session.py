@@ -70,6 +70,7 @@ class TransportSession:
         suite_path: Path | None = None,
     ) -> None:
         self.mode = Mode(mode)
+        redact.guard_http_logs()
         self.suite = suite
         self.suite_path = suite_path
         self.seen_emulator = False
