@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.context import InputPolicy, input_policy, using_policy
 from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
@@ -126,6 +127,7 @@ def run_suites(
     select: Iterable[str] | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    inputs: InputPolicy | None = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -140,7 +142,8 @@ def run_suites(
     label = choose_backend(backend, base_url)
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
-    works = load_work(paths, variants, repeats, mode, select)
+    with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
+        works = load_work(paths, variants, repeats, mode, select)
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)
     baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
