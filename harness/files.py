@@ -3,6 +3,7 @@ project root a suite's files must stay under, and whether an image file decodes.
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from collections.abc import Iterable
@@ -28,6 +29,20 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_file(value: str) -> Path:
+    """argparse `type=` for a file the command writes: a folder there, or a file where a folder must be,
+    is a usage error (exit 2) before any work, not a traceback from the final write."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder; give a file name, e.g. {path / 'out.html'}")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise argparse.ArgumentTypeError(f"{folder} is a file, so {path} cannot be written under it")
+            break
+    return path
 
 
 ROOT_MARKERS = ("pyproject.toml", ".git")

@@ -40,6 +40,7 @@ class RescoreResult:
     failed: int = 0
     undecided: int = 0
     skipped: list[str] = field(default_factory=list)  # "trial: score: reason" of each skipped score
+    unparsed: list[str] = field(default_factory=list)  # "file:line: reason" of lines kept as they were
 
 
 def _suite_path(run: Run, given: Path | None) -> Path | None:
@@ -104,6 +105,7 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
     """Recompute every score and verdict of a stored run and rewrite its files atomically."""
     run = Run.load(run_dir)
     result = RescoreResult(run.dir, len(run.trials))
+    result.unparsed = [u.where(run.dir / "trials.jsonl") for u in run.unparsed]
     path = _suite_path(run, suite_path)
     before = {r.trial_id: r.passed for r in run.trials}
     with ExitStack() as stack:

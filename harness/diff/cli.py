@@ -16,7 +16,7 @@ from harness.diff.export import diff_json
 from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
-from harness.files import atomic_write
+from harness.files import atomic_write, output_file
 
 STATUS_STYLE = {
     "regressed": "bold red",
@@ -38,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "runs", nargs="+", metavar="RUN", help="run directory, run id under --results, or 'latest'"
     )
     p.add_argument("--variants", nargs=2, metavar=("A", "B"), help="compare two variants inside one run")
-    p.add_argument("--json", type=Path, metavar="FILE", help="write every number as JSON")
-    p.add_argument("--html", type=Path, metavar="FILE", help="write the self-contained diff page")
+    p.add_argument("--json", type=output_file, metavar="FILE", help="write every number as JSON")
+    p.add_argument("--html", type=output_file, metavar="FILE", help="write the self-contained diff page")
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON,

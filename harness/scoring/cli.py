@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from harness.store import resolve_run
@@ -53,4 +54,6 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  {len(result.skipped)} score(s) skipped (not counted as passes), e.g. {result.skipped[0]}")
     for trial, old, new in result.flipped:
         print(f"  {trial}: {old} -> {new}")
-    return 0
+    for line in result.unparsed:
+        print(f"warning: {line}; kept as it was, not re-scored", file=sys.stderr)
+    return 2 if result.unparsed else 0

@@ -90,7 +90,9 @@ def check_callable(path: str, base: Path | None = None) -> None:
     else:
         found = module_file(module_name)
         if found is None:
-            raise ValueError(f"custom scorer '{path}': cannot import {module_name} (no such module; is it installed?)")
+            raise ValueError(
+                f"custom scorer '{path}': cannot import {module_name} (no such module; is it installed?)"
+            )
         if found.suffix != ".py":
             return  # compiled: only importing it could tell, and validation imports nothing
         file = found

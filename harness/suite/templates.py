@@ -116,9 +116,9 @@ def template_variables(name: str, dirs: tuple[Path, ...]) -> frozenset[str] | No
         seen.add(current)
         try:
             tree = env.parse(env.loader.get_source(env, current)[0])
+            found |= meta.find_undeclared_variables(tree)  # compiles: an unknown filter raises here
         except jinja2.TemplateError:
             return None
-        found |= meta.find_undeclared_variables(tree)
         for ref in meta.find_referenced_templates(tree):
             if ref is None:
                 return None
@@ -177,6 +177,11 @@ def render(
     except jinja2.TemplateError as exc:  # SecurityError from the sandbox, filters called wrongly, ...
         where = _template_frame(exc) or wanted
         raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template") from exc
+    except RecursionError as exc:
+        raise fail(
+            f"template {wanted} includes or extends itself (directly or through others)",
+            "break the cycle of {% include %} / {% extends %}",
+        ) from exc
     except (TypeError, ValueError, ArithmeticError) as exc:
         where = _template_frame(exc) or wanted
         raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template or its vars") from exc

@@ -25,7 +25,7 @@ import yaml
 from harness.context import RequestContext
 from harness.files import atomic_write, utc_now
 from harness.transport import redact
-from harness.transport.blobs import BlobStore, CassetteError
+from harness.transport.blobs import BlobStore, CassetteError, UnreadableCassette
 from harness.transport.bodies import response_refs
 
 FORMAT = "prompt-harness-cassette/1"
@@ -96,9 +96,13 @@ class Cassette:
                 file=path,
                 hint="record it: harness run SUITE --mode record (or --mode auto)",
             ) from None
+        except (OSError, UnicodeDecodeError) as exc:  # a folder, unreadable, or not text
+            raise UnreadableCassette(
+                f"cannot read the cassette ({exc})", file=path, hint="restore it from git or re-record it"
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise CassetteError(
+            raise UnreadableCassette(
                 f"cassette is not valid YAML: {getattr(exc, 'problem', exc)}",
                 file=path,
                 line=mark.line + 1 if mark else None,
@@ -106,7 +110,7 @@ class Cassette:
             ) from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-            raise CassetteError(
+            raise UnreadableCassette(
                 f"not a harness cassette (format {found!r}, expected {FORMAT!r})",
                 file=path,
                 hint="vcrpy cassettes are converted with: harness cassettes import-vcr FILE --out DIR",
@@ -115,7 +119,7 @@ class Cassette:
         try:
             interactions = [Interaction(i["key"], i["request"], i["response"], i.get("trial")) for i in items]
         except (KeyError, TypeError) as exc:
-            raise CassetteError(f"malformed interaction ({exc})", file=path) from None
+            raise UnreadableCassette(f"malformed interaction ({exc})", file=path) from None
         cassette = cls(path, doc, interactions)
         if check_blobs:
             cassette.check_blobs_present()

@@ -23,9 +23,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from harness.errors import SuiteError
 from harness.transport import redact
-from harness.transport.blobs import CassetteError
+from harness.transport.blobs import UnreadableCassette
 from harness.transport.bodies import store_body, store_json
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import SUFFIX, Cassette, Interaction, merge_backends
@@ -34,12 +33,6 @@ from harness.transport.session import GEMINI_HOST
 
 MAX_SOURCE_BYTES = 512 * 1024 * 1024
 MAX_YAML_NODES = 1_000_000  # alias expansion beyond this is a "billion laughs" file, not a recording
-
-
-class UnreadableCassette(CassetteError):
-    """An input to import-vcr that is not a cassette this importer can read: bad input, exit 2."""
-
-    exit_code = SuiteError.exit_code
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
