@@ -205,7 +205,9 @@ def test_score_keeps_a_line_it_cannot_parse_and_reports_it(tmp_path, capsys):
     trials.write_text(trials.read_text() + "someone typed this\n" + '{"trial_id": "torn', encoding="utf-8")
     suite = tmp_path / "s.yaml"
     suite.write_text(SUITE.format(fraction=0.95))
-    code = handle(argparse.Namespace(run=str(run_dir), suite=suite, results=tmp_path, list=False, markdown=False))
+    code = handle(
+        argparse.Namespace(run=str(run_dir), suite=suite, results=tmp_path, list=False, markdown=False)
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert f"{trials}:2: not a trial record" in err and f"{trials}:3: not a trial record (torn" in err

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from harness.emulator.judge_kinds import special_answer
 from harness.emulator.models import ModelProfile
 from harness.emulator.protocol import GenerateRequest
 from harness.emulator.render import decode, nearest_color
@@ -46,7 +47,7 @@ def rubric_checks(rubric: str, scene: Scene) -> tuple[list[str], list[str]]:
     """(matched, missing) rubric terms for a scene."""
     terms = parse_terms(rubric)
     counts = scene.counts()
-    colors = {scene.background} | {o.color for o in scene.objects}
+    colors = {scene.background} | {o.color for o in scene.objects} | {o.wear for o in scene.objects if o.wear}
     checks: list[tuple[str, bool]] = []
     if terms.background:
         checks.append((f"{terms.background} background", scene.background == terms.background))
@@ -59,6 +60,14 @@ def rubric_checks(rubric: str, scene: Scene) -> tuple[list[str], list[str]]:
         if m.color:
             checks.append(
                 (f"{m.color} {m.kind}", any(o.kind == m.kind and o.color == m.color for o in scene.objects))
+            )
+    for m in terms.mentions:
+        if m.wear and m.kind != "figure":  # a figure's clothing is its colour, checked above
+            checks.append(
+                (
+                    f"{m.kind} wearing {m.wear}",
+                    any(o.kind == m.kind and o.wear == m.wear for o in scene.objects),
+                )
             )
     for kind in terms.removals:
         checks.append((f"no {kind}", kind not in counts))
@@ -99,6 +108,9 @@ def answer_text(req: GenerateRequest, profile: ModelProfile) -> str:
     image = req.latest_image()
     prompt = " ".join(filter(None, [req.system, req.current.text]))
     if wants_json(req):
+        special = special_answer(prompt, req.current.images)
+        if special is not None:
+            return json.dumps(special)
         verdict = judge(rubric_of(prompt), image)
         if req.response_schema:
             return json.dumps(fill_schema(req.response_schema, verdict, req.response_schema))

@@ -14,8 +14,10 @@ from harness.analysis.aggregate import case_pass_rates, scorer_stats
 from harness.analysis.frame import trials_frame
 from harness.diff import DiffResult
 from harness.diff.compare import STATUS_ORDER
+from harness.diff.preference import preference_verdict
 from harness.diff.stats import arm_stats
 from harness.files import atomic_write
+from harness.labels import Label, latest, read_labels
 from harness.record import Manifest, TrialRecord
 from harness.report.charts import arm_names, diff_charts, run_charts
 from harness.report.thumbs import link, thumbnail
@@ -138,6 +140,16 @@ def _filters(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
+def human_summary(labels: list[Label]) -> str:
+    """People's labels of a case, beside the machine scores: "human pass 2/3 · 4.5/5"."""
+    verdicts = [label.passed for label in labels if label.passed is not None]
+    scores = [label.score for label in labels if label.score is not None]
+    parts = [f"pass {sum(verdicts)}/{len(verdicts)}"] if verdicts else []
+    if scores:
+        parts.append(f"{sum(scores) / len(scores):.3g}/5")
+    return ("human " + " · ".join(parts)) if parts else ""
+
+
 def render_run(run: Run, page: Path) -> str:
     """The page for one run: per case its images, scores with reasons, filmstrips, outcomes, cost, latency."""
     frame = trials_frame(run.trials)
@@ -147,11 +159,15 @@ def render_run(run: Run, page: Path) -> str:
         {k: g for k, g in stats.groupby(["suite", "case", "variant"], sort=False)} if len(stats) else {}
     )
     records = _index(run.trials)
+    labels = latest(read_labels(run.dir))
     several = cases["suite"].nunique() > 1
     rows = []
     for c in cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
         recs = records.get(key, [])
+        details = _repeat_details(run, recs, page)
+        for d in details:
+            d["labels"] = labels.get(d["trial_id"], [])
         scorers = (
             [
                 {
@@ -193,7 +209,8 @@ def render_run(run: Run, page: Path) -> str:
                 "cost": c.cost_usd,
                 "latency": c.latency_s,
                 "strip": _strip(run, recs[0] if recs else None, page),
-                "details": _repeat_details(run, recs, page),
+                "details": details,
+                "human": human_summary([label for d in details for label in d["labels"]]),
                 "search": " ".join(
                     [c.suite, c.case, c.variant, _text(c.style), *(r.prompt for r in recs[:1])]
                 ).lower(),
@@ -249,6 +266,8 @@ def render_diff(result: DiffResult, page: Path) -> str:
     rec_b = _index([r for r in b.run.trials if r.trial_id in ids["B"]], keep_variant)
     scorer_rows = {k: g for k, g in comp.scorers.groupby(["suite", "case", "variant"], sort=False)}
     several = comp.cases["suite"].nunique() > 1
+    pref = result.preference
+    judged = {(c.suite, c.case, c.variant): c for c in pref.per_case} if pref else {}
     rows = []
     for c in comp.cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
@@ -303,6 +322,7 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 "scorers": scorers,
                 "scorer_names": sorted({s["name"].split("@")[0] for s in scorers}),
                 "outcome_list": outcome_list,
+                "judged": judged.get(key),
                 "strip_a": _strip(a.run, ra[0] if ra else None, page),
                 "strip_b": _strip(b.run, rb[0] if rb else None, page),
                 "details_a": _repeat_details(a.run, ra, page),
@@ -334,6 +354,8 @@ def render_diff(result: DiffResult, page: Path) -> str:
             arm_labels=(la, lb),
             result=result,
             summary=s,
+            pref=pref,
+            pref_verdict=preference_verdict(pref) if pref else "",
             banner=EMULATOR_BANNER if procedural(a.manifest, b.manifest) else None,
             rows=rows,
             filters=_filters(rows),
