@@ -9,7 +9,8 @@ under `outside/` or /etc opened (an audit hook watches every `open`).
 Header lines of an entry: `# hostile:` what it is, `# expect:` a fragment of the error, `# names:` the
 file the error must name, `# link: REL -> TARGET` a symlink made in the project, `# argv:` the command
 (placeholders {file} {project} {asset} {outside} {server} {run}), `# file:` for runs/: which run file
-the body (every line after the header) replaces, `# as:` the name the entry is written under.
+the body (every line after the header) replaces, `# as:` the name the entry is written under, `# never:`
+a secret the output must not contain.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Entry:
     argv: str = ""
     run_file: str = "manifest.json"
     name: str = ""
+    never: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
 
@@ -82,6 +84,8 @@ def parse(path: Path, kind: str) -> Entry:
             entry.run_file = value
         elif key == "as":
             entry.name = value
+        elif key == "never":
+            entry.never.append(value)
         elif key == "link":
             rel, _, target = value.partition(" -> ")
             entry.links.append((rel, target))
@@ -207,6 +211,8 @@ def test_hostile_input_is_a_clear_error(
     assert entry.names in output, f"{entry.id}: the message does not name {entry.names}\n{output}"
     assert entry.expect in output, f"{entry.id}: the message does not say {entry.expect!r}\n{output}"
     assert len(accepted) == before, f"{entry.id}: a request was sent"
+    for secret in entry.never:
+        assert secret not in output, f"{entry.id}: the output shows {secret!r}"
     assert not OpenWatch.seen, f"{entry.id}: read outside the project: {OpenWatch.seen}"
     assert not (project / "scorers" / "IMPORTED.marker").exists(), f"{entry.id}: scorer code executed"
 

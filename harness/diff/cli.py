@@ -19,6 +19,7 @@ from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
 from harness.files import atomic_write, output_file
+from harness.transport.redact import base_url_arg
 
 STATUS_STYLE = {
     "regressed": "bold red",
@@ -78,7 +79,7 @@ def add_judge_arguments(p: argparse.ArgumentParser) -> None:
         help="judge transport mode (default: the suite's mode:, else replay); auto records missing answers",
     )
     g.add_argument("--backend", choices=("gemini", "emulator"), help="where recorded answers come from")
-    g.add_argument("--base-url", help="a Gemini-compatible endpoint for the judge")
+    g.add_argument("--base-url", type=base_url_arg, help="a Gemini-compatible endpoint for the judge")
     g.add_argument("--judge-model", help="override the suite's judge model for pairs")
     g.add_argument("--rubric", help="what the better image shows (default: the suite's, else the prompt)")
 

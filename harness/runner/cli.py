@@ -13,6 +13,7 @@ from harness.console import wide
 from harness.errors import UsageError
 from harness.record import Manifest
 from harness.store import Run
+from harness.transport.redact import base_url_arg
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +41,11 @@ def register(subparsers: Any) -> None:
         choices=("gemini", "emulator"),
         help="gemini (needs GEMINI_API_KEY or GOOGLE_API_KEY) or the in-process emulator",
     )
-    run.add_argument("--base-url", help="any Gemini-compatible endpoint (gateway, proxy, running emulator)")
+    run.add_argument(
+        "--base-url",
+        type=base_url_arg,
+        help="any Gemini-compatible endpoint (gateway, proxy, running emulator)",
+    )
     run.add_argument(
         "--mode",
         choices=("live", "record", "replay", "auto"),

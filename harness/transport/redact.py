@@ -8,6 +8,7 @@ record or log) and, as a last guard, from the cassette text before it is written
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -69,6 +70,24 @@ def public_host(url: str) -> str:
     if not host:
         return REDACTED
     return f"{host}:{port}" if port else host
+
+
+def base_url_arg(value: str) -> str:
+    """argparse `type=` for --base-url: http(s)://host[:port][/path] or a usage error (exit 2) before any
+    trial runs; the message shows the URL with its credentials redacted."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+        problem = None if parts.hostname else "it names no host"
+    except ValueError:
+        problem = "it does not parse as a URL (a port that is not a number, an unclosed [IPv6 address]?)"
+    if problem is None and parts.scheme not in ("http", "https"):
+        problem = f"the scheme must be http or https, not {parts.scheme or 'none'!r}"
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"{redact_url(value)}: {problem}; give http(s)://host[:port][/path], e.g. http://127.0.0.1:8000"
+        )
+    return value
 
 
 def url_secrets(url: str) -> set[str]:
