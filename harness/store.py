@@ -15,11 +15,13 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from pydantic import ValidationError
 
 from harness.errors import HarnessError, UsageError
 from harness.files import atomic_write, utc_now
@@ -98,10 +100,17 @@ class RunWriter:
 class Run:
     """A stored run, read back. Tolerates a torn last line (a run killed mid-write)."""
 
-    def __init__(self, directory: Path, manifest: Manifest, trials: list[TrialRecord]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        manifest: Manifest,
+        trials: list[TrialRecord],
+        unparsed: list[UnparsedLine] | None = None,
+    ) -> None:
         self.dir = directory
         self.manifest = manifest
         self.trials = trials
+        self.unparsed = unparsed or []  # kept verbatim by rewrite_trials: a rewrite never loses a line
 
     @classmethod
     def load(cls, directory: str | Path) -> Run:
@@ -112,19 +121,71 @@ class Run:
                 f"{directory} is not a run directory (no manifest.json)",
                 hint="pass a folder under results/, e.g. results/<run-id>",
             )
-        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
-        return cls(directory, manifest, list(read_trials(directory / "trials.jsonl")))
+        try:
+            manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+        except ValidationError as exc:  # not JSON, or JSON that is not a manifest
+            raise RunFileError(
+                f"manifest.json is corrupt or not a harness manifest ({_first_problem(exc)})",
+                file=manifest_path,
+                hint="restore it from a copy, or re-run the suite into a new run",
+            ) from None
+        trials, unparsed = read_trial_lines(directory / "trials.jsonl")
+        return cls(directory, manifest, trials, unparsed)
 
     def image_path(self, ref: ImageRef) -> Path:
         return self.dir / ref.path
 
     def rewrite_trials(self, records: Iterable[TrialRecord]) -> None:
         self.trials = list(records)
-        data = "".join(r.model_dump_json() + "\n" for r in self.trials).encode()
+        kept = "".join(u.text.rstrip("\n") + "\n" for u in self.unparsed)
+        data = ("".join(r.model_dump_json() + "\n" for r in self.trials) + kept).encode()
         atomic_write(self.dir / "trials.jsonl", data)
 
     def rewrite_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
+
+
+class RunFileError(HarnessError):
+    """A run's manifest.json or trials.jsonl that cannot be read: bad input, exit 2."""
+
+    exit_code = 2
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+@dataclass(frozen=True)
+class UnparsedLine:
+    """A trials.jsonl line that is not a trial record (torn by a kill, or edited by hand)."""
+
+    number: int
+    text: str
+    reason: str
+
+    def where(self, path: Path) -> str:
+        return f"{path}:{self.number}: {self.reason}"
+
+
+def read_trial_lines(path: Path) -> tuple[list[TrialRecord], list[UnparsedLine]]:
+    """Every record, and every line that is not one (set aside, never dropped)."""
+    records: list[TrialRecord] = []
+    unparsed: list[UnparsedLine] = []
+    if not path.exists():
+        return records, unparsed
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(TrialRecord.model_validate(json.loads(line)))
+            except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are ValueErrors
+                torn = "" if line.endswith("\n") else " (torn: the run was killed mid-write)"
+                why = _first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
+                unparsed.append(UnparsedLine(number, line, f"not a trial record{torn}: {why}"))
+    return records, unparsed
 
 
 def read_trials(path: Path) -> Iterable[TrialRecord]:

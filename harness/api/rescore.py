@@ -40,6 +40,7 @@ class RescoreResult:
     failed: int = 0
     undecided: int = 0
     skipped: list[str] = field(default_factory=list)  # "trial: score: reason" of each skipped score
+    unparsed: list[str] = field(default_factory=list)  # "file:line: reason" of lines kept as they were
 
 
 def _suite_path(run: Run, given: Path | None) -> Path | None:
@@ -110,6 +111,7 @@ def rescore_run(
     if require_measured is not None:
         run.manifest.require_measured = require_measured
     result = RescoreResult(run.dir, len(run.trials))
+    result.unparsed = [u.where(run.dir / "trials.jsonl") for u in run.unparsed]
     path = _suite_path(run, suite_path)
     before = {r.trial_id: r.passed for r in run.trials}
     with ExitStack() as stack:

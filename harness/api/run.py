@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from harness.api.batch import run_batch
+from harness.context import InputPolicy, input_policy, using_policy
 from harness.errors import UsageError
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, Score, TrialRecord
@@ -30,6 +30,7 @@ from harness.runner.progress import Progress, make_progress, provisional
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
+from harness.transport import redact
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -53,8 +54,7 @@ def choose_backend(backend: str | None, base_url: str | None) -> str:
     if backend not in (None, "gemini", "emulator"):
         raise UsageError(f"unknown backend {backend!r}", hint="use --backend gemini or --backend emulator")
     if base_url and backend != "emulator":
-        host = urlparse(base_url).netloc or base_url
-        return f"base_url:{host}"
+        return f"base_url:{redact.public_host(base_url)}"  # never the user, password or key it carries
     return backend or "gemini"
 
 
@@ -141,6 +141,7 @@ def run_suites(
     select: Iterable[str] | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    inputs: InputPolicy | None = None,
     require_measured: bool | None = None,
     batch: bool | None = None,
     attach: Sequence[BatchJobRef] = (),
@@ -164,7 +165,8 @@ def run_suites(
     label = choose_backend(backend, base_url)
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
-    works = load_work(paths, variants, repeats, mode, select, batch)
+    with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
+        works = load_work(paths, variants, repeats, mode, select, batch)
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)

@@ -13,9 +13,12 @@ from harness.console import wide
 from harness.errors import UsageError
 from harness.record import Manifest
 from harness.store import Run
+from harness.transport.redact import base_url_arg
 
 
 def register(subparsers: Any) -> None:
+    from harness.suite.cli import add_policy_arguments
+
     run = subparsers.add_parser(
         "run",
         help="run suites and store the run under --out",
@@ -38,7 +41,11 @@ def register(subparsers: Any) -> None:
         choices=("gemini", "emulator"),
         help="gemini (needs GEMINI_API_KEY or GOOGLE_API_KEY) or the in-process emulator",
     )
-    run.add_argument("--base-url", help="any Gemini-compatible endpoint (gateway, proxy, running emulator)")
+    run.add_argument(
+        "--base-url",
+        type=base_url_arg,
+        help="any Gemini-compatible endpoint (gateway, proxy, running emulator)",
+    )
     run.add_argument(
         "--mode",
         choices=("live", "record", "replay", "auto"),
@@ -50,6 +57,7 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    add_policy_arguments(run)
     run.add_argument(
         "--require-measured",
         action=argparse.BooleanOptionalAction,
@@ -77,12 +85,15 @@ def register(subparsers: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
     from harness.api.run import run_suites
-    from harness.suite.cli import suite_files
+    from harness.suite.cli import policy_from, suite_files
 
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    if args.timeout_s is not None and not args.timeout_s > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
+    check_out_dir(args.out)
     run_dir = run_suites(
         suite_files(args.suites),
         variants=args.variants,
@@ -97,6 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
         faults=args.faults,
         timeout_s=args.timeout_s,
         baseline=args.baseline,
+        inputs=policy_from(args),
         require_measured=args.require_measured,
         batch=args.batch,
         on_batch_status=batch_status_printer(),
@@ -119,6 +131,17 @@ def batch_status_printer() -> Any:
         print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
 
     return show
+
+
+def check_out_dir(out: Path) -> None:
+    """`--out` is a folder of runs: a file there is a usage error, not a traceback from mkdir."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(
+                    f"--out {out}: {folder} is a file, not a folder", hint="pass a folder for the runs"
+                )
+            return
 
 
 def failing(run: Run) -> list[str]:

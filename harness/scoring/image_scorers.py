@@ -6,12 +6,15 @@ from __future__ import annotations
 import math
 import re
 import shutil
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from skimage.color import deltaE_ciede2000
 
+from harness.context import input_policy
+from harness.files import image_problem, outside, project_root
 from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext
@@ -191,6 +194,27 @@ class SimilarParams(Params):
     hash: HashKind = Field("phash", description="phash, dhash, whash or colorhash")
     max_distance: int = Field(16, description="max Hamming distance of the 64-bit hashes")
     min_ssim: float = Field(0.8, description=f"min RGB SSIM at {imaging.SSIM_SIZE}px")
+
+    @field_validator("golden")
+    @classmethod
+    def _golden_decodes(cls, v: str | None, info: ValidationInfo) -> str | None:
+        """At validate time (the suite folder known): inside the project, present, and an image."""
+        suite_dir = (info.context or {}).get("suite_dir")
+        if v is None or suite_dir is None:
+            return v
+        path = Path(suite_dir) / v
+        resolved = outside(path, (project_root(Path(suite_dir)), *input_policy.get().allow_outside))
+        if resolved is not None:
+            raise ValueError(
+                f"golden image {path} resolves to {resolved}, outside the project; "
+                "move it into the project, or allow it: --allow-outside DIR"
+            )
+        if not path.is_file():
+            raise ValueError(f"golden image {path} not found (paths are relative to the suite)")
+        problem = image_problem(path)
+        if problem is not None:
+            raise ValueError(f"golden image {path}: {problem}")
+        return v
 
 
 @scorer("similar", SimilarParams, shorthand="golden")

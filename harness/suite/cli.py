@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from harness.context import InputPolicy, using_policy
 from harness.errors import UsageError
 from harness.suite.styles import StyleLibrary
 from harness.suite.validate import validate
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="estimate at the Batch API price (50%%), as `run --batch` would pay",
     )
+    add_policy_arguments(p)
     p.set_defaults(func=_validate)
 
     s = subparsers.add_parser("styles", help="list or show style presets")
@@ -39,6 +41,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = verbs.add_parser("show", help="one preset with its inheritance folded in")
     show.add_argument("name")
     s.set_defaults(func=_styles)
+
+
+def add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-outside",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="let suites read files under PATH, outside their project (repeatable)",
+    )
+    p.add_argument(
+        "--allow-unknown-model",
+        action="store_true",
+        help="a model name this harness does not know is a warning, not an error",
+    )
+
+
+def policy_from(args: argparse.Namespace) -> InputPolicy:
+    return InputPolicy(
+        allow_outside=tuple(p.resolve() for p in getattr(args, "allow_outside", [])),
+        allow_unknown_model=bool(getattr(args, "allow_unknown_model", False)),
+    )
 
 
 def suite_files(args: list[str]) -> list[Path]:
@@ -76,6 +101,11 @@ def _looks_like_suite(path: Path) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    with using_policy(policy_from(args)):
+        return _validate_with_policy(args)
+
+
+def _validate_with_policy(args: argparse.Namespace) -> int:
     report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats, batch=args.batch)
     print(report.render())
     for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)

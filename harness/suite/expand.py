@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
+from harness.files import image_problem
 from harness.plan import StepPlan, TrialPlan
+from harness.suite.confine import ALLOW_HINT, outside_problem
 from harness.suite.layers import (
     Resolved,
     gen_config,
@@ -118,6 +120,7 @@ class _Context:
     template_dirs: tuple[Path, ...]
     out: Expansion
     _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
+    _decoded: dict[Path, str | None] = field(default_factory=dict)
 
     def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         self.out.error(suite_error(self.suite, message, loc, case, hint))
@@ -145,13 +148,25 @@ class _Context:
     def _files(self, paths: list[str], loc: Loc, case: str) -> None:
         for k, rel in enumerate(paths):
             path = self.suite.dir / rel
-            if not path.is_file():
+            problem = outside_problem(path, self.suite.path, "image")
+            if problem is not None:
+                self.err(problem, (*loc, k), case, ALLOW_HINT)
+            elif not path.is_file():
                 self.err(
                     f"image file not found: {rel} (looked for {path})",
                     (*loc, k),
                     case,
                     "paths are relative to the suite file; fix the path or add the image",
                 )
+            elif (bad := self.image_problem(path)) is not None:
+                self.err(f"image {path}: {bad}", (*loc, k), case, "replace it with a PNG, JPEG or WebP file")
+
+    def image_problem(self, path: Path) -> str | None:
+        """Decoded once per file per validation, however many cases and variants use it."""
+        key = path.resolve()
+        if key not in self._decoded:
+            self._decoded[key] = image_problem(key)
+        return self._decoded[key]
 
     def style(self, name: str, loc: Loc, case: str) -> ResolvedStyle | None:
         if name not in self.styles.files:
@@ -290,14 +305,20 @@ class _Context:
         if style is not None and styled and style.name not in applied:
             applied.add(style.name)
             for ref in style.references:
-                if not ref.is_file():
+                what = f"style '{style.name}' reference"
+                problem = outside_problem(ref, self.suite.path, what, *self.styles.dirs)
+                if problem is None and not ref.is_file():
+                    problem = f"style '{style.name}' reference image not found: {ref}"
+                elif problem is None and (bad := self.image_problem(ref)) is not None:
+                    problem = f"style '{style.name}' reference image {ref}: {bad}"
+                if problem is not None:
                     self.out.error(
                         SuiteError(
-                            f"style '{style.name}' reference image not found: {ref}",
+                            problem,
                             file=style.file,
                             key="references",
                             case=case.id,
-                            hint="paths in a preset are relative to the preset file",
+                            hint=f"paths in a preset are relative to the preset file; {ALLOW_HINT}",
                         )
                     )
             refs = list(style.references) + refs

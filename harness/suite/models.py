@@ -31,6 +31,10 @@ def known_models() -> list[str]:
     return sorted({*PRICES, *ALIASES, *_RATIOS})
 
 
+def image_models() -> list[str]:
+    return sorted(_RATIOS)
+
+
 def is_image_model(model: str) -> bool | None:
     """True/False for a model we know; None for one we do not (the API decides)."""
     name = canonical(model)
@@ -71,7 +75,8 @@ def check_size(model: str, size: str) -> str | None:
 
 
 def model_warning(model: str) -> str | None:
-    """Unknown model names are only warnings (new models appear), but a near miss says what it resembles."""
+    """What is wrong with a model name we do not know (an error unless --allow-unknown-model: new models
+    appear), with the known name it resembles."""
     if canonical(model) in known_models():
         return None
     close = difflib.get_close_matches(model, known_models(), n=1, cutoff=0.8)

@@ -11,6 +11,7 @@ from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, pri
 from harness.record import Usage
 from harness.suite.expand import expand_all
 from harness.suite.load import load_suite_collect
+from harness.suite.schema import Suite
 
 INPUT_IMAGE_TOKENS = 258  # Gemini bills a small input image as 258 tokens (larger ones tile; an estimate)
 JUDGE_TOKENS = Usage(prompt_tokens=1290 + 300, output_tokens=150)
@@ -162,6 +163,17 @@ def report_suite(
     return report
 
 
+def duplicate_name(suite: Suite, first: Path) -> SuiteError:
+    return SuiteError(
+        f"suite name '{suite.name}' is also the name of {first}; two suites with one name would share one "
+        "cassette and one would overwrite the other's recordings",
+        file=suite.path,
+        line=suite.line("suite"),
+        key="suite",
+        hint="give each suite file its own 'suite:' name",
+    )
+
+
 def validate(
     paths: list[str | Path],
     variants: list[str] | None = None,
@@ -173,6 +185,7 @@ def validate(
     `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says)."""
     report = ValidationReport()
     errors: list[HarnessError] = []
+    names: dict[str, Path] = {}
     for path in paths:
         try:
             suite, problems = load_suite_collect(path)
@@ -182,6 +195,8 @@ def validate(
         errors += problems
         if suite is None:
             continue
+        if names.setdefault(suite.name, suite.path) != suite.path:
+            errors.append(duplicate_name(suite, names[suite.name]))
         result = expand_all(suite, variants, repeats)
         errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
         report.warnings += [w for w in result.warnings if w not in report.warnings]

@@ -28,7 +28,14 @@ from harness.transport import redact
 from harness.transport.blobs import CassetteError
 from harness.transport.bodies import load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
-from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version
+from harness.transport.cassette import (
+    Cassette,
+    Interaction,
+    backends_of,
+    merge_backends,
+    rerecorded,
+    sdk_version,
+)
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
 from harness.transport.recorder import library_of, transport_classes
@@ -63,6 +70,7 @@ class TransportSession:
         suite_path: Path | None = None,
     ) -> None:
         self.mode = Mode(mode)
+        redact.guard_http_logs()
         self.suite = suite
         self.suite_path = suite_path
         self.seen_emulator = False
@@ -192,8 +200,8 @@ class TransportSession:
                 return None
             n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), free[0])
             self._used.add(n)
-        if self.cassette.header.get("backend") == "emulator":
-            self.seen_emulator = True
+        if backends_of(self.cassette.header.get("backend")) == {"emulator"}:
+            self.seen_emulator = True  # older recordings may lack the emulator header; mixed ones have it
         return inter
 
     def _outcome(self, inter: Interaction) -> Any:
@@ -215,7 +223,8 @@ class TransportSession:
             self.cassette.interactions.append(inter)
             self._used.add(len(self.cassette.interactions) - 1)
             header = self.cassette.header
-            header["backend"] = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
+            here = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
+            header["backend"] = merge_backends(header.get("backend"), here)
             header["api_version"] = api_version(prepared.form["path"]) or header.get("api_version")
             header["sdk_version"] = sdk_version()
             self._dirty = True
