@@ -155,6 +155,7 @@ class SuiteFile(pytest.File):
     def run_selected(self) -> None:
         """Run every selected trial of this file in one batch; later items just read the result."""
         from harness.api import run_suites
+        from harness.runner.progress import make_progress
 
         state = self.config.stash[_STATE]
         if self.path in state.done:
@@ -172,6 +173,7 @@ class SuiteFile(pytest.File):
                 concurrency=self.config.getoption("--harness-concurrency"),
                 out=part,
                 run_id=f"{state.worker}-{len(state.done):03d}-{self.path.stem}",
+                progress=make_progress(),
             )
         except HarnessError as exc:
             state.errors[self.path] = str(exc)
@@ -289,12 +291,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if parts:
         target = Path(config.getoption("--harness-out")) / state.run_id
         merge_runs(parts, target, state.run_id)
-        try:
-            from harness.analysis import write_parquet
+        from harness.analysis import write_parquet
 
-            write_parquet(target)
-        except ImportError:
-            pass
+        write_parquet(target)
         config.stash[_MERGED] = target
     shutil.rmtree(parts_root, ignore_errors=True)
 

@@ -1,7 +1,8 @@
 """The package layers, enforced: every `import harness...` in harness/ (function-level and TYPE_CHECKING
 imports included) must go down the table below, never up or sideways into a later stage.
 
-    front ends   cli, pytest_plugin, demo, console, every <part>/cli.py      may import anything
+    front ends   harness/__init__, cli, pytest_plugin, demo, console,          may import anything
+                 every <part>/cli.py
     api          harness/api/ (orchestration: the only place combining stages)
     stages       suite runner scoring transport diff report analysis          only the edges in STAGE_DEPS
     shared       record plan errors store prices context files                only each other
@@ -34,7 +35,7 @@ def layer(module: str) -> str:
     """`harness.runner.run` -> runner; `harness.runner.cli` -> front; `harness.api.run` -> api."""
     parts = module.split(".")
     if len(parts) == 1:
-        return "root"
+        return "front"  # the package itself re-exports the API (lazily) for `import harness`
     if parts[1] in FRONT_ENDS or parts[-1] == "cli":
         return "front"
     return parts[1]

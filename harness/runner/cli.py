@@ -64,6 +64,7 @@ def register(subparsers: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
     from harness.api.run import run_suites
+    from harness.runner.progress import make_progress
     from harness.suite.cli import suite_files
 
     if args.concurrency < 1:
@@ -84,6 +85,7 @@ def run_command(args: argparse.Namespace) -> int:
         faults=args.faults,
         timeout_s=args.timeout_s,
         baseline=args.baseline,
+        progress=make_progress(),
     )
     run = Run.load(run_dir)
     print(summary(run))
