@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from PIL import Image
 
@@ -104,7 +104,7 @@ class Run:
         self.trials = trials
 
     @classmethod
-    def load(cls, directory: str | Path) -> Run:
+    def load(cls, directory: str | Path) -> Self:
         directory = Path(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
