@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.models import canonical_model
 from harness.record import Usage
 
 
@@ -35,12 +36,9 @@ PRICES: dict[str, Price] = {
     "gemini-3-flash-preview": Price(0.50, 3.00, 0.0, {}, "2025-12", _GEMINI_PRICING),
 }
 
-ALIASES = {"gemini-3.1-flash-image-preview": "gemini-3.1-flash-image"}
-
 
 def price_for(model: str) -> Price | None:
-    name = model.removeprefix("models/")
-    return PRICES.get(ALIASES.get(name, name))
+    return PRICES.get(canonical_model(model))
 
 
 def cost_usd(model: str, usage: Usage) -> float:

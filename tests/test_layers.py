@@ -5,7 +5,7 @@ imports included) must go down the table below, never up or sideways into a late
                  every <part>/cli.py
     api          harness/api/ (orchestration: the only place combining stages)
     stages       suite runner scoring transport diff report analysis          only the edges in STAGE_DEPS
-    shared       record plan errors store prices context files                only each other
+    shared       record plan errors store prices context files models         only each other
     emulator     a server on its own                                          only errors
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
-SHARED = {"record", "plan", "errors", "store", "prices", "context", "files"}
+SHARED = {"record", "plan", "errors", "store", "prices", "context", "files", "models"}
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
 FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import TrialRecord
 from harness.runner.client import PLACEHOLDER_KEY, build_client
 from harness.scoring.aggregate import decide_passed
@@ -99,7 +100,7 @@ def _judge_of(run: Run, suite_name: str) -> tuple[str, float]:
     """The judge model and temperature a suite's trials were scored with, as the manifest records it."""
     judge = run.manifest.judge or {}
     own = (judge.get("suites") or {}).get(suite_name) or judge
-    return own.get("model", "gemini-2.5-flash"), float(own.get("temperature", 0.0))
+    return own.get("model", DEFAULT_JUDGE_MODEL), float(own.get("temperature", 0.0))
 
 
 def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], suite: Any, name: str) -> None:

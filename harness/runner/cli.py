@@ -94,9 +94,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def failing(run: Run) -> list[str]:
     """Trials that count against the run: a failed pass rule, or an error nothing expected."""
-    return [
-        r.trial_id for r in run.trials if r.passed is False or (r.passed is None and r.outcome == "error")
-    ]
+    return [r.trial_id for r in run.trials if r.counts_as_failure]
 
 
 def summary(run: Run) -> str:

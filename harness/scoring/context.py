@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import Score, StepRecord, TrialRecord
 from harness.scoring.imaging import Prepared, prepare
 from harness.store import Run
@@ -27,7 +28,7 @@ class ScoringEnv:
     suite_dir: Path | None = None
     client: Any = None
     baseline: Run | None = None
-    judge_model: str = "gemini-2.5-flash"
+    judge_model: str = DEFAULT_JUDGE_MODEL
     judge_temperature: float = 0.0
     stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here

@@ -12,29 +12,13 @@ import numpy as np
 from pydantic import Field, field_validator
 from skimage.color import deltaE_ciede2000
 
+from harness.models import STANDARD_RATIOS  # output sizes snap to a grid near each of them
 from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext
 from harness.scoring.registry import Params, scorer
 
 HashKind = Literal["phash", "dhash", "whash", "colorhash"]
-# Aspect ratios the Gemini image models accept; output sizes snap to a grid near each of them.
-STANDARD_RATIOS = (
-    "1:1",
-    "2:3",
-    "3:2",
-    "3:4",
-    "4:3",
-    "4:5",
-    "5:4",
-    "9:16",
-    "16:9",
-    "21:9",
-    "1:4",
-    "4:1",
-    "1:8",
-    "8:1",
-)
 MIME_ALIASES = {
     "png": "image/png",
     "jpeg": "image/jpeg",
