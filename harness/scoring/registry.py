@@ -24,6 +24,7 @@ from harness.record import Score
 
 Kind = Literal["step", "group"]
 Needs = Literal["image", "text", "output", "none"]
+Cached = Literal["image", "previous", "reference"] | None
 ENTRY_POINT_GROUP = "harness.scorers"
 
 
@@ -43,6 +44,11 @@ class Scorer:
     needs: Needs = "image"  # what the step must have produced; "none" scorers run on any outcome
     summary: str = ""
     dict_shorthand: bool = False  # a mapping without any parameter name is the shorthand value itself
+    # what its scores depend on besides the parameters, when that is all: "image" (the step's first output),
+    # "previous" (that and the image the step started from), "reference" (that and the bytes its params'
+    # `reference_digest(ctx)` names); None = not cached (clients, user code, binaries that may be missing)
+    cached: Cached = None
+    version: int = 1  # bump when the scorer's result for the same input changes: cached scores expire
 
 
 @dataclass(frozen=True)
@@ -63,12 +69,16 @@ def scorer(
     shorthand: str | None = None,
     needs: Needs = "image",
     dict_shorthand: bool = False,
+    cached: Cached = None,
+    version: int = 1,
 ) -> Callable[[Callable[..., list[Score]]], Callable[..., list[Score]]]:
     """Register a scorer function under `name` (the key users write in `expect:`)."""
 
     def register(fn: Callable[..., list[Score]]) -> Callable[..., list[Score]]:
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        SCORERS[name] = Scorer(name, params, fn, kind, shorthand, needs, summary, dict_shorthand)
+        SCORERS[name] = Scorer(
+            name, params, fn, kind, shorthand, needs, summary, dict_shorthand, cached, version
+        )
         return fn
 
     return register

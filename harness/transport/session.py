@@ -70,7 +70,7 @@ class TransportSession:
         self._secrets: set[str] = set()
         self._dirty = False
         self._closed = False
-        self._used: set[int] = set()
+        self._free: dict[str, list[int]] = {}  # request key -> unused recordings, in cassette order
         self._inner = inner
         self._owned_sync: Any = None
         self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -86,6 +86,8 @@ class TransportSession:
                 self.cassette = Cassette.new(cassette, suite)
             if self.mode is Mode.RECORD:
                 self._previous = _previous_recordings(Path(cassette))
+            for n, inter in enumerate(self.cassette.interactions):
+                self._free.setdefault(inter.key, []).append(n)
         sync_cls, async_cls = transport_classes(self.hx)
         self.sync_transport = sync_cls(self)
         self.async_transport = async_cls(self)
@@ -178,16 +180,13 @@ class TransportSession:
     # -- matching and storage -----------------------------------------------------------------------
     def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
         assert self.cassette is not None
-        with self._lock:
-            free = [
-                (n, i)
-                for n, i in enumerate(self.cassette.interactions)
-                if i.key == key and n not in self._used
-            ]
+        recorded = self.cassette.interactions
+        with self._lock:  # a dict lookup, then a scan of this key's few recordings (its repeats, retries)
+            free = self._free.get(key)
             if not free:
                 return None
-            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), free[0])
-            self._used.add(n)
+            pick = next((p for p, n in enumerate(free) if recorded[n].context_matches(ctx)), 0)
+            inter = recorded[free.pop(pick)]
         if self.cassette.header.get("backend") == "emulator":
             self.seen_emulator = True
         return inter
@@ -208,8 +207,7 @@ class TransportSession:
         inter = Interaction(prepared.key, prepared.form, response, trial)
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
-            self.cassette.interactions.append(inter)
-            self._used.add(len(self.cassette.interactions) - 1)
+            self.cassette.interactions.append(inter)  # used by the request that made it: never in _free
             header = self.cassette.header
             header["backend"] = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
             header["api_version"] = api_version(prepared.form["path"]) or header.get("api_version")
