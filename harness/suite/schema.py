@@ -111,9 +111,20 @@ class Case(PromptSource):
     xfail: str | dict[str, str] | None = None
 
 
+class PairwiseJudge(Strict):
+    """`harness diff` and `harness compare` ask the judge which of two arms' images is better."""
+
+    rubric: str | None = Field(
+        None, min_length=3, description="what the better image shows; default: the prompt"
+    )
+    model: str | None = Field(None, description="judge model for pairs; default: the suite's judge model")
+
+
 class Judge(Strict):
     model: str = DEFAULT_JUDGE_MODEL
     temperature: float = Field(0.0, ge=0, le=2)
+    # true, or {rubric, model}: diffs of this suite's runs judge pairwise unless --no-pairwise
+    pairwise: bool | PairwiseJudge = False
 
 
 class Tolerance(Strict):
