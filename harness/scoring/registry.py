@@ -84,22 +84,9 @@ def scorer(
     return register
 
 
-def _load_builtin() -> None:
-    """Import the modules whose decorators fill SCORERS (kept lazy to avoid import cycles)."""
-    from harness.scoring import (  # noqa: F401
-        custom,
-        edit_scorers,
-        group_scorers,
-        image_scorers,
-        judge,
-        outcome_scorers,
-        text_scorers,
-    )
-
-
 def lookup(name: str) -> Scorer:
-    """A built-in scorer, or one published by a package under the `harness.scorers` entry point."""
-    _load_builtin()
+    """A built-in scorer (harness.scoring imports them all before anything can ask), or one published by
+    a package under the `harness.scorers` entry point."""
     if name in SCORERS:
         return SCORERS[name]
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -205,7 +192,6 @@ def _explain(entry: Scorer, exc: ValidationError) -> str:
 
 def describe() -> list[dict[str, Any]]:
     """Every scorer with its parameters and defaults, for the README and `harness score --list`."""
-    _load_builtin()
     out = []
     for name in sorted(SCORERS):
         entry = SCORERS[name]
