@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Outcome = Literal["ok", "blocked_prompt", "blocked_output", "no_image", "error"]
 OUTCOMES: tuple[str, ...] = ("ok", "blocked_prompt", "blocked_output", "no_image", "error")
@@ -102,6 +102,13 @@ class TrialRecord(_Model):
         expectation decided on."""
         return self.passed is False or (self.passed is None and self.outcome == "error")
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unmeasured(self) -> int:
+        """Expectations that could not be measured (no tesseract, no judge, no previous image): never a
+        pass, and counted wherever the trial's verdict is shown."""
+        return sum(s.passed is None for s in self.scores)
+
 
 class SuiteRef(_Model):
     name: str
@@ -123,6 +130,7 @@ class Manifest(_Model):
     variants: list[str] = Field(default_factory=list)
     judge: dict[str, Any] | None = None
     tolerance: float | dict[str, float] | None = None  # the suite's regression tolerance, read by diff
+    require_measured: bool = False  # an unmeasured expectation failed its trial (--require-measured)
     started_at: str
     finished_at: str | None = None
     totals: dict[str, Any] = Field(default_factory=dict)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
-SHARED = {"record", "plan", "errors", "store", "prices", "context", "files", "models"}
+SHARED = {"record", "plan", "errors", "store", "prices", "context", "files", "models", "labels"}
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
 FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.

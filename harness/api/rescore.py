@@ -113,7 +113,8 @@ def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], sui
         apply_suite(list(records), suite, run.manifest.variants)
         if suite.judge is not None:
             model, temperature = suite.judge.model, suite.judge.temperature
-        if any("judge" in e for r in records for s in r.steps for e in s.expect):
+        asks = ("judge", "alignment")  # the scorers that call the judge model
+        if any(k in e for r in records for s in r.steps for e in s.expect for k in asks):
             client = _judge_client(stack, suite, run)
     env = ScoringEnv(
         run.dir,
@@ -130,14 +131,19 @@ def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], sui
         by_id[trial_id].scores.extend(extra)
 
 
-def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
+def rescore_run(
+    run_dir: Path, suite_path: Path | None = None, require_measured: bool | None = None
+) -> RescoreResult:
     """Recompute every score and verdict of a stored run and rewrite its files atomically.
 
     Each suite of a multi-suite run is re-scored with its own file, judge and cassette; a `suite_path`
-    given applies to every trial (the run of one suite, re-scored against an edited copy)."""
+    given applies to every trial (the run of one suite, re-scored against an edited copy).
+    `require_measured` None keeps the run's own setting (its manifest)."""
     from harness.suite import load_suite
 
     run = Run.load(run_dir)
+    if require_measured is not None:
+        run.manifest.require_measured = require_measured
     result = RescoreResult(run.dir, len(run.trials))
     result.suites = _suite_paths(run, suite_path)
     result.suite = result.suites[0] if result.suites else None
@@ -151,7 +157,7 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
             suite = next(iter(suites.values())) if suite_path is not None and suites else suites.get(name)
             _score_suite(stack, run, records, suite, name)
     for record in run.trials:
-        record.passed = decide_passed(record)
+        record.passed = decide_passed(record, run.manifest.require_measured)
         skipped = [s for s in record.scores if s.passed is None]
         result.skipped += [f"{record.trial_id}: {s.name}: {s.reason}" for s in skipped]
         if record.passed != before[record.trial_id]:

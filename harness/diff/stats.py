@@ -61,6 +61,8 @@ class ArmStats:
     cost_per_passing_image: float | None  # total cost / passing trials; None when nothing passed
     latency_p50: float | None
     latency_p95: float | None
+    unmeasured: int = 0  # checks that could not be measured (counted in no pass rate)
+    unmeasured_trials: int = 0
 
 
 def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
@@ -71,6 +73,7 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
     cost = float(trials["trial_cost_usd"].sum())
     lat = trials["trial_latency_s"].dropna().tolist()
     p50, p95 = percentile(lat, 50), percentile(lat, 95)  # the manifest's and `runs list`'s definition
+    unmeasured = int((frame["scorer"].notna() & frame["passed"].isna()).sum())
     return ArmStats(
         name,
         n,
@@ -80,6 +83,8 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
         cost / passed if passed else None,
         p50,
         p95,
+        unmeasured,
+        int((trials["trial_unmeasured"] > 0).sum()),
     )
 
 

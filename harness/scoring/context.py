@@ -32,6 +32,7 @@ class ScoringEnv:
     baseline: Run | None = None
     judge_model: str = DEFAULT_JUDGE_MODEL
     judge_temperature: float = 0.0
+    require_measured: bool = False  # an unmeasured score fails its trial (decide_passed)
     stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     score_cache: ScoreCache | None = None  # default: the one shared by the runs beside run_dir
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here

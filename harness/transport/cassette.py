@@ -19,7 +19,7 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class Interaction:
     trial: dict[str, Any] | None = None
 
     def context_matches(self, ctx: RequestContext | None) -> bool:
-        return ctx is not None and self.trial == asdict(ctx)
+        return ctx is not None and ctx.same_trial(self.trial)
 
     def to_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key}

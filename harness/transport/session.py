@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -182,11 +182,16 @@ class TransportSession:
         assert self.cassette is not None
         recorded = self.cassette.interactions
         with self._lock:  # a dict lookup, then a scan of this key's few recordings (its repeats, retries)
-            free = self._free.get(key)
+            free = [
+                p
+                for p, n in enumerate(self._free.get(key, ()))
+                if ctx is None or ctx.accepts_version(recorded[n].trial)
+            ]
             if not free:
                 return None
-            pick = next((p for p, n in enumerate(free) if recorded[n].context_matches(ctx)), 0)
-            inter = recorded[free.pop(pick)]
+            unused = self._free[key]
+            pick = next((p for p in free if recorded[unused[p]].context_matches(ctx)), free[0])
+            inter = recorded[unused.pop(pick)]
         if self.cassette.header.get("backend") == "emulator":
             self.seen_emulator = True
         return inter
@@ -203,7 +208,7 @@ class TransportSession:
 
     def _append(self, prepared: Prepared, response: dict[str, Any], *, emulator: bool) -> Interaction:
         assert self.cassette is not None and prepared.form is not None
-        trial = asdict(prepared.ctx) if prepared.ctx else None
+        trial = prepared.ctx.trial() if prepared.ctx else None
         inter = Interaction(prepared.key, prepared.form, response, trial)
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
@@ -220,7 +225,12 @@ class TransportSession:
     def _miss(self, prepared: Prepared) -> Exception:
         assert self.cassette is not None and prepared.form is not None
         with self._lock:
-            exhausted = sum(1 for i in self.cassette.interactions if i.key == prepared.key)
+            same = [i for i in self.cassette.interactions if i.key == prepared.key]
+        ctx = prepared.ctx
+        versions = sorted(
+            {str(i.trial["prompt_version"]) for i in same if ctx and not ctx.accepts_version(i.trial)}
+        )
+        exhausted = len(same) - len([i for i in same if ctx and not ctx.accepts_version(i.trial)])
         suite_ref = str(self.suite_path) if self.suite_path else None
         return build_miss(
             form=prepared.form,
@@ -231,6 +241,8 @@ class TransportSession:
             recorded=self.cassette.interactions,
             exhausted=exhausted,
             suite_ref=suite_ref,
+            other_versions=versions,
+            backend=self.cassette.header.get("backend"),
         )
 
     # -- lifecycle ----------------------------------------------------------------------------------
