@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import store
 from harness.errors import UsageError
+from harness.runner.progress import QuietProgress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,19 +33,6 @@ class Run(store.Run):
         from harness.analysis import trials_frame
 
         return trials_frame(self.trials)
-
-
-class _Quiet:
-    """The progress of a library call: nothing on screen."""
-
-    def start(self, total: int) -> None:
-        return None
-
-    def advance(self, record: Any) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
 
 
 def load_run(ref: RunRef, results: str | Path = "results") -> Run:
@@ -77,7 +65,7 @@ def _run(suites: str | Path | Sequence[str | Path], options: dict[str, Any]) -> 
     from harness.api.run import run_suites
 
     paths = [suites] if isinstance(suites, str | Path) else list(suites)
-    options.setdefault("progress", _Quiet())
+    options.setdefault("progress", QuietProgress())
     return Run.load(run_suites(paths, **options))
 
 

@@ -54,6 +54,9 @@ class QuietProgress:
     def advance(self, record: TrialRecord) -> None:
         return None
 
+    def settle(self, records: list[TrialRecord]) -> None:
+        return None
+
     def stop(self) -> None:
         return None
 
