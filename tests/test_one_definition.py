@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
+from harness.analysis import trials_frame
 from harness.diff.stats import arm_stats
 from harness.models import DEFAULT_JUDGE_MODEL, STANDARD_RATIOS, canonical_model
 from harness.record import TrialRecord
@@ -28,14 +27,7 @@ def _record(latency: float, **update: object) -> TrialRecord:
 def test_latency_p95_is_the_same_in_the_manifest_and_the_diff() -> None:
     """Nearest rank everywhere: 10.0 for [1, 2, 3, 4, 10] (an interpolation said 8.8 in the diff)."""
     records = [_record(x) for x in (1.0, 2.0, 3.0, 4.0, 10.0)]
-    frame = pd.DataFrame(
-        {
-            "trial_id": [r.trial_id for r in records],
-            "trial_passed": [True] * 5,
-            "trial_cost_usd": [0.0] * 5,
-            "trial_latency_s": [r.latency_s for r in records],
-        }
-    )
+    frame = trials_frame(records)
     totals = compute_totals(records)
     arm = arm_stats("A", frame)
     assert totals["latency_p95_s"] == arm.latency_p95 == 10.0
