@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.models import canonical_model
 from harness.record import Usage
 
 
@@ -40,12 +41,9 @@ PRICES: dict[str, Price] = {
     "gemini-3-flash-preview": Price(0.50, 3.00, 0.0, {}, "2025-12", _GEMINI_PRICING),
 }
 
-ALIASES = {"gemini-3.1-flash-image-preview": "gemini-3.1-flash-image"}
-
 
 def price_for(model: str) -> Price | None:
-    name = model.removeprefix("models/")
-    return PRICES.get(ALIASES.get(name, name))
+    return PRICES.get(canonical_model(model))
 
 
 def cost_usd(model: str, usage: Usage, tier: Tier = "standard") -> float:

@@ -96,6 +96,12 @@ class TrialRecord(_Model):
     def images(self) -> list[ImageRef]:
         return [img for step in self.steps for img in step.images]
 
+    @property
+    def counts_as_failure(self) -> bool:
+        """Against the run (exit 1, a failed pytest item): a failed pass rule, or an error that no
+        expectation decided on."""
+        return self.passed is False or (self.passed is None and self.outcome == "error")
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def unmeasured(self) -> int:

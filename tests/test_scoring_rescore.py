@@ -215,3 +215,21 @@ def test_score_keeps_a_line_it_cannot_parse_and_reports_it(tmp_path, capsys):
     assert lines[1:] == ["someone typed this", '{"trial_id": "torn']
     run = Run.load(run_dir)
     assert run.trials[0].passed is False and len(run.unparsed) == 2
+
+
+def test_rescore_takes_each_suite_of_a_multi_suite_run_from_its_own_file(tmp_path):
+    """Two suites in one run: editing the second suite's expectation flips its trial, and only its."""
+    from harness.api import run_suites
+
+    text = (
+        'suite: {name}\ncases:\n  - {{id: c, prompt: a red apple, expect: [{{aspect_ratio: "{ratio}"}}]}}\n'
+    )
+    first, second = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    first.write_text(text.format(name="one", ratio="1:1"))
+    second.write_text(text.format(name="two", ratio="1:1"))
+    run_dir = run_suites([first, second], backend="emulator", mode="live", out=tmp_path / "r", run_id="x")
+    assert [t.passed for t in Run.load(run_dir).trials] == [True, True]
+    second.write_text(text.format(name="two", ratio="16:9"))
+    result = rescore_run(run_dir)
+    assert result.suites == [first, second]
+    assert result.flipped == [("two::c[default-r0]", True, False)]

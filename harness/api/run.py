@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +21,12 @@ from typing import Any
 
 from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
-from harness.errors import UsageError
+from harness.errors import HarnessWarning, UsageError
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
-from harness.runner.progress import Progress, make_progress, provisional
+from harness.runner.progress import Progress, QuietProgress, provisional
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
@@ -82,7 +82,7 @@ def load_work(
     from harness.transport import resolve_mode
 
     for warning in validate(list(paths), variants, repeats).warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        warnings.warn(warning, HarnessWarning, stacklevel=2)
     chosen = set(select) if select is not None else None
     works = []
     for path in paths:
@@ -187,7 +187,7 @@ def run_suites(
     finished: list[TrialRecord] = []
     status, records = "interrupted", finished
     sessions: list[Any] = []
-    progress = progress or make_progress()
+    progress = progress or QuietProgress()
     try:
         with contextlib.ExitStack() as stack:
             url = base_url
@@ -290,7 +290,9 @@ def _calls_out(works: Sequence[SuiteWork], faults: str | None) -> bool:
     if any(w.mode != "replay" for w in works):
         return True
     if faults:
-        print("warning: --faults has no effect: every suite replays from its cassette", file=sys.stderr)
+        warnings.warn(
+            "--faults has no effect: every suite replays from its cassette", HarnessWarning, stacklevel=2
+        )
     return False
 
 
@@ -327,11 +329,9 @@ def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline:
 
 def _write_parquet(run_dir: Path) -> None:
     """The analysis table beside the run; its absence or failure never loses the run itself."""
-    try:
-        from harness.analysis import write_parquet
-    except ImportError:
-        return
+    from harness.analysis import write_parquet
+
     try:
         write_parquet(run_dir)
     except Exception as exc:
-        print(f"warning: trials.parquet not written for {run_dir}: {exc}", file=sys.stderr)
+        warnings.warn(f"trials.parquet not written for {run_dir}: {exc}", HarnessWarning, stacklevel=2)

@@ -85,6 +85,7 @@ def register(subparsers: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
     from harness.api.run import run_suites
+    from harness.runner.progress import make_progress
     from harness.suite.cli import policy_from, suite_files
 
     if args.concurrency < 1:
@@ -109,6 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         baseline=args.baseline,
         inputs=policy_from(args),
+        progress=make_progress(),
         require_measured=args.require_measured,
         batch=args.batch,
         on_batch_status=batch_status_printer(),
@@ -146,9 +148,7 @@ def check_out_dir(out: Path) -> None:
 
 def failing(run: Run) -> list[str]:
     """Trials that count against the run: a failed pass rule, or an error nothing expected."""
-    return [
-        r.trial_id for r in run.trials if r.passed is False or (r.passed is None and r.outcome == "error")
-    ]
+    return [r.trial_id for r in run.trials if r.counts_as_failure]
 
 
 def summary(run: Run) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from harness.context import InputPolicy, using_policy
 from harness.errors import UsageError
+from harness.suite.discover import is_suite_file
 from harness.suite.styles import StyleLibrary
 from harness.suite.validate import validate
-
-_SUITE_LINE = re.compile(r"^suite\s*:", re.MULTILINE)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,30 +72,11 @@ def suite_files(args: list[str]) -> list[Path]:
         if not path.is_dir():
             found.append(path)
             continue
-        inside = [
-            candidate
-            for candidate in sorted(path.rglob("*.y*ml"))
-            if ".cassette." not in candidate.name
-            and "templates" not in candidate.parts
-            and _looks_like_suite(candidate)
-        ]
+        inside = [candidate for candidate in sorted(path.rglob("*.y*ml")) if is_suite_file(candidate)]
         if not inside:
             raise UsageError(f"no suite files (YAML with a 'suite:' key) under {path}")
         found += inside
     return found
-
-
-def _looks_like_suite(path: Path) -> bool:
-    """A mapping with a `suite:` key, or YAML too broken to parse with a top-level `suite:` line (so the
-    folder's validation reports it instead of passing over it)."""
-    from harness.errors import SuiteError
-    from harness.suite.load import load_yaml
-
-    try:
-        data = load_yaml(path).data
-    except SuiteError:
-        return bool(_SUITE_LINE.search(path.read_text(encoding="utf-8", errors="replace")))
-    return isinstance(data, dict) and "suite" in data
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -71,12 +71,10 @@ def _same_problem(a: HarnessError, b: HarnessError) -> bool:
 
 
 @cache
-def scoring_checks() -> tuple[Any, Any] | None:
-    """harness.scoring's validators, or None while that part is not importable (checks are then skipped)."""
-    try:
-        from harness.scoring import validate_expect, validate_pass_rule
-    except ImportError:
-        return None
+def scoring_checks() -> tuple[Any, Any]:
+    """harness.scoring's validators, imported on first use: loading every scorer is the slow part."""
+    from harness.scoring import validate_expect, validate_pass_rule
+
     return validate_expect, validate_pass_rule
 
 
@@ -102,8 +100,6 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
     if repeats is not None and repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
-    if scoring_checks() is None and any(c.expect or c.chain for c in suite.cases):
-        out.warn("harness.scoring is not importable: expectations and pass rules were not checked")
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
         for name in chosen:
@@ -133,17 +129,15 @@ class _Context:
         for j, step in enumerate(case.chain or []):
             self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
             self._files(step.references, (*loc, "chain", j, "references"), case.id)
-        checks = scoring_checks()
-        if checks is not None:
-            try:
-                checks[1](case.pass_rule)
-            except ValueError as exc:
-                self.err(
-                    f"pass rule '{case.pass_rule}': {exc}",
-                    (*loc, "pass"),
-                    case.id,
-                    "use all, any, or a rule harness.scoring accepts",
-                )
+        try:
+            scoring_checks()[1](case.pass_rule)
+        except ValueError as exc:
+            self.err(
+                f"pass rule '{case.pass_rule}': {exc}",
+                (*loc, "pass"),
+                case.id,
+                "use all, any, or a rule harness.scoring accepts",
+            )
 
     def _files(self, paths: list[str], loc: Loc, case: str) -> None:
         for k, rel in enumerate(paths):
@@ -410,8 +404,6 @@ class _Context:
             entries += [(spec, ("cases", loc[1], "expect", k)) for k, spec in enumerate(case.expect)]
         checks = scoring_checks()
         for spec, where in entries:
-            if checks is None:
-                break
             if len(spec) != 1 and not isinstance(where[0], Path):
                 continue  # the suite's own multi-key entries are reported at load
             try:

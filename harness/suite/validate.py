@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.plan import TrialPlan
 from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
@@ -201,7 +202,7 @@ def validate(
         errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
-            judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
+            judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
             report.suites.append(report_suite(suite.name, suite.path, result.plans, judge, tier))

@@ -78,7 +78,7 @@ class TransportSession:
         self._secrets: set[str] = set()
         self._dirty = False
         self._closed = False
-        self._used: set[int] = set()
+        self._free: dict[str, list[int]] = {}  # request key -> unused recordings, in cassette order
         self._inner = inner
         self._owned_sync: Any = None
         self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -94,6 +94,8 @@ class TransportSession:
                 self.cassette = Cassette.new(cassette, suite)
             if self.mode is Mode.RECORD:
                 self._previous = _previous_recordings(Path(cassette))
+            for n, inter in enumerate(self.cassette.interactions):
+                self._free.setdefault(inter.key, []).append(n)
         sync_cls, async_cls = transport_classes(self.hx)
         self.sync_transport = sync_cls(self)
         self.async_transport = async_cls(self)
@@ -190,16 +192,18 @@ class TransportSession:
     # -- matching and storage -----------------------------------------------------------------------
     def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
         assert self.cassette is not None
-        with self._lock:
+        recorded = self.cassette.interactions
+        with self._lock:  # a dict lookup, then a scan of this key's few recordings (its repeats, retries)
             free = [
-                (n, i)
-                for n, i in enumerate(self.cassette.interactions)
-                if i.key == key and n not in self._used and (ctx is None or ctx.accepts_version(i.trial))
+                p
+                for p, n in enumerate(self._free.get(key, ()))
+                if ctx is None or ctx.accepts_version(recorded[n].trial)
             ]
             if not free:
                 return None
-            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), free[0])
-            self._used.add(n)
+            unused = self._free[key]
+            pick = next((p for p in free if recorded[unused[p]].context_matches(ctx)), free[0])
+            inter = recorded[unused.pop(pick)]
         if backends_of(self.cassette.header.get("backend")) == {"emulator"}:
             self.seen_emulator = True  # older recordings may lack the emulator header; mixed ones have it
         return inter
@@ -220,8 +224,7 @@ class TransportSession:
         inter = Interaction(prepared.key, prepared.form, response, trial)
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
-            self.cassette.interactions.append(inter)
-            self._used.add(len(self.cassette.interactions) - 1)
+            self.cassette.interactions.append(inter)  # used by the request that made it: never in _free
             header = self.cassette.header
             here = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
             header["backend"] = merge_backends(header.get("backend"), here)
