@@ -53,6 +53,8 @@ _TOKEN_QUERY = re.compile(rf"((?:{'|'.join(sorted(TOKEN_QUERY))})=)[^&#\s]+", re
 
 
 _USERINFO = re.compile(r"(//)[^/@\s?#]*@")
+# Response headers naming where an upload goes: stored redacted, handed back whole while recording.
+UPLOAD_URL_HEADERS = frozenset({"x-goog-upload-url", "x-goog-upload-control-url"})
 
 
 def redact_url(url: str) -> str:
