@@ -1,7 +1,7 @@
 """`harness demo` (what `make demo` runs): the whole product on the embedded default, offline.
 
 Replays the showcase suite for every variant from its committed cassette (no key, no network), scores
-every trial, diffs the two variants, writes the HTML report and the diff page, and replays the real
+every trial, diffs two variants (flash vs pro), writes the HTML report and the diff page, and replays the real
 Gemini recordings as a second, smaller run.
 """
 
