@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "harness.api.review_cli",
         "a page to label a run's trials; `review import` stores the labels",
     ),
-    "agreement": ("harness.api.review_cli", "judge-human agreement over a run's labels (kappa, Spearman)"),
+    "agreement": ("harness.api.cli", "judge-human agreement over a run's labels (kappa, Spearman)"),
 }
 
 
