@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "styles": ("harness.suite.cli", "list or show style presets"),
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
+    "batches": ("harness.batches_cli", "the Batch API jobs of a run (run --batch): list, status, cancel"),
     "score": ("harness.scoring.cli", "re-score a stored run offline"),
     "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
     "compare": ("harness.api.cli", "rank two or more arms by the pairwise judge (Bradley-Terry)"),
