@@ -1,7 +1,7 @@
 """`harness demo` (what `make demo` runs): the whole product on the embedded default, offline.
 
-Replays the showcase suite for both variants from its committed cassette (no key, no network), scores
-every trial, diffs the two variants, writes the HTML report and the diff page, and replays the real
+Replays the showcase suite for every variant from its committed cassette (no key, no network), scores
+every trial, diffs two variants (flash vs pro), writes the HTML report and the diff page, and replays the real
 Gemini recordings as a second, smaller run.
 """
 
@@ -43,7 +43,7 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     stamp = new_run_id()
     run_id = f"{stamp}-demo-showcase"  # sorts after the -demo-real run, so `latest` is the showcase
-    console.rule("[bold]1. replay the showcase (both variants) from its cassette: no key, no network")
+    console.rule("[bold]1. replay the showcase (every variant) from its cassette: no key, no network")
     run_dir = run_suites([args.suite], mode="replay", out=args.out, run_id=run_id, progress=make_progress())
     run = Run.load(run_dir)
 
