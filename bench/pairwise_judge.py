@@ -8,7 +8,9 @@ or the same prompt (truth: a tie). The pair is judged by harness.scoring.pairwis
 orders (against the local emulator's scene-based judge), and the verdict is compared with the label.
 It measures the harness's side (prompt, both orders, parsing, combining); the emulated judge itself is
 deterministic, so this says nothing about a real Gemini judge, whose accuracy needs human labels.
-The seconds per judged pair are printed next to one plain generateContent call (the floor).
+The labels come from the prompts, the judge sees the drawings: where the emulator drew "a white table"
+cream in the full image but white in the other, both match two checks and the judge says tie (the
+colour-swap misses). The seconds per judged pair are printed next to a plain generateContent call.
 """
 
 from __future__ import annotations

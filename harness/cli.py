@@ -6,10 +6,12 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import HarnessError, HarnessWarning
 
 # command -> (module whose `register(subparsers)` adds its parser, one-line help for `harness --help`).
 # Only the chosen command's module is imported, so start-up does not pay for google-genai, pandas or
@@ -20,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
     "merge": ("harness.runner.cli", "join the shards of one run (--shard I/N) into one run"),
+    "batches": ("harness.batches_cli", "the Batch API jobs of a run (run --batch): list, status, cancel"),
     "score": ("harness.scoring.cli", "re-score a stored run offline"),
     "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
     "compare": ("harness.api.cli", "rank two or more arms by the pairwise judge (Bradley-Terry)"),
@@ -75,7 +78,10 @@ def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():  # restores showwarning and the filters afterwards
+            warnings.simplefilter("always", HarnessWarning)
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except HarnessError as exc:
         for warning in getattr(exc, "warnings", ()):  # validation warnings often explain the error
             print(f"warning: {warning}", file=sys.stderr)
@@ -84,6 +90,17 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """The library warns; the command line shows each HarnessWarning as one `warning: ...` line."""
+    if issubclass(category, HarnessWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        _default_show(message, category, *args, **kwargs)
+
+
+_default_show = warnings.showwarning
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """`harness demo` (what `make demo` runs): the whole product on the embedded default, offline.
 
-Replays the showcase suite for both variants from its committed cassette (no key, no network), scores
-every trial, diffs the two variants, writes the HTML report and the diff page, and replays the real
+Replays the showcase suite for every variant from its committed cassette (no key, no network), scores
+every trial, diffs two variants (flash vs pro), writes the HTML report and the diff page, and replays the real
 Gemini recordings as a second, smaller run.
 """
 
@@ -37,13 +37,14 @@ def run_demo(args: argparse.Namespace) -> int:
     from harness.diff import diff_runs
     from harness.diff.cli import print_result
     from harness.report.html import write_diff_html, write_run_html
+    from harness.runner.progress import make_progress
 
     console = wide()
     started = time.monotonic()
     stamp = new_run_id()
     run_id = f"{stamp}-demo-showcase"  # sorts after the -demo-real run, so `latest` is the showcase
-    console.rule("[bold]1. replay the showcase (both variants) from its cassette: no key, no network")
-    run_dir = run_suites([args.suite], mode="replay", out=args.out, run_id=run_id)
+    console.rule("[bold]1. replay the showcase (every variant) from its cassette: no key, no network")
+    run_dir = run_suites([args.suite], mode="replay", out=args.out, run_id=run_id, progress=make_progress())
     run = Run.load(run_dir)
 
     console.rule(f"[bold]2. diff the variants: {args.variants[0]} (A) vs {args.variants[1]} (B)")
@@ -55,7 +56,15 @@ def run_demo(args: argparse.Namespace) -> int:
     real_line = "skipped (no suite)"
     if args.real.exists():
         console.rule("[bold]3. replay real Gemini recordings (imported from vcrpy cassettes)")
-        real = Run.load(run_suites([args.real], mode="replay", out=args.out, run_id=f"{stamp}-demo-real"))
+        real = Run.load(
+            run_suites(
+                [args.real],
+                mode="replay",
+                out=args.out,
+                run_id=f"{stamp}-demo-real",
+                progress=make_progress(),
+            )
+        )
         real_line = (
             f"{sum(t.outcome == 'ok' for t in real.trials)}/{len(real.trials)} ok, "
             f"{sum(t.passed is True for t in real.trials)} passed  ({real.dir})"

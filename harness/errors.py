@@ -75,3 +75,8 @@ class ReplayMiss(HarnessError):
 
     Defined here, below every stage, so scoring (a judge replayed from a cassette) can recognise it
     without importing the transport."""
+
+
+class HarnessWarning(UserWarning):
+    """Something a person should see that does not stop the work (a validation warning, a fault spec
+    with no effect). Library code warns; the CLI prints each as `warning: ...` on stderr."""

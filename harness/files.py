@@ -1,9 +1,12 @@
-"""File and clock helpers every layer shares: a write that is all or nothing, and one timestamp format."""
+"""File and clock helpers every layer shares: a write that is all or nothing, one timestamp format, the
+project root a suite's files must stay under, and whether an image file decodes."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,3 +29,55 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_file(value: str) -> Path:
+    """argparse `type=` for a file the command writes: a folder there, or a file where a folder must be,
+    is a usage error (exit 2) before any work, not a traceback from the final write."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder; give a file name, e.g. {path / 'out.html'}")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise argparse.ArgumentTypeError(f"{folder} is a file, so {path} cannot be written under it")
+            break
+    return path
+
+
+ROOT_MARKERS = ("pyproject.toml", ".git")
+
+
+def project_root(folder: Path) -> Path:
+    """The folder a suite's files must stay in: from the suite's `folder` up, the nearest one with
+    pyproject.toml or .git, else the suite's folder itself."""
+    here = Path(folder).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return here
+
+
+def outside(path: Path, roots: Iterable[Path]) -> Path | None:
+    """`path` resolved (symlinks followed) when it lies under none of `roots`, else None."""
+    resolved = Path(path).resolve()
+    for root in roots:
+        if resolved.is_relative_to(Path(root).resolve()):
+            return None
+    return resolved
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image file cannot be used (not an image, truncated, a decompression bomb), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Image.DecompressionBombError as exc:
+        return f"too many pixels to decode safely ({exc})"
+    except UnidentifiedImageError:
+        return "not an image Pillow can decode (PNG, JPEG, WebP, GIF...)"
+    except (OSError, ValueError, SyntaxError) as exc:
+        return f"the image does not decode ({exc})"
+    return None

@@ -11,7 +11,6 @@ expectations unmeasured warns (SkippedScoreWarning) at its suite line.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +22,8 @@ from harness.errors import HarnessError
 from harness.plan import TrialPlan
 from harness.record import TrialRecord
 from harness.store import Run, merge_runs, new_run_id
+from harness.suite.discover import SUITE_SUFFIXES, is_suite_file
 
-_SUITE_KEY = re.compile(r"^suite\s*:", re.MULTILINE)
 _RUN_ID_KEY = "harness_run_id"
 _MODES = ("replay", "record", "auto", "live")
 # xdist modes that may split one file's items over workers; each worker would then run the whole file
@@ -90,17 +89,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [i for i in items if not (isinstance(i, TrialItem) and i.plan.trial_id not in chosen)]
 
 
-def is_suite_file(path: Path) -> bool:
-    """A YAML file with a top-level `suite:` key; cassettes and style presets are not suites."""
-    if path.suffix not in (".yaml", ".yml") or ".cassette." in path.name:
-        return False
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
-    except OSError:
-        return False
-    return bool(_SUITE_KEY.search(head))
-
-
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if is_suite_file(file_path):
         return SuiteFile.from_parent(parent, path=file_path)
@@ -131,7 +119,7 @@ def _args_hold_suites(args: list[str]) -> bool:
 def _yaml_files(root: Path):
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "results")]
-        yield from (Path(folder) / f for f in files if f.endswith((".yaml", ".yml")))
+        yield from (Path(folder) / f for f in files if f.endswith(SUITE_SUFFIXES))
 
 
 class _XdistHooks:
@@ -169,8 +157,9 @@ def _backend(config: pytest.Config) -> str | None:
     chosen = config.getoption("--harness-backend")
     if chosen:
         return chosen
-    has_key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
-    return "gemini" if has_key else "emulator"
+    from harness.runner.client import api_key_from_env
+
+    return "gemini" if api_key_from_env() else "emulator"
 
 
 class SuiteFile(pytest.File):
@@ -189,6 +178,7 @@ class SuiteFile(pytest.File):
     def run_selected(self) -> None:
         """Run every selected trial of this file in one batch; later items just read the result."""
         from harness.api import run_suites
+        from harness.runner.progress import make_progress
 
         state = self.config.stash[_STATE]
         if self.path in state.done:
@@ -206,6 +196,7 @@ class SuiteFile(pytest.File):
                 concurrency=self.config.getoption("--harness-concurrency"),
                 out=part,
                 run_id=f"{state.worker}-{len(state.done):03d}-{self.path.stem}",
+                progress=make_progress(),
             )
         except HarnessError as exc:
             state.errors[self.path] = str(exc)
@@ -240,7 +231,7 @@ class TrialItem(pytest.Item):
         record = state.records.get(self.plan.trial_id)
         if record is None:
             raise TrialFailed(f"trial {self.plan.trial_id} produced no record (the run stopped early?)")
-        if record.passed is False or (record.passed is None and record.outcome == "error"):
+        if record.counts_as_failure:
             merged_run = Path(self.config.getoption("--harness-out")) / state.run_id
             raise TrialFailed(describe_failure(record, merged_run))
         skipped = describe_skipped(record)
@@ -323,12 +314,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if parts:
         target = Path(config.getoption("--harness-out")) / state.run_id
         merge_runs(parts, target, state.run_id)
-        try:
-            from harness.analysis import write_parquet
+        from harness.analysis import write_parquet
 
-            write_parquet(target)
-        except ImportError:
-            pass
+        write_parquet(target)
         config.stash[_MERGED] = target
     shutil.rmtree(parts_root, ignore_errors=True)
 

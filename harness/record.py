@@ -97,6 +97,12 @@ class TrialRecord(_Model):
     def images(self) -> list[ImageRef]:
         return [img for step in self.steps for img in step.images]
 
+    @property
+    def counts_as_failure(self) -> bool:
+        """Against the run (exit 1, a failed pytest item): a failed pass rule, or an error that no
+        expectation decided on."""
+        return self.passed is False or (self.passed is None and self.outcome == "error")
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def unmeasured(self) -> int:
@@ -141,6 +147,20 @@ class RunRequest(_Model):
     rpm: float | None = None
 
 
+class BatchJobRef(_Model):
+    """A Batch API job of this run, written the moment it is created so `--resume` re-attaches to it."""
+
+    name: str  # batches/<id>
+    suite: str
+    model: str
+    step: int  # which step of its trials (chains run one batch round per step)
+    trials: list[str]  # trial ids, in request order; each request's key is its trial id
+    source: Literal["inline", "file"] = "inline"
+    input_file: str | None = None
+    state: str = "JOB_STATE_PENDING"
+    created_at: str
+
+
 class Manifest(_Model):
     run_id: str
     status: RunStatus = "running"
@@ -163,3 +183,5 @@ class Manifest(_Model):
     request: RunRequest | None = None
     pid: int | None = None  # the process writing a running run, with its host: a dead one means killed
     host: str | None = None
+    batch: bool = False  # trials went through the Batch API (billed at the batch tier)
+    batch_jobs: list[BatchJobRef] = Field(default_factory=list)

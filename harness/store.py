@@ -14,18 +14,22 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from PIL import Image
+from pydantic import ValidationError
 
 from harness.errors import HarnessError, UsageError
 from harness.files import atomic_write, utc_now
 from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
 
+FSYNC_INTERVAL_S = 0.5  # how stale the on-disk (power-cut-proof) copy of trials.jsonl may get
 MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
@@ -75,6 +79,7 @@ class RunWriter:
         self._lock = threading.Lock()
         self.write_manifest()  # first: a run killed right after this can already be resumed
         self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._synced = 0.0  # monotonic time of the last fsync of trials.jsonl
 
     def write_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
@@ -87,14 +92,22 @@ class RunWriter:
         return ref
 
     def append(self, record: TrialRecord) -> None:
+        """Each trial reaches the OS at once (a killed process loses nothing it finished); the fsync that
+        survives a power cut is batched, at most one per FSYNC_INTERVAL_S, so that cut may cost the trials
+        of the last interval. close() always syncs."""
         line = record.model_dump_json() + "\n"
         with self._lock:
             self._trials.write(line)
             self._trials.flush()
-            os.fsync(self._trials.fileno())
+            now = time.monotonic()
+            if now - self._synced >= FSYNC_INTERVAL_S:
+                os.fsync(self._trials.fileno())
+                self._synced = now
 
     def close(self, status: str = "finished", totals: dict | None = None) -> None:
         with self._lock:
+            self._trials.flush()
+            os.fsync(self._trials.fileno())
             self._trials.close()
         self.manifest.status = status  # type: ignore[assignment]
         self.manifest.finished_at = utc_now()
@@ -107,13 +120,20 @@ class RunWriter:
 class Run:
     """A stored run, read back. Tolerates a torn last line (a run killed mid-write)."""
 
-    def __init__(self, directory: Path, manifest: Manifest, trials: list[TrialRecord]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        manifest: Manifest,
+        trials: list[TrialRecord],
+        unparsed: list[UnparsedLine] | None = None,
+    ) -> None:
         self.dir = directory
         self.manifest = manifest
         self.trials = trials
+        self.unparsed = unparsed or []  # kept verbatim by rewrite_trials: a rewrite never loses a line
 
     @classmethod
-    def load(cls, directory: str | Path) -> Run:
+    def load(cls, directory: str | Path) -> Self:
         directory = Path(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
@@ -121,9 +141,17 @@ class Run:
                 f"{directory} is not a run directory (no manifest.json)",
                 hint="pass a folder under results/, e.g. results/<run-id>",
             )
-        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
-        trials = latest_records(read_trials(directory / "trials.jsonl"))
-        return cls(directory, with_live_status(manifest, trials), trials)
+        try:
+            manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+        except ValidationError as exc:  # not JSON, or JSON that is not a manifest
+            raise RunFileError(
+                f"manifest.json is corrupt or not a harness manifest ({_first_problem(exc)})",
+                file=manifest_path,
+                hint="restore it from a copy, or re-run the suite into a new run",
+            ) from None
+        records, unparsed = read_trial_lines(directory / "trials.jsonl")
+        trials = latest_records(records)
+        return cls(directory, with_live_status(manifest, trials), trials, unparsed)
 
     @property
     def complete(self) -> bool:
@@ -136,7 +164,8 @@ class Run:
 
     def rewrite_trials(self, records: Iterable[TrialRecord]) -> None:
         self.trials = list(records)
-        data = "".join(r.model_dump_json() + "\n" for r in self.trials).encode()
+        kept = "".join(u.text.rstrip("\n") + "\n" for u in self.unparsed)
+        data = ("".join(r.model_dump_json() + "\n" for r in self.trials) + kept).encode()
         atomic_write(self.dir / "trials.jsonl", data)
 
     def rewrite_manifest(self) -> None:
@@ -203,6 +232,49 @@ def set_aside_torn_line(path: Path) -> str | None:
         fh.flush()
         os.fsync(fh.fileno())
     return torn.decode("utf-8", "replace")
+
+
+class RunFileError(HarnessError):
+    """A run's manifest.json or trials.jsonl that cannot be read: bad input, exit 2."""
+
+    exit_code = 2
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+@dataclass(frozen=True)
+class UnparsedLine:
+    """A trials.jsonl line that is not a trial record (torn by a kill, or edited by hand)."""
+
+    number: int
+    text: str
+    reason: str
+
+    def where(self, path: Path) -> str:
+        return f"{path}:{self.number}: {self.reason}"
+
+
+def read_trial_lines(path: Path) -> tuple[list[TrialRecord], list[UnparsedLine]]:
+    """Every record, and every line that is not one (set aside, never dropped)."""
+    records: list[TrialRecord] = []
+    unparsed: list[UnparsedLine] = []
+    if not path.exists():
+        return records, unparsed
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(TrialRecord.model_validate(json.loads(line)))
+            except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are ValueErrors
+                torn = "" if line.endswith("\n") else " (torn: the run was killed mid-write)"
+                why = _first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
+                unparsed.append(UnparsedLine(number, line, f"not a trial record{torn}: {why}"))
+    return records, unparsed
 
 
 def read_trials(path: Path) -> Iterable[TrialRecord]:

@@ -124,8 +124,9 @@ def test_standard_vcrpy_body_string_with_gzip(tmp_path: Path, no_network: list[s
 def test_not_a_vcr_cassette_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "x.yaml"
     src.write_text("just: text\n")
-    assert main(["cassettes", "import-vcr", str(src), "--out", str(tmp_path)]) == 1
-    assert "not a vcrpy cassette" in capsys.readouterr().err
+    assert main(["cassettes", "import-vcr", str(src), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(src) in err and "no `interactions:` or `http_interactions:` list" in err
 
 
 def test_merged_import_replays_the_real_gemini_suite_through_the_runner(

@@ -86,3 +86,23 @@ def test_compare_needs_two_arms(arms: tuple[list[Path], Path]) -> None:
         from harness.api.compare import load_compare_arms
 
         load_compare_arms([f"{good}:nope", str(good)])
+
+
+def test_three_showcase_arms_replay_offline(tmp_path: Path) -> None:
+    """The showcase's flash, pro and 3.1 flash arms: generations and judge answers all from its cassette.
+    The emulator draws the same scenes for the three models, so the judge ties every pair and the ratings
+    are equal; cost per passing image still tells the arms apart."""
+    from harness.api import run_suites
+
+    showcase = Path(__file__).resolve().parents[1] / "suites" / "showcase.yaml"
+    run = run_suites([showcase], out=tmp_path, run_id="show", mode="replay")
+    out = tmp_path / "compare.json"
+    assert main(["compare", str(run), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert [a["name"] for a in data["arms"]] == ["show:flash", "show:flash31", "show:pro"]
+    assert data["errors"] == [] and data["cases"] == 10 and data["settings"]["modes"] == ["replay"]
+    assert len(data["pairs"]) == 30 and {p["winner"] for p in data["pairs"]} == {"tie"}
+    board = {row["arm"]: row for row in data["leaderboard"]}
+    assert {round(row["rating"]) for row in board.values()} == {1000}
+    cost = {name: row["cost_per_passing_image"] for name, row in board.items()}
+    assert cost["show:flash"] < cost["show:flash31"] < cost["show:pro"]

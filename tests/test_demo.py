@@ -24,7 +24,7 @@ def test_piped_demo_prints_one_line_per_summary_item(tmp_path: Path, capsys: pyt
     fields = dict(_field(line) for line in summary if line != banner and not line.startswith("took "))
     assert list(fields) == ["showcase run", "verdict", "real recordings", "report", "diff page"], summary
     run_dir, totals = fields["showcase run"].split("  ")
-    assert totals == "(24 trials, 23 passed, 1 failed)"
+    assert totals == "(36 trials, 34 passed, 2 failed)"
     assert Path(run_dir).is_dir() and Path(run_dir).parent == out
     assert resolve_run("latest", out) == Path(
         run_dir

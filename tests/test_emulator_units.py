@@ -277,3 +277,11 @@ def test_role_words_alone_add_no_figure_beside_an_animal():
     assert [o.kind for o in mascot.objects] == ["figure"] and mascot.background == "blue"
     matched, missing = rubric_checks("A black cat wearing a red scarf", cat)
     assert "cat wearing red" in matched and not missing
+
+
+def test_plural_nouns_strip_only_their_own_ending():
+    """'books' is books, not a boy (the -ies rule applies to -ies words only)."""
+    assert [(m.kind, m.count) for m in parse_terms("two blue books and three puppies").mentions] == [
+        ("book", 2),
+        ("dog", 3),
+    ]

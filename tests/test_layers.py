@@ -1,10 +1,12 @@
 """The package layers, enforced: every `import harness...` in harness/ (function-level and TYPE_CHECKING
 imports included) must go down the table below, never up or sideways into a later stage.
 
-    front ends   cli, pytest_plugin, demo, console, every <part>/cli.py      may import anything
+    front ends   harness/__init__, cli, pytest_plugin, demo, console,          may import anything
+                 every <part>/cli.py
     api          harness/api/ (orchestration: the only place combining stages)
     stages       suite runner scoring transport diff report analysis          only the edges in STAGE_DEPS
-    shared       record plan selection errors store prices context files      only each other
+    shared       record plan selection errors store prices context files     only each other
+                 models
     emulator     a server on its own                                          only errors
 """
 
@@ -15,9 +17,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
-SHARED = {"record", "plan", "selection", "errors", "store", "prices", "context", "files", "labels"}
+SHARED = {"record", "plan", "selection", "errors", "store", "prices", "context", "files", "models", "labels"}
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
-FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console"}
+FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console", "batches_cli"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.
 STAGE_DEPS: dict[str, set[str]] = {
     "suite": {"scoring"},  # validating `expect:` asks the scorer registry for each scorer's parameters
@@ -34,7 +36,7 @@ def layer(module: str) -> str:
     """`harness.runner.run` -> runner; `harness.runner.cli` -> front; `harness.api.run` -> api."""
     parts = module.split(".")
     if len(parts) == 1:
-        return "root"
+        return "front"  # the package itself re-exports the API (lazily) for `import harness`
     if parts[1] in FRONT_ENDS or parts[-1] == "cli":
         return "front"
     return parts[1]

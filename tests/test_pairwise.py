@@ -156,6 +156,9 @@ def test_a_run_against_itself_is_even_with_ties(runs: tuple[Path, Path, Path]) -
 
 def test_a_missing_recording_is_reported_not_judged(runs: tuple[Path, Path, Path], capsys: Any) -> None:
     good, worse, _ = runs
+    # the cassette exists (recorded here, so the test does not depend on another test having run first)
+    main(["diff", str(worse), str(good), "--pairwise", "--mode", "auto", "--backend", "emulator"])
+    capsys.readouterr()
     code = main(["diff", str(worse), str(good), "--pairwise", "--rubric", "never recorded",
                  "--fail-on", "preference"])  # fmt: skip
     text = capsys.readouterr().out

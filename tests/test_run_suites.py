@@ -190,8 +190,11 @@ def test_run_id_must_be_a_folder_name_and_must_not_clash(tmp_path, capsys):
 def test_run_prints_the_validation_warnings(tmp_path, capsys):
     typo = "suite: ok\ncases:\n  - id: a\n    prompt: a pear\n    model: gemini-2.5-flash-imag\n"
     suite = write_suite(tmp_path, typo, "typo.yaml")
-    assert main(["run", str(suite), "--backend", "emulator", "--out", str(tmp_path / "r")]) == 1
+    out = str(tmp_path / "r")
+    assert main(["run", str(suite), "--backend", "emulator", "--out", out]) == 2  # an unknown model: an error
     assert "did you mean 'gemini-2.5-flash-image'?" in capsys.readouterr().err
+    assert main(["run", str(suite), "--backend", "emulator", "--out", out, "--allow-unknown-model"]) == 1
+    assert "did you mean 'gemini-2.5-flash-image'?" in capsys.readouterr().err  # now a warning
 
 
 def test_run_takes_a_folder_of_suites_like_validate(tmp_path, capsys):

@@ -194,3 +194,42 @@ def test_rescore_rewrites_the_parquet_and_the_manifest_totals(tmp_path):
     assert (totals["passed"], totals["failed"], totals["trials"], totals["planned"]) == (0, 1, 1, 1)
     frame = pd.read_parquet(b.dir / "trials.parquet")
     assert frame["trial_passed"].tolist() == [False] and frame["threshold"].tolist() == ["0.95"]
+
+
+def test_score_keeps_a_line_it_cannot_parse_and_reports_it(tmp_path, capsys):
+    """A hand-edited or torn trials.jsonl line survives the rewrite, verbatim, and is named (exit 2)."""
+    import argparse
+
+    run_dir = _run(tmp_path)
+    trials = run_dir / "trials.jsonl"
+    trials.write_text(trials.read_text() + "someone typed this\n" + '{"trial_id": "torn', encoding="utf-8")
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE.format(fraction=0.95))
+    code = handle(
+        argparse.Namespace(run=str(run_dir), suite=suite, results=tmp_path, list=False, markdown=False)
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{trials}:2: not a trial record" in err and f"{trials}:3: not a trial record (torn" in err
+    lines = trials.read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == ["someone typed this", '{"trial_id": "torn']
+    run = Run.load(run_dir)
+    assert run.trials[0].passed is False and len(run.unparsed) == 2
+
+
+def test_rescore_takes_each_suite_of_a_multi_suite_run_from_its_own_file(tmp_path):
+    """Two suites in one run: editing the second suite's expectation flips its trial, and only its."""
+    from harness.api import run_suites
+
+    text = (
+        'suite: {name}\ncases:\n  - {{id: c, prompt: a red apple, expect: [{{aspect_ratio: "{ratio}"}}]}}\n'
+    )
+    first, second = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    first.write_text(text.format(name="one", ratio="1:1"))
+    second.write_text(text.format(name="two", ratio="1:1"))
+    run_dir = run_suites([first, second], backend="emulator", mode="live", out=tmp_path / "r", run_id="x")
+    assert [t.passed for t in Run.load(run_dir).trials] == [True, True]
+    second.write_text(text.format(name="two", ratio="16:9"))
+    result = rescore_run(run_dir)
+    assert result.suites == [first, second]
+    assert result.flipped == [("two::c[default-r0]", True, False)]

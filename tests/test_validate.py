@@ -244,7 +244,9 @@ def test_bad_aspect_ratio_names_the_line_that_set_it_and_lists_allowed(tmp_path:
     assert "uppercase K" in str(errors["e"])
 
 
-def test_unknown_model_warns_with_did_you_mean_but_passes(tmp_path: Path) -> None:
+def test_unknown_model_is_an_error_with_did_you_mean_unless_allowed(tmp_path: Path) -> None:
+    from harness.context import InputPolicy, using_policy
+
     path = _suite(
         tmp_path,
         """
@@ -254,7 +256,12 @@ def test_unknown_model_warns_with_did_you_mean_but_passes(tmp_path: Path) -> Non
           - {id: b, prompt: cup, model: some-future-model}
     """,
     )
-    report = validate([path])
+    problems = _problems(path)
+    text = "\n".join(map(str, problems))
+    assert [e.line for e in problems] == [line_of(path, "id: a"), line_of(path, "id: b")]
+    assert "did you mean 'gemini-2.5-flash-image'?" in text and "--allow-unknown-model" in text
+    with using_policy(InputPolicy(allow_unknown_model=True)):
+        report = validate([path])
     text = "\n".join(report.warnings)
     assert "did you mean 'gemini-2.5-flash-image'?" in text and "some-future-model" in text
     assert f"{path.resolve()}:{line_of(path, 'id: a')}" in text
@@ -430,11 +437,12 @@ def test_shape_problems_and_expansion_problems_come_together(
     """,
     )
     lines = sorted(e.line for e in _problems(path))
-    assert lines == [line_of(path, "prodcut"), line_of(path, "nope.png"), line_of(path, "nope.png")]
+    typo, missing = line_of(path, "prodcut"), line_of(path, "nope.png")
+    assert lines == [typo, typo, missing, missing]  # the template and the model on one line
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "duplicate case id 'a'" in err and "unknown template 'prodcut'" in err and "nope.png" in err
-    assert "warning:" in err and "did you mean 'gemini-2.5-flash-image'?" in err
+    assert "did you mean 'gemini-2.5-flash-image'?" in err
 
 
 def test_schema_errors_do_not_hide_the_other_problems(tmp_path: Path) -> None:

@@ -186,8 +186,8 @@ def pairwise_settings(suite: Any, options: JudgeOptions) -> PairwiseSettings:
     """The judge model, temperature and rubric: options first, then the suite's `judge: pairwise:`."""
     from harness.suite.schema import Judge, PairwiseJudge
 
-    judge = suite.judge or Judge()
-    extra = judge.pairwise if isinstance(judge.pairwise, PairwiseJudge) else PairwiseJudge()
+    judge = suite.judge or Judge.model_validate({})
+    extra = judge.pairwise if isinstance(judge.pairwise, PairwiseJudge) else PairwiseJudge.model_validate({})
     return PairwiseSettings(
         model=options.model or extra.model or judge.model,
         temperature=judge.temperature,

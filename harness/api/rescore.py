@@ -12,27 +12,28 @@ analysis table agree with the new verdicts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import TrialRecord
+from harness.runner.client import PLACEHOLDER_KEY, build_client
 from harness.scoring.aggregate import decide_passed
 from harness.scoring.context import ScoringEnv
 from harness.scoring.engine import score_groups, score_trial
 from harness.scoring.judge import stored_judgements
 from harness.store import Run, compute_totals
 
-REPLAY_KEY = "replay-only-not-a-key"  # the SDK insists on a key; replay never sends a request
-
 
 @dataclass
 class RescoreResult:
     run_dir: Path
     trials: int = 0
-    suite: Path | None = None
+    suite: Path | None = None  # the first suite file expectations came from (all of them in `suites`)
     flipped: list[tuple[str, bool | None, bool | None]] = field(
         default_factory=list
     )  # (trial, before, after)
@@ -40,17 +41,17 @@ class RescoreResult:
     failed: int = 0
     undecided: int = 0
     skipped: list[str] = field(default_factory=list)  # "trial: score: reason" of each skipped score
+    unparsed: list[str] = field(default_factory=list)  # "file:line: reason" of lines kept as they were
+    suites: list[Path] = field(default_factory=list)
 
 
-def _suite_path(run: Run, given: Path | None) -> Path | None:
+def _suite_paths(run: Run, given: Path | None) -> list[Path]:
+    """The given suite file, else every suite file of the run that still exists."""
     if given is not None:
         if not Path(given).is_file():
             raise HarnessError(f"suite file {given} not found", hint="pass the suite YAML the run came from")
-        return Path(given)
-    for ref in run.manifest.suites:
-        if Path(ref.path).is_file():
-            return Path(ref.path)
-    return None
+        return [Path(given)]
+    return [Path(ref.path) for ref in run.manifest.suites if Path(ref.path).is_file()]
 
 
 def apply_suite(records: list[TrialRecord], suite: Any, variants: list[str] | None) -> int:
@@ -72,8 +73,6 @@ def apply_suite(records: list[TrialRecord], suite: Any, variants: list[str] | No
 
 def _judge_client(stack: ExitStack, suite: Any, run: Run) -> Any:
     """A sync genai Client over a replay-mode transport on the suite's cassette, or None without one."""
-    from google import genai
-
     from harness.transport import Mode, TransportSession, cassette_path
 
     cassette = cassette_path(suite.path, suite.name, suite.cassettes)
@@ -84,10 +83,8 @@ def _judge_client(stack: ExitStack, suite: Any, run: Run) -> Any:
     )
     backend = run.manifest.backend
     base_url = backend.removeprefix("base_url:") if backend.startswith("base_url:") else None
-    return genai.Client(
-        api_key=REPLAY_KEY,
-        http_options=session.http_options(base_url=base_url, api_version=run.manifest.api_version),
-    )
+    options = session.http_options(base_url=base_url, api_version=run.manifest.api_version)
+    return build_client(PLACEHOLDER_KEY, options)  # replay never sends a request, so never a key
 
 
 def _save(run: Run) -> None:
@@ -100,46 +97,67 @@ def _save(run: Run) -> None:
     write_parquet(run.dir)
 
 
+def _judge_of(run: Run, suite_name: str) -> tuple[str, float]:
+    """The judge model and temperature a suite's trials were scored with, as the manifest records it."""
+    judge = run.manifest.judge or {}
+    own = (judge.get("suites") or {}).get(suite_name) or judge
+    return own.get("model", DEFAULT_JUDGE_MODEL), float(own.get("temperature", 0.0))
+
+
+def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], suite: Any, name: str) -> None:
+    """Re-score one suite's trials with that suite's expectations, judge and cassette."""
+    model, temperature = _judge_of(run, name)
+    stored = stored_judgements(list(records), model, temperature)
+    client, suite_dir = None, None
+    if suite is not None:
+        suite_dir = suite.dir
+        apply_suite(list(records), suite, run.manifest.variants)
+        if suite.judge is not None:
+            model, temperature = suite.judge.model, suite.judge.temperature
+        asks = ("judge", "alignment")  # the scorers that call the judge model
+        if any(k in e for r in records for s in r.steps for e in s.expect for k in asks):
+            client = _judge_client(stack, suite, run)
+    env = ScoringEnv(
+        run.dir,
+        suite_dir,
+        client,
+        judge_model=model,
+        judge_temperature=temperature,
+        stored_judgements=stored,
+    )
+    for record in records:
+        record.scores = score_trial(record, env)
+    by_id = {r.trial_id: r for r in records}
+    for trial_id, extra in score_groups(list(records), env).items():
+        by_id[trial_id].scores.extend(extra)
+
+
 def rescore_run(
     run_dir: Path, suite_path: Path | None = None, require_measured: bool | None = None
 ) -> RescoreResult:
     """Recompute every score and verdict of a stored run and rewrite its files atomically.
 
+    Each suite of a multi-suite run is re-scored with its own file, judge and cassette; a `suite_path`
+    given applies to every trial (the run of one suite, re-scored against an edited copy).
     `require_measured` None keeps the run's own setting (its manifest)."""
+    from harness.suite import load_suite
+
     run = Run.load(run_dir)
     if require_measured is not None:
         run.manifest.require_measured = require_measured
     result = RescoreResult(run.dir, len(run.trials))
-    path = _suite_path(run, suite_path)
+    result.unparsed = [u.where(run.dir / "trials.jsonl") for u in run.unparsed]
+    result.suites = _suite_paths(run, suite_path)
+    result.suite = result.suites[0] if result.suites else None
+    suites = {s.name: s for s in (load_suite(p) for p in result.suites)}
     before = {r.trial_id: r.passed for r in run.trials}
+    groups: dict[str, list[TrialRecord]] = {}
+    for record in run.trials:
+        groups.setdefault(record.suite, []).append(record)
     with ExitStack() as stack:
-        client, suite_dir = None, None
-        judge = run.manifest.judge or {}
-        model, temperature = judge.get("model", "gemini-2.5-flash"), float(judge.get("temperature", 0.0))
-        stored = stored_judgements(run.trials, model, temperature)
-        if path is not None:
-            from harness.suite import load_suite
-
-            suite = load_suite(path)
-            result.suite, suite_dir = path, suite.dir
-            apply_suite(run.trials, suite, run.manifest.variants)
-            if suite.judge is not None:
-                model, temperature = suite.judge.model, suite.judge.temperature
-            asks = ("judge", "alignment")  # the scorers that call the judge model
-            if any(k in e for r in run.trials for s in r.steps for e in s.expect for k in asks):
-                client = _judge_client(stack, suite, run)
-        env = ScoringEnv(
-            run.dir,
-            suite_dir,
-            client,
-            judge_model=model,
-            judge_temperature=temperature,
-            stored_judgements=stored,
-        )
-        for record in run.trials:
-            record.scores = score_trial(record, env)
-        for trial_id, extra in score_groups(run.trials, env).items():
-            next(r for r in run.trials if r.trial_id == trial_id).scores.extend(extra)
+        for name, records in groups.items():
+            suite = next(iter(suites.values())) if suite_path is not None and suites else suites.get(name)
+            _score_suite(stack, run, records, suite, name)
     for record in run.trials:
         record.passed = decide_passed(record, run.manifest.require_measured)
         skipped = [s for s in record.scores if s.passed is None]

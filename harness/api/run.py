@@ -13,24 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from harness.errors import UsageError
+from harness.api.batch import run_batch
+from harness.context import InputPolicy, input_policy, using_policy
+from harness.errors import HarnessWarning, UsageError
 from harness.plan import TrialPlan
-from harness.record import RunRequest, Score, TrialRecord
+from harness.record import BatchJobRef, RunRequest, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.pacing import Budget, Pacer
-from harness.runner.progress import Progress, make_progress, provisional
+from harness.runner.progress import Progress, QuietProgress, provisional
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.selection import Selection, check_size, partial_groups, select_plans
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
+from harness.transport import redact
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -42,6 +44,7 @@ class SuiteWork:
     mode: str
     target: Target | None = None
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)  # group key -> (selected, planned)
+    keep: set[str] | None = None  # the selected trial ids, when `plans` holds more (a replayed batch)
 
 
 def ci_default() -> bool:
@@ -54,8 +57,7 @@ def choose_backend(backend: str | None, base_url: str | None) -> str:
     if backend not in (None, "gemini", "emulator"):
         raise UsageError(f"unknown backend {backend!r}", hint="use --backend gemini or --backend emulator")
     if base_url and backend != "emulator":
-        host = urlparse(base_url).netloc or base_url
-        return f"base_url:{host}"
+        return f"base_url:{redact.public_host(base_url)}"  # never the user, password or key it carries
     return backend or "gemini"
 
 
@@ -77,19 +79,27 @@ def load_work(
     repeats: int | None,
     mode: str | None,
     selection: Selection | None,
+    batch: bool | None = None,
 ) -> list[SuiteWork]:
     from harness.suite import expand, load_suite, validate
     from harness.transport import resolve_mode
 
     for warning in validate(list(paths), variants, repeats, check_cap=False).warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        warnings.warn(warning, HarnessWarning, stacklevel=2)
     works = []
     for path in paths:
         suite = load_suite(path)
+        suite_mode = str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))
         every = expand(suite, variants=variants, repeats=repeats)
-        plans = select_plans(every, selection) if selection is not None else every
-        work = SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None))))
-        work.partial = partial_groups(every, plans)
+        selected = select_plans(every, selection) if selection is not None else every
+        # A replayed batch job must hold the trials it was recorded with: every trial is sent, and only
+        # the selected ones are kept (replay costs nothing). Calling out sends only what was selected.
+        whole_jobs = suite_mode == "replay" and _batched(
+            suite.name, batch, {suite.name} if suite.batch else set()
+        )
+        keep = {p.trial_id for p in selected}
+        work = SuiteWork(suite, every if whole_jobs else selected, suite_mode, keep=keep)
+        work.partial = partial_groups(every, selected)
         works.append(work)
     return works
 
@@ -164,7 +174,12 @@ def run_suites(
     retry_errors: str | Path | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    inputs: InputPolicy | None = None,
     require_measured: bool | None = None,
+    batch: bool | None = None,
+    attach: Sequence[BatchJobRef] = (),
+    on_batch_status: Any = None,
+    batch_options: Any = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -174,10 +189,14 @@ def run_suites(
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
     step's own timeout (default 120 s); `select` limits the run to those trial ids, `selection` to a
     --case/--tag/--limit/--sample/--shard choice; `cassettes` relative to the working directory.
-    `resume` (a run id or directory) continues that run with what its manifest asked for, `retry_errors`
-    re-runs its transient errors; `max_cost` caps what the run spends (a run that would pass it is
-    refused unless `yes`, and stops as `budget_exhausted`, resumable); `rpm` paces requests.
-    Interrupted (Ctrl-C): the run is closed as interrupted and `RunInterrupted` names its directory."""
+    `resume` (a run id or directory) continues that run with what its manifest asked for (a batch run
+    re-attaches to the jobs it created), `retry_errors` re-runs its transient errors; `max_cost` caps what
+    the run spends (a run that would pass it is refused unless `yes`, and stops as `budget_exhausted`,
+    resumable); `rpm` paces requests. `batch` True sends the trials through the Batch API (None: as each
+    suite's `batch:` says); `attach` are jobs an earlier attempt of this run created, polled instead of
+    re-created. Interrupted (Ctrl-C): the run is closed as interrupted and `RunInterrupted` names its
+    directory."""
+    from harness.api.batch import reattachable
     from harness.api.resume import continuation, keep_suite_copies, selection_of, with_earlier_attempts
     from harness.suite.validate import trial_cost
 
@@ -195,6 +214,10 @@ def run_suites(
         max_cost = max_cost if max_cost is not None else req.max_cost_usd
         rpm = rpm if rpm is not None else req.rpm
         yes = True  # the size was accepted when the run started
+        if batch is None and cont.manifest.batch:
+            batch = True  # a batch run goes on through the Batch API
+        if not attach:
+            attach = reattachable(cont.manifest)  # poll the jobs it created, never send them again
     paths = [Path(p) for p in paths]
     if not paths:
         raise UsageError("no suite given", hint="harness run suites/<name>.yaml")
@@ -206,14 +229,16 @@ def run_suites(
     check_size(repeats, 0, yes)
     if select is not None:
         selection = replace(selection or Selection(), ids=frozenset(select))
-    works = load_work(paths, variants, repeats, mode, selection)
-    check_size(repeats, sum(len(w.plans) for w in works), yes)
+    with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
+        works = load_work(paths, variants, repeats, mode, selection, batch)
+    batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
+    check_size(repeats, _planned(works), yes)
     empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines
     if (
         selection is not None
         and selection.ids is None
         and not empty_shard_ok
-        and not any(w.plans for w in works)
+        and not any(w.keep for w in works)
     ):
         raise UsageError(
             "the selection (--case, --tag, --limit, --sample, --shard) matched no trial",
@@ -225,8 +250,20 @@ def run_suites(
         max_cost = min(caps)  # the suites' max_cost:, the tightest when several run together
     out = Path(out)
     done = cont.done if cont is not None else frozenset()
-    todo = {w.suite.name: [p for p in w.plans if p.trial_id not in done] for w in works}
-    estimates = {p.trial_id: trial_cost(p) for plans in todo.values() for p in plans}
+    # A replayed batch job is sent whole (see load_work); otherwise what is done is not sent again.
+    todo = {
+        w.suite.name: w.plans
+        if _whole_jobs(w, batch, batch_suites)
+        else [p for p in w.plans if p.trial_id not in done]
+        for w in works
+    }
+    keep = set().union(*(w.keep or set() for w in works)) - done  # the trials this attempt stores
+    estimates = {
+        p.trial_id: trial_cost(p, "batch" if _batched(w.suite.name, batch, batch_suites) else "standard")
+        for w in works
+        for p in todo[w.suite.name]
+        if p.trial_id in keep
+    }
     spent = cont.spent_usd if cont is not None else 0.0
     if max_cost is not None and spent + sum(estimates.values()) > max_cost and not yes:
         raise UsageError(
@@ -237,7 +274,7 @@ def run_suites(
             "the cap and stop there (then --resume RUN --max-cost MORE)",
         )
     baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
-    planned = sum(len(w.plans) for w in works)
+    planned = _planned(works)
     if cont is not None:
         manifest = cont.manifest
         if max_cost is not None and manifest.request is not None:
@@ -274,7 +311,7 @@ def run_suites(
     finished: list[TrialRecord] = []
     status = "interrupted"
     sessions: list[Any] = []
-    progress = progress or make_progress()
+    progress = progress or QuietProgress()
     calls_out = any(w.mode != "replay" for w in works)
     pacer = Pacer(concurrency, rpm) if calls_out else None
     budget = Budget(max_cost, spent)
@@ -285,7 +322,10 @@ def run_suites(
             if label == "emulator" and url is None and _calls_out(works, faults):
                 url = stack.enter_context(_emulator(faults)).url
             for work in works:
-                session = stack.enter_context(_session(work, cassettes, overwrite_errors))
+                journal = not _batched(
+                    work.suite.name, batch, batch_suites
+                )  # a batch trial is never committed
+                session = stack.enter_context(_session(work, cassettes, overwrite_errors, journal))
                 sessions.append(session)
                 options = session.http_options(
                     base_url=url, api_version=API_VERSION, timeout_s=timeout_s or DEFAULT_TIMEOUT_S
@@ -295,21 +335,41 @@ def run_suites(
                 )
                 work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in todo[work.suite.name]]
-            progress.start(len(work_items))
-            new = asyncio.run(
-                run_targets(
-                    work_items,
-                    writer,
-                    concurrency=concurrency,
-                    policy=policy,
-                    timeout_s=timeout_s,
-                    progress=progress,
-                    finished=finished,
-                    pacer=pacer,
-                    budget=budget,
-                    estimates=estimates,
+            progress.start(len([p for p, _ in work_items if p.trial_id in keep]))
+            batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
+            interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
+            new: list[TrialRecord] = []
+            if batched:
+                batched = _within_budget(batched, budget, keep, estimates)
+                new += asyncio.run(
+                    run_batch(
+                        batched,
+                        writer,
+                        attach=attach,
+                        progress=progress,
+                        on_status=on_batch_status,
+                        finished=finished,
+                        options=batch_options or _batch_options(label),
+                        keep=keep,
+                    )
                 )
-            )
+                for record in new:
+                    budget.finish(estimates.get(record.trial_id, 0.0), record.cost_usd)
+            if interactive:
+                new += asyncio.run(
+                    run_targets(
+                        interactive,
+                        writer,
+                        concurrency=concurrency,
+                        policy=policy,
+                        timeout_s=timeout_s,
+                        progress=progress,
+                        finished=finished,
+                        pacer=pacer,
+                        budget=budget,
+                        estimates=estimates,
+                    )
+                )
             for record in new:
                 with_earlier_attempts(
                     record, previous.get(record.trial_id) if cont and record.trial_id in cont.retry else None
@@ -356,7 +416,23 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def _in_plan_order(works: Sequence[SuiteWork], by_id: dict[str, TrialRecord]) -> list[TrialRecord]:
-    return [by_id[p.trial_id] for w in works for p in w.plans if p.trial_id in by_id]
+    kept = set().union(*(w.keep if w.keep is not None else {p.trial_id for p in w.plans} for w in works))
+    return [by_id[p.trial_id] for w in works for p in w.plans if p.trial_id in by_id and p.trial_id in kept]
+
+
+def _within_budget(
+    items: list[tuple[TrialPlan, Target]], budget: Budget, keep: set[str], tiers: dict[str, float]
+) -> list[tuple[TrialPlan, Target]]:
+    """A batch job is sent whole, so --max-cost picks its trials up front: those that fit the cap, in
+    plan order (estimated at the batch tier); the rest wait for `--resume RUN --max-cost MORE`. A trial
+    sent only to fill a replayed job (not kept) costs nothing."""
+    if budget.cap is None:
+        return items
+    chosen = []
+    for plan, target in items:
+        if plan.trial_id not in keep or budget.try_start(tiers.get(plan.trial_id, 0.0)):
+            chosen.append((plan, target))
+    return chosen
 
 
 def _request(
@@ -393,6 +469,26 @@ def _request(
     )
 
 
+def _planned(works: Sequence[SuiteWork]) -> int:
+    return sum(len(w.keep) if w.keep is not None else len(w.plans) for w in works)
+
+
+def _batch_options(label: str) -> Any:
+    """The local emulator finishes a job in a poll or two: poll it fast; anything else at the default."""
+    from harness.runner.batch import BatchOptions, PollPolicy
+
+    return BatchOptions(PollPolicy(first=0.05, factor=1.5, ceiling=1.0)) if label == "emulator" else None
+
+
+def _whole_jobs(work: SuiteWork, batch: bool | None, batch_suites: set[str]) -> bool:
+    return work.mode == "replay" and _batched(work.suite.name, batch, batch_suites)
+
+
+def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:
+    """`--batch` decides for every suite; without it, each suite's own `batch:` does."""
+    return batch if batch is not None else suite in batch_suites
+
+
 def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
     """The judge the run uses, as scoring describes it: the first suite's, and under ``suites`` each
     suite's model and temperature when the suites of one run disagree."""
@@ -417,7 +513,9 @@ def _calls_out(works: Sequence[SuiteWork], faults: str | None) -> bool:
     if any(w.mode != "replay" for w in works):
         return True
     if faults:
-        print("warning: --faults has no effect: every suite replays from its cassette", file=sys.stderr)
+        warnings.warn(
+            "--faults has no effect: every suite replays from its cassette", HarnessWarning, stacklevel=2
+        )
     return False
 
 
@@ -430,7 +528,9 @@ def _emulator(faults: str | None) -> Any:
         raise UsageError(f"--faults: {exc}", hint="see harness/emulator/README-faults.md") from exc
 
 
-def _session(work: SuiteWork, cassettes: str | Path | None, overwrite_errors: bool = False) -> Any:
+def _session(
+    work: SuiteWork, cassettes: str | Path | None, overwrite_errors: bool = False, journal: bool = True
+) -> Any:
     from harness.transport import TransportSession, cassette_path
 
     folder = Path(cassettes).resolve() if cassettes is not None else getattr(work.suite, "cassettes", None)
@@ -442,7 +542,7 @@ def _session(work: SuiteWork, cassettes: str | Path | None, overwrite_errors: bo
         suite=work.suite.name,
         suite_path=path,
         overwrite_errors=overwrite_errors,
-        journal=True,
+        journal=journal,
     )
 
 
@@ -461,11 +561,9 @@ def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline:
 
 def _write_parquet(run_dir: Path) -> None:
     """The analysis table beside the run; its absence or failure never loses the run itself."""
-    try:
-        from harness.analysis import write_parquet
-    except ImportError:
-        return
+    from harness.analysis import write_parquet
+
     try:
         write_parquet(run_dir)
     except Exception as exc:
-        print(f"warning: trials.parquet not written for {run_dir}: {exc}", file=sys.stderr)
+        warnings.warn(f"trials.parquet not written for {run_dir}: {exc}", HarnessWarning, stacklevel=2)

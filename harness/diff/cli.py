@@ -20,7 +20,8 @@ from harness.diff.preference import PreferenceSummary, preference_verdict
 from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
-from harness.files import atomic_write
+from harness.files import atomic_write, output_file
+from harness.transport.redact import base_url_arg
 
 STATUS_STYLE = {
     "regressed": "bold red",
@@ -42,8 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "runs", nargs="+", metavar="RUN", help="run directory, run id under --results, or 'latest'"
     )
     p.add_argument("--variants", nargs=2, metavar=("A", "B"), help="compare two variants inside one run")
-    p.add_argument("--json", type=Path, metavar="FILE", help="write every number as JSON")
-    p.add_argument("--html", type=Path, metavar="FILE", help="write the self-contained diff page")
+    p.add_argument("--json", type=output_file, metavar="FILE", help="write every number as JSON")
+    p.add_argument("--html", type=output_file, metavar="FILE", help="write the self-contained diff page")
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -85,7 +86,7 @@ def add_judge_arguments(p: argparse.ArgumentParser) -> None:
         help="judge transport mode (default: the suite's mode:, else replay); auto records missing answers",
     )
     g.add_argument("--backend", choices=("gemini", "emulator"), help="where recorded answers come from")
-    g.add_argument("--base-url", help="a Gemini-compatible endpoint for the judge")
+    g.add_argument("--base-url", type=base_url_arg, help="a Gemini-compatible endpoint for the judge")
     g.add_argument("--judge-model", help="override the suite's judge model for pairs")
     g.add_argument("--rubric", help="what the better image shows (default: the suite's, else the prompt)")
 

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from harness.diff.compare import Comparison
+from harness.store import percentile
 
 MIN_CASES = 10
 SMALL_SAMPLE = "too few cases to claim significance"
@@ -70,8 +71,8 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
     passed = int(trials["trial_passed"].fillna(False).astype(bool).sum())
     judged = bool(trials["trial_passed"].notna().any())
     cost = float(trials["trial_cost_usd"].sum())
-    lat = trials["trial_latency_s"].dropna().to_numpy()
-    p50, p95 = (float(np.percentile(lat, 50)), float(np.percentile(lat, 95))) if len(lat) else (None, None)
+    lat = trials["trial_latency_s"].dropna().tolist()
+    p50, p95 = percentile(lat, 50), percentile(lat, 95)  # the manifest's and `runs list`'s definition
     unmeasured = int((frame["scorer"].notna() & frame["passed"].isna()).sum())
     return ArmStats(
         name,

@@ -47,7 +47,9 @@ def noun_kind(word: str) -> tuple[str | None, bool]:
     """(object kind, plural?) for a word such as 'watches' or 'puppies'."""
     if word.endswith("'s"):
         return None, False  # a possessive describes another noun: "a children's book" is a book
-    for cand, plural in ((word, False), (word[:-3] + "y", True), (word[:-2], True), (word[:-1], True)):
+    plurals = [(word[:-3] + "y", True)] if word.endswith("ies") else []  # puppies -> puppy, not books -> boy
+    plurals += [(word[:-2], True)] if word.endswith("es") else []
+    for cand, plural in ((word, False), *plurals, (word[:-1], True)):
         cand = NOUN_ALIASES.get(cand, cand)
         if cand in OBJECTS and (not plural or word.endswith("s")):
             return cand, plural or word in PLURAL_NOUNS

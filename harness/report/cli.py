@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness.files import output_file
 from harness.report.html import write_run_html
 from harness.store import resolve_run
 
@@ -14,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report", help="write a self-contained HTML page for one run", description=__doc__
     )
     p.add_argument("run", metavar="RUN", help="run directory, run id under --results, or 'latest'")
-    p.add_argument("--html", type=Path, metavar="FILE", help="output file (default: <run>/report.html)")
+    p.add_argument(
+        "--html", type=output_file, metavar="FILE", help="output file (default: <run>/report.html)"
+    )
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     p.set_defaults(func=run_report)
 

@@ -12,13 +12,16 @@ from rich.table import Table
 from harness.console import wide
 from harness.errors import UsageError
 from harness.record import Manifest
+from harness.store import Run, read_manifest
+from harness.transport.redact import base_url_arg
 
 if TYPE_CHECKING:
     from harness.selection import Selection
-from harness.store import Run, read_manifest
 
 
 def register(subparsers: Any) -> None:
+    from harness.suite.cli import add_policy_arguments
+
     run = subparsers.add_parser(
         "run",
         help="run suites and store the run under --out",
@@ -41,7 +44,11 @@ def register(subparsers: Any) -> None:
         choices=("gemini", "emulator"),
         help="gemini (needs GEMINI_API_KEY or GOOGLE_API_KEY) or the in-process emulator",
     )
-    run.add_argument("--base-url", help="any Gemini-compatible endpoint (gateway, proxy, running emulator)")
+    run.add_argument(
+        "--base-url",
+        type=base_url_arg,
+        help="any Gemini-compatible endpoint (gateway, proxy, running emulator)",
+    )
     run.add_argument(
         "--mode",
         choices=("live", "record", "replay", "auto"),
@@ -53,6 +60,7 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    add_policy_arguments(run)
     run.add_argument(
         "--require-measured",
         action=argparse.BooleanOptionalAction,
@@ -61,6 +69,12 @@ def register(subparsers: Any) -> None:
         "(default: on when CI is set)",
     )
     add_run_control(run)
+    run.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="send the trials through the Batch API: half price, answered within 24 h (suite: `batch: true`)",
+    )
     run.set_defaults(func=run_command)
 
     merge = subparsers.add_parser(
@@ -147,6 +161,9 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
     if args.repeats is not None and args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    if args.timeout_s is not None and not args.timeout_s > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
+    check_out_dir(args.out)
     continuing = args.resume or args.retry_errors
     if args.resume and args.retry_errors:
         raise UsageError("--resume and --retry-errors are two different things", hint="use one of them")
@@ -168,6 +185,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
+    from harness.runner.progress import make_progress
+    from harness.suite.cli import policy_from
+
     return run_suites(
         paths,
         selection=selection_args(args),
@@ -189,7 +209,11 @@ def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
         faults=args.faults,
         timeout_s=args.timeout_s,
         baseline=args.baseline,
+        inputs=policy_from(args),
+        progress=make_progress(),
         require_measured=args.require_measured,
+        batch=args.batch,
+        on_batch_status=batch_status_printer(),
     )
 
 
@@ -201,11 +225,35 @@ def merge_command(args: argparse.Namespace) -> int:
     return 1 if failing(run) else 0
 
 
+def batch_status_printer() -> Any:
+    """One stderr line per poll of a batch job: its state, polls so far, and done/failed once read."""
+    import sys
+
+    def show(status: Any) -> None:
+        state = status.state.removeprefix("JOB_STATE_")
+        if status.done is None:
+            line = f"{state} ({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s)"
+        else:
+            line = f"{state}: {status.done} done, {status.failed} failed of {status.requests} requests"
+        print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def check_out_dir(out: Path) -> None:
+    """`--out` is a folder of runs: a file there is a usage error, not a traceback from mkdir."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(
+                    f"--out {out}: {folder} is a file, not a folder", hint="pass a folder for the runs"
+                )
+            return
+
+
 def failing(run: Run) -> list[str]:
     """Trials that count against the run: a failed pass rule, or an error nothing expected."""
-    return [
-        r.trial_id for r in run.trials if r.passed is False or (r.passed is None and r.outcome == "error")
-    ]
+    return [r.trial_id for r in run.trials if r.counts_as_failure]
 
 
 def summary(run: Run) -> str:
@@ -235,6 +283,10 @@ def summary(run: Run) -> str:
         )
     if manifest.procedural_images:
         lines.append("  images are procedural (emulator), not model output")
+    if manifest.batch:
+        from harness.prices import BATCH_SOURCE
+
+        lines.append(f"  batch: {len(manifest.batch_jobs)} job(s); cost at the batch tier, {BATCH_SOURCE}")
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))

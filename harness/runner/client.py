@@ -19,7 +19,7 @@ from harness.errors import UsageError
 
 API_VERSION = "v1beta"
 PLACEHOLDER_KEY = "harness-placeholder-key"  # sent to emulators, replays and gateways; never a real key
-KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # in the order the SDK prefers them
 SDK_ENV_VARS = (
     "GOOGLE_GENAI_CLIENT_MODE",
     "GOOGLE_GENAI_REPLAYS_DIRECTORY",
@@ -36,7 +36,7 @@ SDK_ENV_VARS = (
 
 def api_key_from_env() -> str | None:
     """The first non-empty key variable, or None. GOOGLE_API_KEY wins, as it does in the SDK."""
-    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
+    for name in KEY_VARS:
         value = os.environ.get(name, "").strip()
         if value:
             return value

@@ -45,6 +45,22 @@ def provisional(record: TrialRecord) -> bool:
     return awaits_group_scores(record)
 
 
+class QuietProgress:
+    """No output: the default of library calls, which never print (the CLI passes `make_progress()`)."""
+
+    def start(self, total: int) -> None:
+        return None
+
+    def advance(self, record: TrialRecord) -> None:
+        return None
+
+    def settle(self, records: list[TrialRecord]) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+
 class PlainProgress:
     """One flushed line per trial, so a killed run's log shows exactly what finished."""
 

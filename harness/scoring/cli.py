@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from harness.store import resolve_run
@@ -64,4 +65,6 @@ def handle(args: argparse.Namespace) -> int:
             f"human verdicts stand for {human.labelled} labelled trial(s); "
             f"{len(human.changed)} differ from the machine's: {', '.join(human.changed) or 'none'}"
         )
-    return 0
+    for line in result.unparsed:
+        print(f"warning: {line}; kept as it was, not re-scored", file=sys.stderr)
+    return 2 if result.unparsed else 0

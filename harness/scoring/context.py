@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import Score, StepRecord, TrialRecord
+from harness.scoring.cache import CACHE_FILE, ScoreCache
 from harness.scoring.imaging import Prepared, prepare
 from harness.store import Run
 
@@ -27,10 +30,11 @@ class ScoringEnv:
     suite_dir: Path | None = None
     client: Any = None
     baseline: Run | None = None
-    judge_model: str = "gemini-2.5-flash"
+    judge_model: str = DEFAULT_JUDGE_MODEL
     judge_temperature: float = 0.0
     require_measured: bool = False  # an unmeasured score fails its trial (decide_passed)
     stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    score_cache: ScoreCache | None = None  # default: the one shared by the runs beside run_dir
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -38,6 +42,8 @@ class ScoringEnv:
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
         self.suite_dir = Path(self.suite_dir) if self.suite_dir is not None else None
+        if self.score_cache is None:
+            self.score_cache = ScoreCache(self.run_dir.parent / CACHE_FILE)
 
     def prepared(self, path: Path) -> Prepared:
         """Decode once per image and keep the working copy (LRU), since several scorers read it."""
@@ -109,6 +115,18 @@ class ScoreContext:
             if path is not None:
                 return self.env.prepared(path)
         return None
+
+    def previous_digest(self) -> str:
+        """What `previous_image` is, without decoding it: the previous step's image hash, or the hash of
+        the edit's first input file ("none" when there is none)."""
+        if self.step_index > 0:
+            prev = self.record.steps[self.step_index - 1]
+            return prev.images[0].sha256 if prev.images else "none"
+        for name in self.step.inputs:
+            path = self.env.resolve(name)
+            if path is not None:
+                return hashlib.sha256(path.read_bytes()).hexdigest()
+        return "none"
 
     def score(
         self,

@@ -19,6 +19,7 @@ See harness/scoring/examples.py.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
@@ -28,6 +29,8 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from harness.context import input_policy
+from harness.files import outside, project_root
 from harness.record import Score
 from harness.scoring.context import ScoreContext
 from harness.scoring.registry import Params, Scorer, scorer
@@ -49,11 +52,11 @@ class CustomParams(Params):
 
     @field_validator("path")
     @classmethod
-    def _importable(cls, v: str, info: ValidationInfo) -> str:
+    def _defined(cls, v: str, info: ValidationInfo) -> str:
         suite_dir = (info.context or {}).get("suite_dir")
         if _split(v)[0].endswith(".py") and suite_dir is None:
             return v  # a file next to the suite: checked once the suite folder is known
-        load_callable(v, suite_dir)
+        check_callable(v, suite_dir)
         return v
 
 
@@ -65,6 +68,85 @@ def _split(path: str) -> tuple[str, str]:
     if not module or not attr:
         raise ValueError(f"'{path}' is not a dotted path; write it as 'package.module:function'")
     return module, attr
+
+
+def check_callable(path: str, base: Path | None = None) -> None:
+    """What validation checks, running none of the scorer's code: the file (inside the project) or module
+    exists, parses, and defines `function` at top level. ValueError says what is wrong and where."""
+    module_name, attr = _split(path)
+    if module_name.endswith(".py"):
+        file = (base / module_name) if base is not None else Path(module_name)
+        if base is not None:
+            resolved = outside(file, (project_root(base), *input_policy.get().allow_outside))
+            if resolved is not None:
+                raise ValueError(
+                    f"custom scorer file {file} resolves to {resolved}, outside the project; "
+                    "move it into the project, or allow it: --allow-outside DIR"
+                )
+    elif module_name in sys.modules:  # already imported: looking costs nothing and runs nothing
+        if not callable(getattr(sys.modules[module_name], attr, None)):
+            raise ValueError(f"custom scorer '{path}': {module_name} has no function '{attr}'")
+        return
+    else:
+        found = module_file(module_name)
+        if found is None:
+            raise ValueError(
+                f"custom scorer '{path}': cannot import {module_name} (no such module; is it installed?)"
+            )
+        if found.suffix != ".py":
+            return  # compiled: only importing it could tell, and validation imports nothing
+        file = found
+    if not file.is_file():
+        raise ValueError(f"custom scorer '{path}': no file {file}")
+    try:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    except SyntaxError as exc:
+        raise ValueError(f"custom scorer file {file}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except ValueError as exc:  # null bytes
+        raise ValueError(f"custom scorer file {file}: not Python source ({exc})") from None
+    if attr not in top_level_names(tree):
+        raise ValueError(f"custom scorer '{path}': {file} has no function '{attr}'")
+
+
+def top_level_names(tree: ast.Module) -> set[str]:
+    """Names a module binds at top level: def, class, assignment, import."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def module_file(name: str) -> Path | None:
+    """Where module `name` would be imported from, asking the import finders without running anything
+    (importlib.util.find_spec would import every parent package of a dotted name)."""
+    search: list[str] | None = None
+    origin: str | None = None
+    parts = name.split(".")
+    for i in range(len(parts)):
+        qualified = ".".join(parts[: i + 1])
+        spec = next(
+            (s for f in sys.meta_path if (s := _find(f, qualified, search)) is not None),
+            None,
+        )
+        if spec is None:
+            return None
+        search = list(spec.submodule_search_locations or []) or None
+        origin = spec.origin
+    return Path(origin) if origin and origin not in ("built-in", "frozen", "namespace") else None
+
+
+def _find(finder: Any, name: str, path: list[str] | None) -> Any:
+    find_spec = getattr(finder, "find_spec", None)
+    try:
+        return find_spec(name, path) if find_spec is not None else None
+    except (ImportError, ValueError):
+        return None
 
 
 def load_callable(path: str, base: Path | None = None) -> CustomFn:

@@ -35,7 +35,7 @@ def _range_scorer(stat: str) -> None:
         ]
 
     fn.__doc__ = f"Absolute {stat} within [min, max]."
-    scorer(stat, RangeParams)(fn)
+    scorer(stat, RangeParams, cached="image")(fn)
 
 
 for _stat in imaging.STATS:
@@ -82,7 +82,7 @@ def _delta_scorer(name: str) -> None:
         return [ctx.score(delta, ok, reason, threshold=sign * need)]
 
     fn.__doc__ = f"{stat} moved {'up' if sign > 0 else 'down'} from the previous image by at least min_delta."
-    scorer(name, DeltaParams)(fn)
+    scorer(name, DeltaParams, cached="previous")(fn)
 
 
 for _name in DIRECTIONS:
@@ -99,7 +99,7 @@ class PreservedParams(Params):
     region: tuple[float, float, float, float] | None = Field(None, description="edited area to ignore")
 
 
-@scorer("preserved", PreservedParams)
+@scorer("preserved", PreservedParams, cached="previous")
 def score_preserved(ctx: ScoreContext, p: PreservedParams) -> list[Score]:
     """The previous step's image survives the edit (composition kept), optionally outside a region."""
     prev = ctx.previous_image
@@ -152,7 +152,7 @@ class ChangedParams(Params):
     min_color_shift: float = Field(1.0, description="mean CIEDE2000 of blurred copies that counts")
 
 
-@scorer("changed", ChangedParams)
+@scorer("changed", ChangedParams, cached="previous")
 def score_changed(ctx: ScoreContext, p: ChangedParams) -> list[Score]:
     """The output differs from the image the step started from, locally or in overall colour/light."""
     prev = ctx.previous_image

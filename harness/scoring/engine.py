@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from harness.record import Score, TrialRecord
+from harness.scoring.cache import ScoreCache
 from harness.scoring.context import ScoreContext, ScoringEnv
 from harness.scoring.group_scorers import GroupContext
 from harness.scoring.registry import Expectation, parse_expect
@@ -42,11 +43,32 @@ def _run(exp: Expectation, ctx: ScoreContext) -> list[Score]:
     missing = _missing_output(ctx, needs)
     if missing:
         return [ctx.score(None, False, missing)]
+    key = _cache_key(exp, ctx)
+    cache = ctx.env.score_cache
+    if key is not None and cache is not None and (hit := cache.get(key)) is not None:
+        return hit
     try:
         scores = exp.scorer.fn(ctx, exp.params)
     except Exception as exc:  # a broken image or scorer fails this score, named, instead of the whole run
-        scores = [ctx.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
+        return [ctx.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
+    if key is not None and cache is not None:
+        cache.put(key, scores)
     return scores
+
+
+def _cache_key(exp: Expectation, ctx: ScoreContext) -> str | None:
+    """The score cache's key for this scorer on this step, or None when its scores are not cacheable."""
+    cached = exp.scorer.cached
+    if cached is None or not ctx.step.images:
+        return None
+    if cached == "previous":
+        other: str | None = ctx.previous_digest()
+    elif cached == "reference":
+        other = exp.params.reference_digest(ctx)  # type: ignore[attr-defined]
+    else:
+        other = None
+    params = exp.params.model_dump(mode="json")
+    return ScoreCache.key(exp.scorer.name, exp.scorer.version, params, ctx.step.images[0].sha256, other)
 
 
 def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:

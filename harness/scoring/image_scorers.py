@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import shutil
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, field_validator
-from skimage.color import deltaE_ciede2000
+from pydantic import Field, ValidationInfo, field_validator
 
+from harness.context import input_policy
+from harness.files import image_problem, outside, project_root
+from harness.models import STANDARD_RATIOS  # output sizes snap to a grid near each of them
 from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext
@@ -19,23 +23,6 @@ from harness.scoring.numbers import near, percent
 from harness.scoring.registry import Params, scorer
 
 HashKind = Literal["phash", "dhash", "whash", "colorhash"]
-# Aspect ratios the Gemini image models accept; output sizes snap to a grid near each of them.
-STANDARD_RATIOS = (
-    "1:1",
-    "2:3",
-    "3:2",
-    "3:4",
-    "4:3",
-    "4:5",
-    "5:4",
-    "9:16",
-    "16:9",
-    "21:9",
-    "1:4",
-    "4:1",
-    "1:8",
-    "8:1",
-)
 MIME_ALIASES = {
     "png": "image/png",
     "jpeg": "image/jpeg",
@@ -72,7 +59,7 @@ class FormatParams(Params):
         return [MIME_ALIASES.get(str(m).lower(), str(m).lower()) for m in items]  # type: ignore[union-attr]
 
 
-@scorer("format", FormatParams, shorthand="mime")
+@scorer("format", FormatParams, shorthand="mime", cached="image")
 def score_format(ctx: ScoreContext, p: FormatParams) -> list[Score]:
     """The image decodes and its true type (read from the bytes) is allowed."""
     ref = ctx.step.images[0]
@@ -103,7 +90,7 @@ class DimensionsParams(Params):
     max_height: int | None = Field(None, description="px")
 
 
-@scorer("dimensions", DimensionsParams)
+@scorer("dimensions", DimensionsParams, cached="image")
 def score_dimensions(ctx: ScoreContext, p: DimensionsParams) -> list[Score]:
     """Pixel width and height within the given exact values or bounds."""
     ref = ctx.step.images[0]
@@ -137,7 +124,7 @@ class AspectRatioParams(Params):
         return v.strip()
 
 
-@scorer("aspect_ratio", AspectRatioParams, shorthand="ratio")
+@scorer("aspect_ratio", AspectRatioParams, shorthand="ratio", cached="image")
 def score_aspect_ratio(ctx: ScoreContext, p: AspectRatioParams) -> list[Score]:
     """Output aspect ratio matches the wanted one within a grid-snapping tolerance."""
     ref = ctx.step.images[0]
@@ -173,7 +160,7 @@ class MinResolutionParams(Params):
         return v
 
 
-@scorer("min_resolution", MinResolutionParams, shorthand="min_side")
+@scorer("min_resolution", MinResolutionParams, shorthand="min_side", cached="image")
 def score_min_resolution(ctx: ScoreContext, p: MinResolutionParams) -> list[Score]:
     """The image's shorter side reaches a minimum."""
     ref = ctx.step.images[0]
@@ -192,8 +179,39 @@ class SimilarParams(Params):
     max_distance: int = Field(16, description="max Hamming distance of the 64-bit hashes")
     min_ssim: float = Field(0.8, description=f"min RGB SSIM at {imaging.SSIM_SIZE}px")
 
+    @field_validator("golden")
+    @classmethod
+    def _golden_decodes(cls, v: str | None, info: ValidationInfo) -> str | None:
+        """At validate time (the suite folder known): inside the project, present, and an image."""
+        suite_dir = (info.context or {}).get("suite_dir")
+        if v is None or suite_dir is None:
+            return v
+        path = Path(suite_dir) / v
+        resolved = outside(path, (project_root(Path(suite_dir)), *input_policy.get().allow_outside))
+        if resolved is not None:
+            raise ValueError(
+                f"golden image {path} resolves to {resolved}, outside the project; "
+                "move it into the project, or allow it: --allow-outside DIR"
+            )
+        if not path.is_file():
+            raise ValueError(f"golden image {path} not found (paths are relative to the suite)")
+        problem = image_problem(path)
+        if problem is not None:
+            raise ValueError(f"golden image {path}: {problem}")
+        return v
 
-@scorer("similar", SimilarParams, shorthand="golden")
+    def reference_digest(self, ctx: ScoreContext) -> str:
+        """What the image is compared with, for the score cache: the golden file's or baseline's bytes."""
+        if self.golden:
+            path = ctx.env.resolve(self.golden)
+            return "missing" if path is None else hashlib.sha256(path.read_bytes()).hexdigest()
+        base = ctx.env.baseline_record(ctx.record.trial_id) if self.baseline else None
+        if base is None or ctx.step_index >= len(base.steps) or not base.steps[ctx.step_index].images:
+            return "none"
+        return base.steps[ctx.step_index].images[0].sha256
+
+
+@scorer("similar", SimilarParams, shorthand="golden", cached="reference")
 def score_similar(ctx: ScoreContext, p: SimilarParams) -> list[Score]:
     """Close to a golden image or to the baseline run's image (hash distance and SSIM)."""
     if p.golden:
@@ -269,7 +287,7 @@ class BackgroundParams(Params):
         return v
 
 
-@scorer("background", BackgroundParams, shorthand="color")
+@scorer("background", BackgroundParams, shorthand="color", cached="image")
 def score_background(ctx: ScoreContext, p: BackgroundParams) -> list[Score]:
     """Share of the image border within a colour distance of the wanted background colour."""
     frac = background_fraction(ctx.image, p.color, p.max_delta_e, p.border)
@@ -313,14 +331,14 @@ class PaletteParams(Params):
         return v
 
 
-@scorer("palette", PaletteParams, shorthand="colors")
+@scorer("palette", PaletteParams, shorthand="colors", cached="image")
 def score_palette(ctx: ScoreContext, p: PaletteParams) -> list[Score]:
     """Share of the image whose dominant colours lie near the given palette."""
     targets = np.stack([imaging.color_lab(imaging.parse_color(c)) for c in p.colors])
     dominant = imaging.dominant_colors(ctx.image, p.n_colors)
     labs = np.stack([lab for lab, _ in dominant])
     # every dominant colour against every palette colour in one CIEDE2000 call
-    dist = deltaE_ciede2000(np.repeat(labs, len(targets), axis=0), np.tile(targets, (len(labs), 1)))
+    dist = imaging.deltaE_ciede2000(np.repeat(labs, len(targets), axis=0), np.tile(targets, (len(labs), 1)))
     near = dist.reshape(len(labs), len(targets)).min(axis=1) <= p.max_delta_e
     on = float(sum(share for (_, share), hit in zip(dominant, near, strict=True) if hit))
     ok = on >= p.min_fraction

@@ -10,12 +10,34 @@ import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import imagehash
 import numpy as np
 from PIL import Image, ImageColor
-from skimage.color import deltaE_ciede2000, rgb2lab
-from skimage.metrics import structural_similarity
+
+if TYPE_CHECKING:
+    import imagehash
+
+
+# scikit-image and imagehash load scipy (about a second): they are imported when pixels are first
+# measured, not when the scorers are registered, so `harness validate` and `--version` stay quick.
+def rgb2lab(rgb: np.ndarray) -> np.ndarray:
+    from skimage.color import rgb2lab as convert
+
+    return convert(rgb)
+
+
+def deltaE_ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    from skimage.color import deltaE_ciede2000 as distance
+
+    return distance(lab1, lab2)
+
+
+def structural_similarity(a: np.ndarray, b: np.ndarray, **options: Any) -> float:
+    from skimage.metrics import structural_similarity as similarity
+
+    return similarity(a, b, **options)
+
 
 WORK_SIZE = 128  # longest side of the working copy every statistic is measured on
 SSIM_SIZE = 64  # SSIM compares structure, not pixel noise: a re-encode or resize should not move it
@@ -47,6 +69,8 @@ class Prepared:
         return np.asarray(self.small.convert("L"), dtype=np.float32) / 255.0
 
     def hash(self, kind: str = "phash") -> imagehash.ImageHash:
+        import imagehash
+
         if kind not in self._hashes:
             if kind == "phash":
                 self._hashes[kind] = imagehash.phash(self.small)

@@ -24,6 +24,7 @@ from harness.record import Score
 
 Kind = Literal["step", "group"]
 Needs = Literal["image", "text", "output", "none"]
+Cached = Literal["image", "previous", "reference"] | None
 ENTRY_POINT_GROUP = "harness.scorers"
 
 
@@ -43,6 +44,11 @@ class Scorer:
     needs: Needs = "image"  # what the step must have produced; "none" scorers run on any outcome
     summary: str = ""
     dict_shorthand: bool = False  # a mapping without any parameter name is the shorthand value itself
+    # what its scores depend on besides the parameters, when that is all: "image" (the step's first output),
+    # "previous" (that and the image the step started from), "reference" (that and the bytes its params'
+    # `reference_digest(ctx)` names); None = not cached (clients, user code, binaries that may be missing)
+    cached: Cached = None
+    version: int = 1  # bump when the scorer's result for the same input changes: cached scores expire
 
 
 @dataclass(frozen=True)
@@ -63,34 +69,24 @@ def scorer(
     shorthand: str | None = None,
     needs: Needs = "image",
     dict_shorthand: bool = False,
+    cached: Cached = None,
+    version: int = 1,
 ) -> Callable[[Callable[..., list[Score]]], Callable[..., list[Score]]]:
     """Register a scorer function under `name` (the key users write in `expect:`)."""
 
     def register(fn: Callable[..., list[Score]]) -> Callable[..., list[Score]]:
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        SCORERS[name] = Scorer(name, params, fn, kind, shorthand, needs, summary, dict_shorthand)
+        SCORERS[name] = Scorer(
+            name, params, fn, kind, shorthand, needs, summary, dict_shorthand, cached, version
+        )
         return fn
 
     return register
 
 
-def _load_builtin() -> None:
-    """Import the modules whose decorators fill SCORERS (kept lazy to avoid import cycles)."""
-    from harness.scoring import (  # noqa: F401
-        alignment,
-        custom,
-        edit_scorers,
-        group_scorers,
-        image_scorers,
-        judge,
-        outcome_scorers,
-        text_scorers,
-    )
-
-
 def lookup(name: str) -> Scorer:
-    """A built-in scorer, or one published by a package under the `harness.scorers` entry point."""
-    _load_builtin()
+    """A built-in scorer (harness.scoring imports them all before anything can ask), or one published by
+    a package under the `harness.scorers` entry point."""
     if name in SCORERS:
         return SCORERS[name]
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -196,7 +192,6 @@ def _explain(entry: Scorer, exc: ValidationError) -> str:
 
 def describe() -> list[dict[str, Any]]:
     """Every scorer with its parameters and defaults, for the README and `harness score --list`."""
-    _load_builtin()
     out = []
     for name in sorted(SCORERS):
         entry = SCORERS[name]

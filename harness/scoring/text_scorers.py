@@ -6,7 +6,6 @@ import json
 import re
 from typing import Any, Literal
 
-import jsonschema
 from pydantic import Field, field_validator
 
 from harness.record import Score
@@ -116,6 +115,8 @@ class JsonSchemaParams(Params):
     @field_validator("json_schema")
     @classmethod
     def _valid_schema(cls, v: dict[str, Any]) -> dict[str, Any]:
+        import jsonschema  # on first use: registering the scorers must stay cheap
+
         try:
             jsonschema.validators.validator_for(v).check_schema(v)
         except jsonschema.SchemaError as exc:
@@ -126,6 +127,8 @@ class JsonSchemaParams(Params):
 @scorer("json_schema", JsonSchemaParams, shorthand="schema", needs="text", dict_shorthand=True)
 def score_json_schema(ctx: ScoreContext, p: JsonSchemaParams) -> list[Score]:
     """The response text parses as JSON and validates against a schema."""
+    import jsonschema
+
     raw = (ctx.text or "").strip()
     fence = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", raw, re.DOTALL)
     try:

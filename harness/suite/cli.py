@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
+from harness.context import InputPolicy, using_policy
 from harness.errors import UsageError
+from harness.suite.discover import is_suite_file
 from harness.suite.styles import StyleLibrary
 from harness.suite.validate import validate
-
-_SUITE_LINE = re.compile(r"^suite\s*:", re.MULTILINE)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--repeats", type=int, default=None, metavar="N", help="override every case's repeats")
     p.add_argument("--prompts", action="store_true", help="also print every rendered prompt")
     p.add_argument("--yes", action="store_true", help="accept over 1,000 repeats")
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="estimate at the Batch API price (50%%), as `run --batch` would pay",
+    )
+    add_policy_arguments(p)
     p.set_defaults(func=_validate)
 
     s = subparsers.add_parser("styles", help="list or show style presets")
@@ -36,6 +42,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.set_defaults(func=_styles)
 
 
+def add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-outside",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="let suites read files under PATH, outside their project (repeatable)",
+    )
+    p.add_argument(
+        "--allow-unknown-model",
+        action="store_true",
+        help="a model name this harness does not know is a warning, not an error",
+    )
+
+
+def policy_from(args: argparse.Namespace) -> InputPolicy:
+    return InputPolicy(
+        allow_outside=tuple(p.resolve() for p in getattr(args, "allow_outside", [])),
+        allow_unknown_model=bool(getattr(args, "allow_unknown_model", False)),
+    )
+
+
 def suite_files(args: list[str]) -> list[Path]:
     """Expand folders to the suite files inside them (YAML with a top-level `suite:` key)."""
     found: list[Path] = []
@@ -44,37 +73,23 @@ def suite_files(args: list[str]) -> list[Path]:
         if not path.is_dir():
             found.append(path)
             continue
-        inside = [
-            candidate
-            for candidate in sorted(path.rglob("*.y*ml"))
-            if ".cassette." not in candidate.name
-            and "templates" not in candidate.parts
-            and _looks_like_suite(candidate)
-        ]
+        inside = [candidate for candidate in sorted(path.rglob("*.y*ml")) if is_suite_file(candidate)]
         if not inside:
             raise UsageError(f"no suite files (YAML with a 'suite:' key) under {path}")
         found += inside
     return found
 
 
-def _looks_like_suite(path: Path) -> bool:
-    """A mapping with a `suite:` key, or YAML too broken to parse with a top-level `suite:` line (so the
-    folder's validation reports it instead of passing over it)."""
-    from harness.errors import SuiteError
-    from harness.suite.load import load_yaml
-
-    try:
-        data = load_yaml(path).data
-    except SuiteError:
-        return bool(_SUITE_LINE.search(path.read_text(encoding="utf-8", errors="replace")))
-    return isinstance(data, dict) and "suite" in data
-
-
 def _validate(args: argparse.Namespace) -> int:
     from harness.selection import check_size
 
     check_size(args.repeats, 0, args.yes)  # before expanding: --repeats 1000000000 would take minutes
-    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
+    with using_policy(policy_from(args)):
+        return _validate_with_policy(args)
+
+
+def _validate_with_policy(args: argparse.Namespace) -> int:
+    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats, batch=args.batch)
     print(report.render())
     for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
         print(f"warning: {warning}", file=sys.stderr)

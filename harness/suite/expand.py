@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
+from harness.files import image_problem
 from harness.plan import StepPlan, TrialPlan
+from harness.suite.confine import ALLOW_HINT, outside_problem
 from harness.suite.layers import (
     Resolved,
     gen_config,
@@ -69,12 +71,10 @@ def _same_problem(a: HarnessError, b: HarnessError) -> bool:
 
 
 @cache
-def scoring_checks() -> tuple[Any, Any] | None:
-    """harness.scoring's validators, or None while that part is not importable (checks are then skipped)."""
-    try:
-        from harness.scoring import validate_expect, validate_pass_rule
-    except ImportError:
-        return None
+def scoring_checks() -> tuple[Any, Any]:
+    """harness.scoring's validators, imported on first use: loading every scorer is the slow part."""
+    from harness.scoring import validate_expect, validate_pass_rule
+
     return validate_expect, validate_pass_rule
 
 
@@ -100,8 +100,6 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
     if repeats is not None and repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
-    if scoring_checks() is None and any(c.expect or c.chain for c in suite.cases):
-        out.warn("harness.scoring is not importable: expectations and pass rules were not checked")
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
         for name in chosen:
@@ -118,6 +116,7 @@ class _Context:
     template_dirs: tuple[Path, ...]
     out: Expansion
     _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
+    _decoded: dict[Path, str | None] = field(default_factory=dict)
 
     def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         self.out.error(suite_error(self.suite, message, loc, case, hint))
@@ -130,28 +129,38 @@ class _Context:
         for j, step in enumerate(case.chain or []):
             self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
             self._files(step.references, (*loc, "chain", j, "references"), case.id)
-        checks = scoring_checks()
-        if checks is not None:
-            try:
-                checks[1](case.pass_rule)
-            except ValueError as exc:
-                self.err(
-                    f"pass rule '{case.pass_rule}': {exc}",
-                    (*loc, "pass"),
-                    case.id,
-                    "use all, any, or a rule harness.scoring accepts",
-                )
+        try:
+            scoring_checks()[1](case.pass_rule)
+        except ValueError as exc:
+            self.err(
+                f"pass rule '{case.pass_rule}': {exc}",
+                (*loc, "pass"),
+                case.id,
+                "use all, any, or a rule harness.scoring accepts",
+            )
 
     def _files(self, paths: list[str], loc: Loc, case: str) -> None:
         for k, rel in enumerate(paths):
             path = self.suite.dir / rel
-            if not path.is_file():
+            problem = outside_problem(path, self.suite.path, "image")
+            if problem is not None:
+                self.err(problem, (*loc, k), case, ALLOW_HINT)
+            elif not path.is_file():
                 self.err(
                     f"image file not found: {rel} (looked for {path})",
                     (*loc, k),
                     case,
                     "paths are relative to the suite file; fix the path or add the image",
                 )
+            elif (bad := self.image_problem(path)) is not None:
+                self.err(f"image {path}: {bad}", (*loc, k), case, "replace it with a PNG, JPEG or WebP file")
+
+    def image_problem(self, path: Path) -> str | None:
+        """Decoded once per file per validation, however many cases and variants use it."""
+        key = path.resolve()
+        if key not in self._decoded:
+            self._decoded[key] = image_problem(key)
+        return self._decoded[key]
 
     def style(self, name: str, loc: Loc, case: str) -> ResolvedStyle | None:
         if name not in self.styles.files:
@@ -290,14 +299,20 @@ class _Context:
         if style is not None and styled and style.name not in applied:
             applied.add(style.name)
             for ref in style.references:
-                if not ref.is_file():
+                what = f"style '{style.name}' reference"
+                problem = outside_problem(ref, self.suite.path, what, *self.styles.dirs)
+                if problem is None and not ref.is_file():
+                    problem = f"style '{style.name}' reference image not found: {ref}"
+                elif problem is None and (bad := self.image_problem(ref)) is not None:
+                    problem = f"style '{style.name}' reference image {ref}: {bad}"
+                if problem is not None:
                     self.out.error(
                         SuiteError(
-                            f"style '{style.name}' reference image not found: {ref}",
+                            problem,
                             file=style.file,
                             key="references",
                             case=case.id,
-                            hint="paths in a preset are relative to the preset file",
+                            hint=f"paths in a preset are relative to the preset file; {ALLOW_HINT}",
                         )
                     )
             refs = list(style.references) + refs
@@ -389,8 +404,6 @@ class _Context:
             entries += [(spec, ("cases", loc[1], "expect", k)) for k, spec in enumerate(case.expect)]
         checks = scoring_checks()
         for spec, where in entries:
-            if checks is None:
-                break
             if len(spec) != 1 and not isinstance(where[0], Path):
                 continue  # the suite's own multi-key entries are reported at load
             try:

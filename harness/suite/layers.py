@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.context import input_policy
 from harness.errors import SuiteError
 from harness.plan import GenConfig
 from harness.suite import models
@@ -95,9 +96,23 @@ def resolve_config(
         )
         return None
     warning = models.model_warning(model)
-    if warning:
+    if warning and input_policy.get().allow_unknown_model:
         file, line, label = res.where("model")
         out.warn(f"{file}:{line}: {warning} (set by {label})")
+    elif warning:  # a typo would cost a failed request per trial, or hit a model nobody meant
+        file, line, label = res.where("model")
+        out.error(
+            SuiteError(
+                f"{warning} (set by {label})",
+                file=file,
+                line=line,
+                case=case.id,
+                key="model",
+                hint=f"use one of: {', '.join(models.image_models())}; or, for a model newer than this "
+                "harness, pass --allow-unknown-model",
+            )
+        )
+        return None
     elif output != "text" and models.is_image_model(model) is False:
         out.warn(
             f"{suite.path}:{suite.line(*loc)}: case '{case.id}': {model} answers in text only; "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from harness.prices import ALIASES, PRICES
+from harness.models import ALIASES, BASE_RATIOS, EXTREME_RATIOS, STANDARD_RATIOS
+from harness.models import canonical_model as canonical
+from harness.prices import PRICES
 
-BASE_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-EXTREME_RATIOS = ("1:4", "4:1", "1:8", "8:1")
 SIZES = ("512", "1K", "2K", "4K")
 
 _RATIOS: dict[str, tuple[str, ...]] = {
@@ -22,13 +22,12 @@ _SIZES: dict[str, tuple[str, ...]] = {
 }
 
 
-def canonical(model: str) -> str:
-    name = model.removeprefix("models/")
-    return ALIASES.get(name, name)
-
-
 def known_models() -> list[str]:
     return sorted({*PRICES, *ALIASES, *_RATIOS})
+
+
+def image_models() -> list[str]:
+    return sorted(_RATIOS)
 
 
 def is_image_model(model: str) -> bool | None:
@@ -42,7 +41,7 @@ def is_image_model(model: str) -> bool | None:
 
 
 def allowed_ratios(model: str) -> tuple[str, ...]:
-    return _RATIOS.get(canonical(model), BASE_RATIOS + EXTREME_RATIOS)
+    return _RATIOS.get(canonical(model), STANDARD_RATIOS)
 
 
 def allowed_sizes(model: str) -> tuple[str, ...]:
@@ -54,7 +53,7 @@ def check_ratio(model: str, ratio: str) -> str | None:
     allowed = allowed_ratios(model)
     if ratio in allowed:
         return None
-    if ratio in BASE_RATIOS + EXTREME_RATIOS:
+    if ratio in STANDARD_RATIOS:
         return f"aspect ratio '{ratio}' is not available on {model} (allowed: {' '.join(allowed)})"
     return f"aspect ratio '{ratio}' is not one the models accept (allowed for {model}: {' '.join(allowed)})"
 
@@ -71,7 +70,8 @@ def check_size(model: str, size: str) -> str | None:
 
 
 def model_warning(model: str) -> str | None:
-    """Unknown model names are only warnings (new models appear), but a near miss says what it resembles."""
+    """What is wrong with a model name we do not know (an error unless --allow-unknown-model: new models
+    appear), with the known name it resembles."""
     if canonical(model) in known_models():
         return None
     close = difflib.get_close_matches(model, known_models(), n=1, cutoff=0.8)

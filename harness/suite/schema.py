@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.suite.yaml_lines import LocatedYaml
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -120,7 +121,7 @@ class PairwiseJudge(Strict):
 
 
 class Judge(Strict):
-    model: str = "gemini-2.5-flash"
+    model: str = DEFAULT_JUDGE_MODEL
     temperature: float = Field(0.0, ge=0, le=2)
     # true, or {rubric, model}: diffs of this suite's runs judge pairwise unless --no-pairwise
     pairwise: bool | PairwiseJudge = False
@@ -142,6 +143,7 @@ class Suite(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     variants: dict[str, Variant] = Field(default_factory=dict)
     mode: Literal["live", "record", "replay", "auto"] | None = None
+    batch: bool = False  # run through the Batch API (half price, answered within 24 h), as `run --batch`
     cassettes: Path | None = None
     judge: Judge | None = None
     tolerance: Tolerance | None = None

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.context import input_policy
 from harness.errors import SuiteError, ValidationFailed
+from harness.files import outside
 from harness.suite.load import did_you_mean, parse_model
 from harness.suite.schema import CONFIG_KEYS, StylePreset
 from harness.suite.templates import search_dirs
@@ -136,6 +138,13 @@ class StyleLibrary:
     def _raw_preset(self, name: str) -> tuple[StylePreset, LocatedYaml]:
         if name not in self._raw:
             path = self.files[name]
+            resolved = outside(path, (*self.dirs, *input_policy.get().allow_outside))
+            if resolved is not None:
+                raise SuiteError(
+                    f"style preset {path} resolves to {resolved}, outside its folders",
+                    file=path,
+                    hint="move the preset into the project, or allow it: --allow-outside DIR",
+                )
             doc = load_yaml(path)
             preset, errors = parse_model(StylePreset, doc, "style preset")
             errors = [*doc.duplicates, *errors]

@@ -11,9 +11,12 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
+from harness.context import input_policy
 from harness.errors import SuiteError
+from harness.files import outside
 from harness.suite.load import did_you_mean
 
 
@@ -49,10 +52,38 @@ def search_dirs(suite_path: Path | None, kind: str) -> list[Path]:
     return unique
 
 
-@lru_cache(maxsize=32)
+class OutsideProject(jinja2.TemplateError):
+    """A template that resolves (through a symlink) outside its template folders."""
+
+
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses, before reading it, a template file resolving outside its search
+    folders (and any `--allow-outside` path): a symlink to /etc/passwd is never rendered into a prompt."""
+
+    def __init__(self, dirs: tuple[Path, ...], allowed: tuple[Path, ...]) -> None:
+        super().__init__([str(d) for d in dirs])
+        self.roots = (*dirs, *allowed)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            candidate = Path(folder, *pieces)
+            if candidate.is_file():
+                resolved = outside(candidate, self.roots)
+                if resolved is not None:
+                    raise OutsideProject(f"template {candidate} resolves to {resolved}, outside its folders")
+                break
+        return super().get_source(environment, template)
+
+
 def environment(dirs: tuple[Path, ...]) -> SandboxedEnvironment:
+    return _environment(dirs, input_policy.get().allow_outside)
+
+
+@lru_cache(maxsize=32)
+def _environment(dirs: tuple[Path, ...], allowed: tuple[Path, ...]) -> SandboxedEnvironment:
     return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=ConfinedLoader(dirs, allowed),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -85,9 +116,9 @@ def template_variables(name: str, dirs: tuple[Path, ...]) -> frozenset[str] | No
         seen.add(current)
         try:
             tree = env.parse(env.loader.get_source(env, current)[0])
+            found |= meta.find_undeclared_variables(tree)  # compiles: an unknown filter raises here
         except jinja2.TemplateError:
             return None
-        found |= meta.find_undeclared_variables(tree)
         for ref in meta.find_referenced_templates(tree):
             if ref is None:
                 return None
@@ -141,9 +172,16 @@ def render(
                 f"in the template: {{{{ {var} | default('...') }}}}",
             ) from exc
         raise fail(f"template {where}: {exc.message}", "check the variable's keys in vars:") from exc
+    except OutsideProject as exc:
+        raise fail(str(exc), "move the template into the project, or allow it: --allow-outside DIR") from exc
     except jinja2.TemplateError as exc:  # SecurityError from the sandbox, filters called wrongly, ...
         where = _template_frame(exc) or wanted
         raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template") from exc
+    except RecursionError as exc:
+        raise fail(
+            f"template {wanted} includes or extends itself (directly or through others)",
+            "break the cycle of {% include %} / {% extends %}",
+        ) from exc
     except (TypeError, ValueError, ArithmeticError) as exc:
         where = _template_frame(exc) or wanted
         raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template or its vars") from exc

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
+from harness.models import DEFAULT_JUDGE_MODEL
 from harness.plan import TrialPlan
-from harness.prices import cost_usd, estimate_image_usd, price_for
+from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
 from harness.suite.expand import expand_all
 from harness.suite.load import load_suite_collect
+from harness.suite.schema import Suite
 
 INPUT_IMAGE_TOKENS = 258  # Gemini bills a small input image as 258 tokens (larger ones tile; an estimate)
 JUDGE_TOKENS = Usage(prompt_tokens=1290 + 300, output_tokens=150)
@@ -33,6 +35,7 @@ class SuiteReport:
     path: Path
     rows: list[CaseRow] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    tier: Tier = "standard"  # "batch": the trials go through the Batch API at its price
 
     @property
     def trials(self) -> int:
@@ -63,13 +66,16 @@ class ValidationReport:
         unknown = [m for m in used if m not in priced]
         sources = ", ".join(dict.fromkeys(p.source for p in priced.values())) or "-"
         note = f"prices: {sources}; as of: {', '.join(known) or '-'}"
+        if any(s.tier == "batch" for s in self.suites):
+            note += f"; batch suites' trials at the batch tier: {BATCH_SOURCE}; judge calls at standard"
         return note + (f"; no price for {', '.join(unknown)} (counted as $0)" if unknown else "")
 
     def render(self) -> str:
         lines: list[str] = []
         header = ("case", "variants", "repeats", "steps", "trials", "judge", "est. USD")
         for suite in self.suites:
-            lines.append(f"suite {suite.name}  ({suite.path})")
+            tier = "  [Batch API: trials at 50%]" if suite.tier == "batch" else ""
+            lines.append(f"suite {suite.name}  ({suite.path}){tier}")
             rows = [
                 (
                     r.case,
@@ -114,14 +120,16 @@ class ValidationReport:
         return "\n".join(lines)  # the warnings go to stderr, as they do when validation fails
 
 
-def trial_cost(plan: TrialPlan) -> float:
-    """Image tokens per step at its size, plus the prompt and input images, plus judge calls."""
+def trial_cost(plan: TrialPlan, tier: Tier = "standard") -> float:
+    """Image tokens per step at its size, plus the prompt and input images (judge calls are apart)."""
     total = 0.0
     for step in plan.steps:
         images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
         prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
         images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
-        total += estimate_image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens)
+        total += estimate_image_usd(
+            step.config.model, step.config.image_size, images_out, prompt_tokens, tier
+        )
     return total
 
 
@@ -129,12 +137,14 @@ def judge_calls(plan: TrialPlan) -> int:
     return sum(1 for step in plan.steps for spec in step.expect if "judge" in spec)
 
 
-def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str) -> SuiteReport:
-    report = SuiteReport(name=name, path=path)
+def report_suite(
+    name: str, path: Path, plans: list[TrialPlan], judge_model: str, tier: Tier = "standard"
+) -> SuiteReport:
+    report = SuiteReport(name=name, path=path, tier=tier)
     for case in dict.fromkeys(p.case for p in plans):
         mine = [p for p in plans if p.case == case]
         judges = sum(judge_calls(p) for p in mine)
-        cost = sum(trial_cost(p) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
+        cost = sum(trial_cost(p, tier) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
         variants = len({p.variant for p in mine})
         report.rows.append(
             CaseRow(
@@ -164,18 +174,32 @@ def over_cap(estimate: float, cap: float, path: Path) -> SuiteError:
     )
 
 
+def duplicate_name(suite: Suite, first: Path) -> SuiteError:
+    return SuiteError(
+        f"suite name '{suite.name}' is also the name of {first}; two suites with one name would share one "
+        "cassette and one would overwrite the other's recordings",
+        file=suite.path,
+        line=suite.line("suite"),
+        key="suite",
+        hint="give each suite file its own 'suite:' name",
+    )
+
+
 def validate(
     paths: list[str | Path],
     variants: list[str] | None = None,
     repeats: int | None = None,
+    batch: bool | None = None,
     check_cap: bool = True,
 ) -> ValidationReport:
     """Check every suite; raises ValidationFailed with every problem of every suite, else the report.
 
+    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says).
     `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
     selected (and to what a resumed run already spent)."""
     report = ValidationReport()
     errors: list[HarnessError] = []
+    names: dict[str, Path] = {}
     for path in paths:
         try:
             suite, problems = load_suite_collect(path)
@@ -185,12 +209,16 @@ def validate(
         errors += problems
         if suite is None:
             continue
+        if names.setdefault(suite.name, suite.path) != suite.path:
+            errors.append(duplicate_name(suite, names[suite.name]))
         result = expand_all(suite, variants, repeats)
         errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
-            judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
-            suite_report = report_suite(suite.name, suite.path, result.plans, judge)
+            judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
+            batched = batch if batch is not None else suite.batch
+            tier: Tier = "batch" if batched else "standard"
+            suite_report = report_suite(suite.name, suite.path, result.plans, judge, tier)
             report.suites.append(suite_report)
             if check_cap and suite.max_cost is not None and suite_report.est_usd > suite.max_cost:
                 errors.append(over_cap(suite_report.est_usd, suite.max_cost, suite.path))

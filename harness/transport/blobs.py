@@ -19,6 +19,12 @@ class CassetteError(HarnessError):
     """A cassette or its blob store is unreadable, incomplete or tampered with."""
 
 
+class UnreadableCassette(CassetteError):
+    """A file that is not a cassette the harness can read (not YAML, not text, wrong shape): exit 2."""
+
+    exit_code = 2
+
+
 _NAME = re.compile(r"[0-9a-f]{64}\.[a-z0-9]+")
 _MAGIC = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"))
 

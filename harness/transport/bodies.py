@@ -84,6 +84,14 @@ def blob_refs(value: Any) -> set[str]:
     return set()
 
 
+def response_refs(response: dict[str, Any]) -> set[str]:
+    """Every blob a stored response needs: those inside its JSON/SSE tree and a whole-body `blob`."""
+    whole = response.get("blob")
+    return blob_refs({k: v for k, v in response.items() if k != "blob"}) | (
+        {whole} if isinstance(whole, str) else set()
+    )
+
+
 def _sse_events(text: str) -> list[Any] | None:
     events = []
     for block in _SSE_SPLIT.split(text.strip("\r\n")):

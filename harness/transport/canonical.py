@@ -1,8 +1,9 @@
 """A request's identity for matching: what the model was asked, not how the bytes were spelled.
 
-The canonical form keeps method, path (api version and model included) and the meaningful query; the JSON
-body gets camelCase keys, sorted keys, integral floats as ints, base64 leaves replaced by the hash of their
-decoded bytes, and UUIDs blanked. Headers (user-agent, timeouts, content-length, the key) never count.
+The canonical form keeps method, percent-decoded path (api version and model included) and the meaningful
+query; the JSON body gets camelCase keys, sorted keys, integral floats as ints, base64 leaves replaced by
+the hash of their decoded bytes, and UUIDs blanked. Headers (user-agent, timeouts, content-length, the
+key) never count.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harness.transport import b64, redact
 
@@ -62,7 +63,8 @@ def canonical_body(content: bytes) -> Any:
 def canonical_request(method: str, url: str, content: bytes) -> dict[str, Any]:
     parts = urlsplit(url)
     query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in redact.TOKEN_QUERY}
-    form: dict[str, Any] = {"method": method.upper(), "path": parts.path or "/"}
+    # percent-decoded: clients differ in what they escape (`%3AgenerateContent`, `models%2Fx`)
+    form: dict[str, Any] = {"method": method.upper(), "path": unquote(parts.path) or "/"}
     if query:
         form["query"] = dict(sorted(query.items()))
     body = canonical_body(content)

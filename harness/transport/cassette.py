@@ -15,8 +15,11 @@ Blobs live in `blobs/` beside the cassette and are shared by every cassette ther
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,8 @@ import yaml
 from harness.context import RequestContext
 from harness.files import atomic_write, utc_now
 from harness.transport import redact
-from harness.transport.blobs import BlobStore, CassetteError
-from harness.transport.bodies import blob_refs
+from harness.transport.blobs import BlobStore, CassetteError, UnreadableCassette
+from harness.transport.bodies import response_refs
 
 log = logging.getLogger("harness.transport")
 FORMAT = "prompt-harness-cassette/1"
@@ -91,16 +94,21 @@ class Cassette:
     def load(cls, path: Path, *, check_blobs: bool = True) -> Cassette:
         path = Path(path)
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            with _gc_paused():
+                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except FileNotFoundError:
             raise CassetteError(
                 "no cassette here",
                 file=path,
                 hint="record it: harness run SUITE --mode record (or --mode auto)",
             ) from None
+        except (OSError, UnicodeDecodeError) as exc:  # a folder, unreadable, or not text
+            raise UnreadableCassette(
+                f"cannot read the cassette ({exc})", file=path, hint="restore it from git or re-record it"
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise CassetteError(
+            raise UnreadableCassette(
                 f"cassette is not valid YAML: {getattr(exc, 'problem', exc)}",
                 file=path,
                 line=mark.line + 1 if mark else None,
@@ -108,7 +116,7 @@ class Cassette:
             ) from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-            raise CassetteError(
+            raise UnreadableCassette(
                 f"not a harness cassette (format {found!r}, expected {FORMAT!r})",
                 file=path,
                 hint="vcrpy cassettes are converted with: harness cassettes import-vcr FILE --out DIR",
@@ -117,20 +125,18 @@ class Cassette:
         try:
             interactions = [Interaction(i["key"], i["request"], i["response"], i.get("trial")) for i in items]
         except (KeyError, TypeError) as exc:
-            raise CassetteError(f"malformed interaction ({exc})", file=path) from None
+            raise UnreadableCassette(f"malformed interaction ({exc})", file=path) from None
         cassette = cls(path, doc, interactions)
         if check_blobs:
             cassette.check_blobs_present()
         return cassette
 
     def refs(self) -> set[str]:
-        return (
-            set().union(*(blob_refs(i.response) for i in self.interactions)) if self.interactions else set()
-        )
+        return set().union(set(), *(response_refs(i.response) for i in self.interactions))
 
     def check_blobs_present(self) -> None:
         for n, inter in enumerate(self.interactions):
-            for name in sorted(blob_refs(inter.response)):
+            for name in sorted(response_refs(inter.response)):
                 if not self.blobs.exists(name):
                     raise CassetteError(
                         f"blob {name} of interaction {n} ({inter.request.get('path')}) is missing from "
@@ -175,8 +181,8 @@ def rerecorded(old: Cassette, new: Cassette, *, keep_good: bool = False) -> Cass
     kept = [i for i in old.interactions if trial_of(i) not in ran and (i.trial or i.key not in keys)]
     if not kept:
         return Cassette(new.path, new.header, fresh)
-    backends = {*str(old.header.get("backend") or "unknown").split("+"), str(new.header.get("backend"))}
-    header = {**old.header, **new.header, "backend": "+".join(sorted(backends))}
+    backend = merge_backends(old.header.get("backend"), new.header.get("backend"))
+    header = {**old.header, **new.header, "backend": backend}
     return Cassette(new.path, header, kept + fresh)
 
 
@@ -207,8 +213,32 @@ def _keep_good_recordings(old: Cassette, fresh: list[Interaction]) -> list[Inter
     return [i for i in fresh if trial_of(i) not in lost]
 
 
+def backends_of(header_value: Any) -> set[str]:
+    """The backends a cassette header names (`emulator+gemini` -> both); `unknown` names none."""
+    return {b for b in str(header_value or "").split("+") if b and b != "unknown"}
+
+
+def merge_backends(*values: Any) -> str:
+    """One header value naming every backend the recordings came from, sorted: `emulator+gemini`."""
+    names = set().union(*(backends_of(v) for v in values))
+    return "+".join(sorted(names)) or "unknown"
+
+
 def find_cassettes(root: Path) -> list[Path]:
     root = Path(root)
     if root.is_file():
         return [root]
     return sorted(p for p in root.rglob(f"*{SUFFIX}") if not p.name.startswith("."))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The YAML loader allocates millions of small containers and none of them is garbage; the cyclic
+    collector would walk them again and again (60% of a large cassette's load). Paused for the load only."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -28,7 +28,15 @@ from harness.transport import redact
 from harness.transport.blobs import CassetteError, StagedBlobStore
 from harness.transport.bodies import blob_refs, load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
-from harness.transport.cassette import Cassette, Interaction, rerecorded, sdk_version, trial_of
+from harness.transport.cassette import (
+    Cassette,
+    Interaction,
+    backends_of,
+    merge_backends,
+    rerecorded,
+    sdk_version,
+    trial_of,
+)
 from harness.transport.journal import Journal, fold_journal, remove_unnamed
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
@@ -69,6 +77,7 @@ class TransportSession:
         `journal`: the runner commits each finished trial (`commit_trial`) to the record journal, and a
         trial never committed (cancelled) is not saved; without it every recording is saved at close."""
         self.mode = Mode(mode)
+        redact.guard_http_logs()
         self.keep_good = not overwrite_errors
         self._new: list[Interaction] = []  # recorded by this session, in order
         self._committed: set[Any] = set()  # trials whose recordings reached the journal
@@ -79,7 +88,7 @@ class TransportSession:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._closed = False
-        self._used: set[int] = set()
+        self._free: dict[str, list[int]] = {}  # request key -> unused recordings, in cassette order
         self._inner = inner
         self._owned_sync: Any = None
         self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -96,6 +105,8 @@ class TransportSession:
                 self.cassette = Cassette.new(cassette, suite)
             if self.mode is Mode.RECORD:
                 self._previous = _previous_recordings(Path(cassette))
+            for n, inter in enumerate(self.cassette.interactions):
+                self._free.setdefault(inter.key, []).append(n)
             if journal and self.mode is not Mode.REPLAY:
                 self.cassette.blobs = StagedBlobStore(self.cassette.blobs.root)
                 self._journal = Journal(Path(cassette))
@@ -175,7 +186,11 @@ class TransportSession:
             **store_body(body, kept.get("content-type", ""), self.cassette.blobs),
         }
         inter = self._append(prepared, response, emulator=EMULATOR_HEADER in kept)
-        return self._outcome(inter)
+        status, stored, data = self._outcome(inter)
+        # The cassette keeps upload URLs without their upload_id, but the live upload still needs it:
+        # the SDK posts the file's bytes to the URL this response hands back.
+        live = {k.lower(): v for k, v in headers if k.lower() in redact.UPLOAD_URL_HEADERS}
+        return status, {**stored, **live}, data
 
     def after_error(self, prepared: Prepared, exc: Exception) -> None:
         name = type(exc).__name__
@@ -191,20 +206,25 @@ class TransportSession:
     # -- matching and storage -----------------------------------------------------------------------
     def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
         assert self.cassette is not None
-        with self._lock:
+        recorded = self.cassette.interactions
+        with self._lock:  # a dict lookup, then a scan of this key's few recordings (its repeats, retries)
             free = [
-                (n, i)
-                for n, i in enumerate(self.cassette.interactions)
-                if i.key == key and n not in self._used and (ctx is None or ctx.accepts_version(i.trial))
+                p
+                for p, n in enumerate(self._free.get(key, ()))
+                if ctx is None or ctx.accepts_version(recorded[n].trial)
             ]
             if not free:
                 return None
-            n, inter = next(((n, i) for n, i in free if i.context_matches(ctx)), _fallback(free, ctx))
-            if inter is None:
+            unused = self._free[key]
+            candidates = [(p, recorded[unused[p]]) for p in free]
+            pick = next((p for p, i in candidates if i.context_matches(ctx)), None)
+            if pick is None:
+                pick = _fallback(candidates, ctx)
+            if pick is None:
                 return None
-            self._used.add(n)
-        if self.cassette.header.get("backend") == "emulator":
-            self.seen_emulator = True
+            inter = recorded[unused.pop(pick)]
+        if backends_of(self.cassette.header.get("backend")) == {"emulator"}:
+            self.seen_emulator = True  # older recordings may lack the emulator header; mixed ones have it
         return inter
 
     def _outcome(self, inter: Interaction) -> Any:
@@ -223,11 +243,11 @@ class TransportSession:
         inter = Interaction(prepared.key, prepared.form, response, trial)
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
-            self.cassette.interactions.append(inter)
+            self.cassette.interactions.append(inter)  # used by the request that made it: never in _free
             self._new.append(inter)
-            self._used.add(len(self.cassette.interactions) - 1)
             header = self.cassette.header
-            header["backend"] = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
+            here = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
+            header["backend"] = merge_backends(header.get("backend"), here)
             header["api_version"] = api_version(prepared.form["path"]) or header.get("api_version")
             header["sdk_version"] = sdk_version()
         if emulator:
@@ -340,19 +360,18 @@ class TransportSession:
         self.close()
 
 
-def _fallback(
-    free: list[tuple[int, Interaction]], ctx: RequestContext | None
-) -> tuple[int, Interaction | None]:
+def _fallback(candidates: list[tuple[int, Interaction]], ctx: RequestContext | None) -> int | None:
     """A request whose own trial's recording is not there: an interaction recorded outside any trial
     (imported, or a request made outside a run) may answer it. Another trial's recording answers only a
     judge's request (the same request, e.g. questions written once per step text, gets the same answer);
-    a generation never gets another trial's images (that trial would then miss its own)."""
+    a generation never gets another trial's images (that trial would then miss its own). Returns the
+    position in the key's unused recordings, or None."""
     if ctx is None:
-        return free[0]
-    outside = next(((n, i) for n, i in free if i.trial is None), None)
+        return candidates[0][0]
+    outside = next((p for p, i in candidates if i.trial is None), None)
     if outside is not None:
         return outside
-    return free[0] if ctx.purpose != "generate" else (-1, None)
+    return candidates[0][0] if ctx.purpose != "generate" else None
 
 
 def _previous_recordings(path: Path) -> Cassette | None:

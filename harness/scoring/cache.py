@@ -1,0 +1,75 @@
+"""Scores of deterministic scorers, remembered by what they read: (image sha256, the previous image's for
+the scorers that compare, scorer, its parameters, scorer version). An unchanged re-score, or the replay of
+the same cassette into another run, then decodes no image at all.
+
+One append-only JSONL shared by every run under the same results folder (`<out>/.score-cache.jsonl`);
+a torn or unreadable line is a miss, never an error. Only measured scores are kept: a skip (say, OCR
+without tesseract) is asked again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.record import Score
+
+CACHE_FILE = ".score-cache.jsonl"
+FORMAT = 1
+
+
+class ScoreCache:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._entries: dict[str, list[dict[str, Any]]] | None = None
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(scorer: str, version: int, params: dict[str, Any], image: str, previous: str | None) -> str:
+        what = [FORMAT, __version__, scorer, version, params, image, previous]
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _load(self) -> dict[str, list[dict[str, Any]]]:
+        if self._entries is None:
+            entries: dict[str, list[dict[str, Any]]] = {}
+            try:
+                lines = self.path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                lines = []
+            for line in lines:
+                try:
+                    item = json.loads(line)
+                    entries[item["key"]] = item["scores"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+            self._entries = entries
+        return self._entries
+
+    def get(self, key: str) -> list[Score] | None:
+        with self._lock:
+            found = self._load().get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+        return [Score.model_validate(s) for s in found]
+
+    def put(self, key: str, scores: list[Score]) -> None:
+        if any(s.passed is None for s in scores):
+            return  # not measured: ask again next time
+        dumped = [s.model_dump(mode="json", exclude={"step", "weight"}) for s in scores]
+        line = json.dumps({"key": key, "scores": dumped}) + "\n"
+        with self._lock:
+            self._load()[key] = dumped
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as fh:
+                    fh.write(line)  # one write a line, so concurrent appends stay whole lines
+            except OSError:
+                pass  # a read-only results folder only loses the speed-up

@@ -1,0 +1,5 @@
+def check(ctx, params):
+    return True
+
+def broken(:
+    pass
