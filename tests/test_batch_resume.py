@@ -106,3 +106,39 @@ def test_find_job_matches_a_job_holding_every_wanted_request():
     assert find_job([ref], "s", "m", 0, ["t3", "t1"]) is ref  # t2 was stored before the crash
     assert find_job([ref], "s", "m", 0, ["t1", "t4"]) is None  # t4 was never sent: a new job
     assert find_job([ref], "s", "m", 1, ["t1"]) is None and find_job([ref], "s", "other", 0, ["t1"]) is None
+
+
+def test_resume_of_a_killed_batch_run_reattaches_its_jobs(tmp_path):
+    """`harness run --resume RUN` of a batch run polls the jobs its manifest names (run_suites(resume=))."""
+    suite = tmp_path / "kill.yaml"
+    suite.write_text(SUITE)
+    out = tmp_path / "results"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
+    }
+    with Emulator(batch_duration_s=2.0) as emu:
+        argv = [sys.executable, "-m", "harness.cli", "run", str(suite), "--batch", "--base-url", emu.url]
+        argv += ["--mode", "live", "--out", str(out), "--run-id", "killed"]
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            _jobs_in(out / "killed" / "manifest.json")
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            proc.stdout.close()
+            proc.stderr.close()
+        assert Run.load(out / "killed").manifest.status == "killed" and emu.batch_creates == 2
+        done = run_suites(
+            [],
+            base_url=emu.url,
+            out=out,
+            resume="killed",
+            batch_options=BatchOptions(PollPolicy(first=0.05, ceiling=0.5)),
+            progress=PlainProgress(io.StringIO()),
+        )
+        assert emu.batch_creates == 4  # step 0 of both models re-attached, the chain's step 1 made once
+    run = Run.load(done)
+    assert done == out / "killed" and run.manifest.status == "finished" and run.manifest.batch
+    assert len(run.trials) == 6 and {r.outcome for r in run.trials} == {"ok"}
+    names = [j.name for j in run.manifest.batch_jobs]
+    assert len(names) == len(set(names)) == 4

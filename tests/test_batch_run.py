@@ -211,3 +211,23 @@ def test_replay_never_sleeps_between_polls(tmp_path, monkeypatch):
     slow = BatchOptions(PollPolicy(first=30.0))  # a replay that slept through its polls would take minutes
     replayed = Run.load(run_suites([suite], run_id="rep", mode="replay", batch_options=slow, **common))
     assert [s for s in slept if s >= 30] == [] and {r.outcome for r in replayed.trials} == {"ok"}
+
+
+def test_batch_with_selection_and_a_cost_cap_stops_then_resumes(tmp_path):
+    """A batch job is sent whole, so --max-cost picks its trials up front; --resume sends the rest."""
+    from harness.selection import Selection
+
+    suite = tmp_path / "cap.yaml"
+    suite.write_text(
+        "suite: batch-cap\ndefaults: {model: gemini-2.5-flash-image}\ncases:\n"
+        + "".join(f"  - id: c{n}\n    prompt: a red apple number {n}\n" for n in range(4))
+    )
+    common = dict(backend="emulator", mode="live", out=tmp_path / "runs", progress=quiet(), batch=True)
+    stopped = Run.load(
+        run_suites([suite], run_id="cap", selection=Selection(limit=3), max_cost=0.03, yes=True, **common)
+    )
+    assert stopped.manifest.status == "budget_exhausted" and len(stopped.trials) == 1
+    assert stopped.manifest.totals["planned"] == 3
+    done = Run.load(run_suites([], resume="cap", max_cost=1.0, **common))
+    assert done.manifest.status == "finished" and len(done.trials) == 3
+    assert {r.case for r in done.trials} == {"c0", "c1", "c2"} and {r.outcome for r in done.trials} == {"ok"}
