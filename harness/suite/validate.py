@@ -132,8 +132,10 @@ def judge_calls(plan: TrialPlan) -> int:
 
 def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str) -> SuiteReport:
     report = SuiteReport(name=name, path=path)
-    for case in dict.fromkeys(p.case for p in plans):
-        mine = [p for p in plans if p.case == case]
+    by_case: dict[str, list[TrialPlan]] = {}
+    for plan in plans:
+        by_case.setdefault(plan.case, []).append(plan)
+    for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
         cost = sum(trial_cost(p) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
         variants = len({p.variant for p in mine})
