@@ -43,7 +43,7 @@ def suite_layer(
 ) -> tuple[dict[str, Any], Path, dict[str, int | None]]:
     """The keys one suite layer writes, with the file and line of each (for `Resolved.apply`)."""
     overrides = item.overrides()
-    return overrides, suite.path, {k: suite.line(*loc, k) for k in overrides}
+    return overrides, suite.where(*loc)[0], {k: suite.line(*loc, k) for k in overrides}
 
 
 def resolve_config(
@@ -89,7 +89,7 @@ def resolve_config(
         out.warn(f"{file}:{line}: {warning} (set by {label})")
     elif output != "text" and models.is_image_model(model) is False:
         out.warn(
-            f"{suite.path}:{suite.line(*loc)}: case '{case.id}': {model} answers in text only; "
+            f"{':'.join(map(str, suite.where(*loc)))}: case '{case.id}': {model} answers in text only; "
             "use an image model or 'output: text'"
         )
     ok = True
