@@ -23,8 +23,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _transport_helpers import FakeGemini, client, generate, image_of
 
+from harness.api import run_suites
 from harness.context import RequestContext, current_request
-from harness.runner import run_suites
 from harness.runner.progress import PlainProgress
 from harness.transport import TransportSession
 

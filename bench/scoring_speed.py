@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from harness.files import utc_now
 from harness.record import Manifest, StepRecord, TrialRecord
 from harness.scoring import ScoringEnv, score_trial
-from harness.store import RunWriter, utc_now
+from harness.store import RunWriter
 
 SIZE, CHAIN, WORKERS = 1024, 4, 2
 DEFAULT_EXPECT = [

@@ -6,36 +6,48 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 
 from harness import __version__
 from harness.errors import HarnessError
 
-# Each module has `register(subparsers)`, adding parsers whose `func(args) -> int` runs the command.
-COMMAND_MODULES = (
-    "harness.suite.cli",  # validate, styles
-    "harness.runner.cli",  # run, runs
-    "harness.scoring.cli",  # score
-    "harness.diff.cli",  # diff
-    "harness.report.cli",  # report
-    "harness.transport.cli",  # cassettes
-    "harness.emulator.cli",  # emulator
-    "harness.demo",  # demo
-)
+# command -> (module whose `register(subparsers)` adds its parser, one-line help for `harness --help`).
+# Only the chosen command's module is imported, so start-up does not pay for google-genai, pandas or
+# scipy; adding a command is one line here. A module may register several commands (list each).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("harness.suite.cli", "check suites, render every prompt, count trials, estimate cost"),
+    "styles": ("harness.suite.cli", "list or show style presets"),
+    "run": ("harness.runner.cli", "run suites and store the run under --out"),
+    "runs": ("harness.runner.cli", "list stored runs"),
+    "score": ("harness.scoring.cli", "re-score a stored run offline"),
+    "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
+    "report": ("harness.report.cli", "write a self-contained HTML page for one run"),
+    "cassettes": ("harness.transport.cli", "import, verify, measure and prune recorded cassettes"),
+    "emulator": ("harness.emulator.cli", "a local Gemini-compatible image API (procedural images)"),
+    "demo": ("harness.demo", "replay the showcase, diff its variants, write the report (offline)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for this command line: the chosen command's module registers its real parsers; every
+    other command is a placeholder carrying only its help line (it is never parsed)."""
     parser = argparse.ArgumentParser(prog="harness", description=__doc__)
     parser.add_argument("--version", action="version", version=f"prompt-harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):  # a part not built yet; others are real errors
-                continue
-            raise
-        module.register(sub)
+    chosen = chosen_command(argv)
+    if chosen is not None:
+        importlib.import_module(COMMANDS[chosen][0]).register(sub)
+    for name, (_module, text) in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=text)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named on the line: the first word that is not an option (the top level has only
+    `--version` and `--help`, which take no value)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except HarnessError as exc:

@@ -33,10 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from harness.api import run_suites
     from harness.diff import diff_runs
     from harness.diff.cli import print_result
     from harness.report.html import write_diff_html, write_run_html
-    from harness.runner import run_suites
 
     console = wide()
     started = time.monotonic()

@@ -68,3 +68,10 @@ class UsageError(HarnessError):
     """A command line that cannot be carried out as given."""
 
     exit_code = 2
+
+
+class ReplayMiss(HarnessError):
+    """No recorded interaction answers this request; raised inside the transport, through the SDK call.
+
+    Defined here, below every stage, so scoring (a judge replayed from a cassette) can recognise it
+    without importing the transport."""

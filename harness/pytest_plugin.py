@@ -154,7 +154,7 @@ class SuiteFile(pytest.File):
 
     def run_selected(self) -> None:
         """Run every selected trial of this file in one batch; later items just read the result."""
-        from harness.runner import run_suites
+        from harness.api import run_suites
 
         state = self.config.stash[_STATE]
         if self.path in state.done:
@@ -319,7 +319,7 @@ def harness_suite():
 @pytest.fixture
 def harness_run(request: pytest.FixtureRequest, tmp_path: Path):
     """Run a suite with the session's mode and return the stored Run, for custom assertions."""
-    from harness.runner import run_suites
+    from harness.api import run_suites
 
     config = request.config
 

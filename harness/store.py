@@ -12,7 +12,6 @@ import json
 import math
 import os
 import secrets
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,33 +22,15 @@ from typing import Any
 from PIL import Image
 
 from harness.errors import HarnessError, UsageError
+from harness.files import atomic_write, utc_now
 from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
 
 MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def new_run_id() -> str:
     """Sortable by time, unique enough for two runs started in the same second."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results and cassettes are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def image_ref(data: bytes, mime: str | None = None) -> tuple[ImageRef, str]:

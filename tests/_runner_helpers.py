@@ -14,10 +14,11 @@ import httpx2
 from google.genai import types
 from PIL import Image
 
+from harness.files import utc_now
 from harness.plan import GenConfig, StepPlan, TrialPlan
 from harness.record import Manifest
 from harness.runner.client import build_client
-from harness.store import RunWriter, utc_now
+from harness.store import RunWriter
 
 KEY = "test-key-not-real"
 IMAGE_MODEL = "gemini-2.5-flash-image"

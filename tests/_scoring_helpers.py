@@ -10,9 +10,10 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from harness.context import current_request
+from harness.files import utc_now
 from harness.record import ImageRef, Manifest, StepRecord, TrialRecord, Usage
 from harness.scoring import ScoringEnv
-from harness.store import RunWriter, utc_now
+from harness.store import RunWriter
 
 
 def png(im: Image.Image, fmt: str = "PNG", **save: Any) -> bytes:

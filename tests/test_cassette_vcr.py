@@ -133,7 +133,7 @@ def test_merged_import_replays_the_real_gemini_suite_through_the_runner(
 ) -> None:
     """`--suite` merges the recordings into the cassette suites/real-gemini.yaml replays: flash PNGs and the
     pro JPEG come out as ok trials with the recorded sizes, tokens and model versions."""
-    runner = pytest.importorskip("harness.runner", reason="harness.runner not built yet")
+    from harness.api import run_suites
     from harness.store import Run
 
     sources = sorted(map(str, REAL.glob("pydantic-ai__test_google_image_*.yaml")))
@@ -141,7 +141,7 @@ def test_merged_import_replays_the_real_gemini_suite_through_the_runner(
     assert main(["cassettes", "import-vcr", *sources, "--out", str(out), "--suite", "real-gemini"]) == 0
     assert [p.name for p in out.glob("*.cassette.yaml")] == ["real-gemini.cassette.yaml"]
     suite = Path(__file__).resolve().parent.parent / "suites" / "real-gemini.yaml"
-    run_dir = runner.run_suites([suite], mode="replay", cassettes=out, out=tmp_path / "results", run_id="r")
+    run_dir = run_suites([suite], mode="replay", cassettes=out, out=tmp_path / "results", run_id="r")
     got = {
         t.case: (
             t.outcome,

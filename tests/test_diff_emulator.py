@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.api import run_suites
 from harness.cli import main
-
-runner = pytest.importorskip("harness.runner")
-pytest.importorskip("harness.emulator")
 
 SUITE_A = """\
 suite: e2e
@@ -59,7 +57,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         (root / name).mkdir()
         suite = root / name / "e2e.yaml"
         suite.write_text(text)
-        out.append(runner.run_suites([suite], backend="emulator", out=root / "results", run_id=f"run-{name}"))
+        out.append(run_suites([suite], backend="emulator", out=root / "results", run_id=f"run-{name}"))
     return out[0], out[1]
 
 
@@ -109,7 +107,7 @@ def test_diff_of_two_emulator_runs(runs: tuple[Path, Path], tmp_path: Path) -> N
 def test_prompt_ab_example_diffs_its_arms(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """The shipped keyword-vs-narrative suite: both arms run on the emulator and the diff compares them."""
     suite = Path(__file__).parents[1] / "suites" / "examples" / "prompt-ab.yaml"
-    run = runner.run_suites([suite], backend="emulator", out=tmp_path, run_id="ab")
+    run = run_suites([suite], backend="emulator", out=tmp_path, run_id="ab")
     capsys.readouterr()
     out = tmp_path / "ab.json"
     code = main(["diff", str(run), "--variants", "keywords", "narrative", "--json", str(out)])

@@ -36,7 +36,8 @@ def _need_chromium() -> None:
 
 def test_diff_page_in_chromium(tmp_path: Path) -> None:
     _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     a, _ = report_runs(tmp_path)
     page_file = write_diff_html(diff_runs(a, tmp_path / "run-b"), a / "diff.html")
     with sync_api.sync_playwright() as p:
@@ -111,7 +112,8 @@ OVERLAPS = """() => {
 
 def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
     _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     long_reason = "background white covers 100% of the border (min 40%); warmth moved +3.7 from the previous"
     a, b = report_runs(tmp_path, reason=long_reason)  # as long as real scorers' reasons
     pages = [write_run_html(a), write_diff_html(diff_runs(a, b), a / "diff.html")]

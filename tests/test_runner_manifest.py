@@ -8,12 +8,13 @@ import subprocess
 
 import pytest
 
+from harness.api.run import choose_backend
 from harness.cli import main
 from harness.errors import UsageError
+from harness.files import atomic_write
 from harness.record import Manifest, StepRecord, TrialRecord
 from harness.runner.manifest import build_manifest, git_commit, suite_ref
-from harness.runner.suites import choose_backend
-from harness.store import atomic_write, compute_totals, percentile
+from harness.store import compute_totals, percentile
 
 
 def record(case: str, outcome: str, passed: bool | None, latency: float, cost: float = 0.01) -> TrialRecord:

@@ -68,9 +68,10 @@ def test_judge_manifest():
 
 
 def test_judge_with_real_sdk_against_emulator(tmp_path):
-    emulator = pytest.importorskip("harness.emulator")
     from google import genai
     from google.genai import types
+
+    from harness import emulator
 
     with emulator.Emulator() as emu:
         client = genai.Client(

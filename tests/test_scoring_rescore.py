@@ -6,8 +6,8 @@ import socket
 
 from _scoring_helpers import RunBuilder, fake_client, product
 
+from harness.api.rescore import rescore_run
 from harness.scoring.cli import handle
-from harness.scoring.rescore import rescore_run
 from harness.store import Run
 
 SUITE = """suite: s
@@ -71,9 +71,9 @@ cases:
 
 def _recorded_judge_run(tmp_path):
     """A stored run whose judgement was recorded into the suite's cassette (by the emulator)."""
-    emulator = __import__("pytest").importorskip("harness.emulator")
     from google import genai
 
+    from harness import emulator
     from harness.scoring import score_trial
     from harness.transport import Mode, TransportSession, cassette_path
 

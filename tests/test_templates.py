@@ -245,7 +245,8 @@ def test_shipped_presets_resolve_and_one_extends() -> None:
 
 
 def test_shipped_preset_promises_pass_the_scorers() -> None:
-    scoring = pytest.importorskip("harness.scoring")
+    from harness import scoring
+
     lib = StyleLibrary([PROJECT_TEMPLATES / "styles"])
     for name in lib.names():
         for promise in lib.resolve(name).promises:

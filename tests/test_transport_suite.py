@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from _transport_helpers import block_network
 
+from harness.api import run_suites
 from harness.cli import main
 from harness.transport.cassette import Cassette
-
-runner = pytest.importorskip("harness.runner", reason="harness.runner not built yet")
-pytest.importorskip("harness.emulator", reason="harness.emulator not built yet")
 
 SUITE = """suite: tiny
 defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", repeats: 2}
@@ -43,9 +41,7 @@ def trials(run_dir: Path) -> dict[str, Any]:
 
 def run(suite: Path, mode: str, run_id: str, backend: str | None = None) -> dict[str, Any]:
     out = suite.parent / "results"
-    return trials(
-        runner.run_suites([suite], mode=mode, backend=backend, out=out, run_id=run_id, concurrency=2)
-    )
+    return trials(run_suites([suite], mode=mode, backend=backend, out=out, run_id=run_id, concurrency=2))
 
 
 @pytest.fixture

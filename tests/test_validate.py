@@ -333,7 +333,6 @@ def test_style_promises_reach_every_case_using_it_and_inputs_make_an_edit(tmp_pa
 
 
 def test_expectations_checked_by_the_scoring_part(tmp_path: Path) -> None:
-    pytest.importorskip("harness.scoring")
     path = _suite(
         tmp_path,
         """

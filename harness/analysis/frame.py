@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from harness.files import atomic_write
 from harness.record import TrialRecord
-from harness.store import Run, atomic_write, read_trials
+from harness.store import Run, read_trials
 
 COLUMNS = (
     "trial_id", "suite", "case", "variant", "repeat", "model", "style", "group",

@@ -16,7 +16,7 @@ from harness.diff.export import diff_json
 from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 STATUS_STYLE = {
     "regressed": "bold red",

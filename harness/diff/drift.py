@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 CACHE_FILE = "phash.json"
 _MEMORY: dict[str, int] = {}

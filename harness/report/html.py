@@ -15,10 +15,11 @@ from harness.analysis.frame import trials_frame
 from harness.diff import DiffResult
 from harness.diff.compare import STATUS_ORDER
 from harness.diff.stats import arm_stats
+from harness.files import atomic_write
 from harness.record import Manifest, TrialRecord
 from harness.report.charts import arm_names, diff_charts, run_charts
 from harness.report.thumbs import link, thumbnail
-from harness.store import Run, atomic_write
+from harness.store import Run
 
 EMULATOR_BANNER = "Images from the local emulator are procedural drawings, not model output"
 

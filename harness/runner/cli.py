@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Exit 0 when every trial passed (or had nothing to check), 1 when any failed or errored."""
-    from harness.runner.suites import run_suites
+    from harness.api.run import run_suites
     from harness.suite.cli import suite_files
 
     if args.concurrency < 1:

@@ -17,13 +17,14 @@ from google import genai
 from google.genai import types
 
 from harness.context import RequestContext, current_request
+from harness.files import utc_now
 from harness.plan import StepPlan, TrialPlan
 from harness.prices import cost_usd
 from harness.record import StepRecord, TrialError, TrialRecord
 from harness.runner.outcome import classify, error_of
 from harness.runner.request import build_config, build_parts, config_record, relative_path, wants_image
 from harness.runner.retry import RetryPolicy, call_with_retry
-from harness.store import RunWriter, utc_now
+from harness.store import RunWriter
 
 Send = Callable[[], Awaitable[types.GenerateContentResponse]]
 

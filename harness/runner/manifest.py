@@ -12,9 +12,9 @@ from typing import Any
 from google import genai
 
 from harness import __version__
+from harness.files import utc_now
 from harness.record import Manifest, SuiteRef
 from harness.runner.client import API_VERSION
-from harness.store import utc_now
 
 
 def suite_ref(name: str, path: Path) -> SuiteRef:

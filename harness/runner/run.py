@@ -13,12 +13,13 @@ from typing import Any
 from google import genai
 
 from harness.errors import UsageError
+from harness.files import utc_now
 from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
 from harness.runner.execute import execute_trial, failed_trial
 from harness.runner.progress import Progress
 from harness.runner.retry import RetryPolicy
-from harness.store import RunWriter, utc_now
+from harness.store import RunWriter
 
 
 @dataclass

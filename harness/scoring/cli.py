@@ -36,8 +36,8 @@ def handle(args: argparse.Namespace) -> int:
         for name in plugin_scorers():
             print(f"{name:16s} from an installed package (the harness.scorers entry point)")
         return 0
+    from harness.api.rescore import rescore_run
     from harness.errors import UsageError
-    from harness.scoring.rescore import rescore_run
 
     if not args.run:
         raise UsageError(

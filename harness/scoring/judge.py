@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from harness.context import RequestContext, current_request
+from harness.errors import ReplayMiss
 from harness.record import Score, TrialRecord
 from harness.scoring.context import ScoreContext, ScoringEnv
 from harness.scoring.registry import Params, parse_expect, scorer
@@ -122,8 +123,6 @@ def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
             return [_graded(ctx, model, stored, p, stored=True)]
         return [ctx.skip("judge skipped: no Gemini client (run with a transport, or replay a cassette)")]
     from google.genai import types
-
-    from harness.transport import ReplayMiss
 
     step = ctx.step
     parts: list[Any] = []

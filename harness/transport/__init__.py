@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.errors import ReplayMiss
 from harness.transport.blobs import CassetteError
-from harness.transport.miss import ReplayMiss
 from harness.transport.modes import Mode, cassette_path, resolve_mode
 from harness.transport.session import TransportSession
 

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.store import atomic_write
+from harness.files import atomic_write
 
 
 class CassetteError(HarnessError):

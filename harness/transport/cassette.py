@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from harness.context import RequestContext
-from harness.store import atomic_write, utc_now
+from harness.files import atomic_write, utc_now
 from harness.transport import redact
 from harness.transport.blobs import BlobStore, CassetteError
 from harness.transport.bodies import blob_refs

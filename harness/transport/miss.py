@@ -6,15 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.context import RequestContext
-from harness.errors import HarnessError
+from harness.errors import ReplayMiss
 from harness.transport.cassette import Interaction
 
 MAX_DIFF_LINES = 12
 MAX_VALUE_CHARS = 80
-
-
-class ReplayMiss(HarnessError):
-    """No recorded interaction answers this request; raised inside the transport, through the SDK call."""
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

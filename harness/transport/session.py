@@ -23,7 +23,7 @@ from google.genai import types
 
 from harness.context import RequestContext, current_request
 from harness.errors import UsageError
-from harness.store import utc_now
+from harness.files import utc_now
 from harness.transport import redact
 from harness.transport.blobs import CassetteError
 from harness.transport.bodies import load_body, store_body

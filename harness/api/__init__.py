@@ -1,0 +1,32 @@
+"""The orchestration layer: the only place that combines stages (suite, runner, scoring, transport,
+diff, report). Front ends (cli, pytest plugin, demo) call it; no stage imports it.
+
+Names are loaded on first use, so importing the package costs nothing until an operation runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.api.rescore import RescoreResult, rescore_run
+    from harness.api.run import run_suites
+
+# public name -> module that defines it
+_EXPORTS = {
+    "run_suites": "harness.api.run",
+    "rescore_run": "harness.api.rescore",
+    "RescoreResult": "harness.api.rescore",
+}
+
+__all__ = ["RescoreResult", "rescore_run", "run_suites"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
