@@ -69,20 +69,18 @@ def load_work(
     mode: str | None,
     select: Iterable[str] | None,
 ) -> list[SuiteWork]:
-    from harness.suite import expand, load_suite, validate
+    from harness.suite import validate
     from harness.transport import resolve_mode
 
-    for warning in validate(list(paths), variants, repeats).warnings:
+    report = validate(list(paths), variants, repeats)  # loads and expands each suite, once
+    for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     chosen = set(select) if select is not None else None
     works = []
-    for path in paths:
-        suite = load_suite(path)
-        plans = [
-            p
-            for p in expand(suite, variants=variants, repeats=repeats)
-            if chosen is None or p.trial_id in chosen
-        ]
+    for checked in report.suites:
+        suite = checked.suite
+        assert suite is not None
+        plans = [p for p in checked.plans if chosen is None or p.trial_id in chosen]
         works.append(SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))))
     return works
 

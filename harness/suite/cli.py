@@ -73,10 +73,10 @@ def _validate(args: argparse.Namespace) -> int:
     report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
     print(report.render())
     if args.prompts:
-        from harness.suite import expand, load_suite
-
         for suite_report in report.suites:
-            for plan in expand(load_suite(suite_report.path), args.variant, 1):
+            for plan in suite_report.plans:
+                if plan.repeat > 0:
+                    continue
                 for step in plan.steps:
                     print(f"{plan.trial_id} step {step.index} [{step.config.model}]: {step.prompt}")
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
 from harness.plan import StepPlan, TrialPlan
+from harness.suite import models
 from harness.suite.layers import (
     Resolved,
     gen_config,
@@ -22,7 +23,8 @@ from harness.suite.layers import (
     prompt_source,
     resolve_config,
 )
-from harness.suite.load import did_you_mean, suite_error
+from harness.suite.load import suite_error
+from harness.suite.names import did_you_mean
 from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite, Variant
 from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
 from harness.suite.templates import render, search_dirs
@@ -311,6 +313,9 @@ class _Context:
                 case.id,
                 "drop references from the case or the style",
             )
+        too_long = models.check_prompt_length(config.values["model"], prompt)
+        if too_long:
+            self.err(too_long, loc, case.id, "shorten the prompt or its vars (a template's output counts)")
         kind = "analyze" if output == "text" else ("edit" if j > 0 or inputs else "generate")
         return StepPlan(
             index=j,

@@ -11,6 +11,7 @@ from harness.prices import cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
 from harness.suite.expand import expand_all
 from harness.suite.load import load_suite_collect
+from harness.suite.schema import Suite
 
 INPUT_IMAGE_TOKENS = 258  # Gemini bills a small input image as 258 tokens (larger ones tile; an estimate)
 JUDGE_TOKENS = Usage(prompt_tokens=1290 + 300, output_tokens=150)
@@ -29,10 +30,15 @@ class CaseRow:
 
 @dataclass
 class SuiteReport:
+    """One checked suite: its table, and the loaded suite with its trials, so a run that validated first
+    parses and expands each suite once."""
+
     name: str
     path: Path
     rows: list[CaseRow] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    suite: Suite | None = None
+    plans: list[TrialPlan] = field(default_factory=list)
 
     @property
     def trials(self) -> int:
@@ -177,7 +183,9 @@ def validate(
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
             judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
-            report.suites.append(report_suite(suite.name, suite.path, result.plans, judge))
+            checked = report_suite(suite.name, suite.path, result.plans, judge)
+            checked.suite, checked.plans = suite, result.plans
+            report.suites.append(checked)
     if errors:
         raise ValidationFailed(errors, warnings=report.warnings)
     return report
