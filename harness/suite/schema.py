@@ -41,6 +41,7 @@ class CaseOrigin:
     line: int | None
     yaml_loc: tuple[str | int, ...] | None = None
     row: int | None = None
+    dataset: str | None = None  # a shipped dataset offers every row's fields as vars; none is "unused"
     expect_at: dict[tuple[str | int, ...], list[tuple[Path, int | None]]] = field(default_factory=dict)
 
 
@@ -173,6 +174,7 @@ class CasesFrom(RowSelection):
     tags: str | None = None  # a column of tags separated by ',', ';' or '|'
     group: str | None = None
     expect: dict[str, str] = Field(default_factory=dict)  # scorer: column (an empty cell adds nothing)
+    xfail: str | None = None  # a column giving a known failure's reason (an empty cell: none)
 
 
 class Dataset(RowSelection):

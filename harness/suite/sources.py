@@ -127,9 +127,9 @@ def _matrix(case: Case, loc: Loc, sink: _Sink) -> Iterator[Case]:
 
 
 def _label(value: Any, values: list[Any]) -> str:
-    """A readable id part: the value itself when it is short text, else its position in the list."""
-    if isinstance(value, str | int | float | bool) and _NAME.match(text := str(value)) and len(text) <= 40:
-        return text
+    """A readable id part: short text as itself ('This weekend' -> 'This-weekend'), else its position."""
+    if isinstance(value, str | int | float | bool) and len(text := str(value)) <= 32:
+        return safe_name(text)
     return f"#{values.index(value) + 1}"
 
 
@@ -202,7 +202,7 @@ def _column_mapping(spec: CasesFrom, table: Table, loc: Loc, sink: _Sink) -> dic
         id_columns = [spec.id]
     elif spec.id is None and "id" in table.columns:
         id_columns = ["id"]
-    single = {"prompt": spec.prompt, "tags": spec.tags, "group": spec.group}
+    single = {"prompt": spec.prompt, "tags": spec.tags, "group": spec.group, "xfail": spec.xfail}
     wanted: dict[str, list[str]] = {"id": [c for c in id_columns if c != "row"]}
     wanted.update({k: [c] for k, c in single.items() if c is not None})
     if isinstance(spec.vars, dict):
@@ -268,6 +268,9 @@ def _row_fields(
     if spec.group is not None and v[spec.group] not in (None, ""):
         own["group"] = str(v[spec.group])
         columns["group"] = spec.group
+    if spec.xfail is not None and v[spec.xfail] not in (None, ""):
+        own["xfail"] = str(v[spec.xfail])
+        columns["xfail"] = spec.xfail
     own["expect"] = [{scorer: v[col]} for scorer, col in spec.expect.items() if v[col] not in (None, "")]
     return own, columns
 
@@ -306,7 +309,7 @@ def _from_dataset(data: Dataset, loc: Loc, sink: _Sink) -> Iterator[tuple[Case, 
             return
         case = _make_case(base, own, table, made.row, sink, {})
         if case is not None:
-            yield case, CaseOrigin(info.file, made.row.line, row=made.row.number)
+            yield case, CaseOrigin(info.file, made.row.line, row=made.row.number, dataset=info.name)
 
 
 def _filter(

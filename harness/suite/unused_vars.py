@@ -52,6 +52,8 @@ def unused_var_warnings(suite: Suite, dirs: tuple[Path, ...]) -> list[str]:
         if layer.unknown:
             continue
         origin = suite.origin(int(loc[1])) if loc[0] == "cases" else None
+        if origin is not None and origin.dataset is not None:
+            continue
         for var in layer.vars:
             message = _unused(var, layer)
             if message is None:

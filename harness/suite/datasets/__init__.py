@@ -75,6 +75,20 @@ def _parti(row: Row) -> DatasetRow:
     )
 
 
+_PLURALS = {"person": "people", "mouse": "mice", "knife": "knives", "sheep": "sheep", "skis": "skis"}
+
+
+def _plural(noun: str) -> str:
+    last = noun.rsplit(" ", 1)[-1]
+    if last in _PLURALS:
+        return noun[: len(noun) - len(last)] + _PLURALS[last]
+    if last.endswith(("s", "sh", "ch", "x")):
+        return noun + "es"
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
 def _objects(include: list[dict[str, Any]]) -> str:
     """GenEval's `include` list as words: 'one red bench and two cows'."""
     words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -83,7 +97,8 @@ def _objects(include: list[dict[str, Any]]) -> str:
         count = int(item.get("count", 1))
         number = words[count] if count < len(words) else str(count)
         color = f"{item['color']} " if item.get("color") else ""
-        parts.append(f"{number} {color}{item['class']}")
+        noun = item["class"] if count == 1 else _plural(item["class"])
+        parts.append(f"{number} {color}{noun}")
     return " and ".join(parts)
 
 
