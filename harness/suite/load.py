@@ -204,19 +204,20 @@ def load_suite_collect(path: str | Path) -> tuple[Suite | None, list[SuiteError]
         suite._source = doc
         if suite.cassettes is not None and not suite.cassettes.is_absolute():
             suite.cassettes = suite.dir / suite.cassettes
-        errors += build_cases(suite)
-        errors += structural_problems(suite)
+        made = build_cases(suite)
+        errors += made
+        errors += structural_problems(suite, sources_failed=bool(made))
     return suite, errors
 
 
-def structural_problems(suite: Suite) -> list[SuiteError]:
+def structural_problems(suite: Suite, sources_failed: bool = False) -> list[SuiteError]:
     """Checks that need no files: empty or duplicate cases, prompt/template/chain shape, expect shape."""
     errors: list[SuiteError] = []
 
     def err(message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         errors.append(suite_error(suite, message, loc, case, hint))
 
-    if not suite.cases:
+    if not suite.cases and not sources_failed:  # no cases because a data file failed: that error says it
         err(
             "the suite has no cases",
             ("cases",),

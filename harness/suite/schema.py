@@ -268,6 +268,13 @@ class Suite(Strict):
             if origin.yaml_loc is None:
                 return origin.file, origin.line
             loc = (*origin.yaml_loc, *loc[2:])
+        raw = self._source.data if self._source else None
+        if (
+            loc[:1] in (("dataset",), ("cases_from",))
+            and isinstance(raw, dict)
+            and not isinstance(raw.get(loc[0]), list)
+        ):
+            loc = (loc[0], *loc[2:])  # written as one mapping, read as a list of one
         return self._path, self._source.line(loc) if self._source else None
 
     def line(self, *loc: str | int) -> int | None:

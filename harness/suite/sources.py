@@ -289,7 +289,10 @@ def _from_dataset(data: Dataset, loc: Loc, sink: _Sink) -> Iterator[tuple[Case, 
                 hint=f"filters of {data.name}: {', '.join(info.filters)}",
             )
             return
+        before = len(sink.errors)
         rows = _filter(rows, info, key, wanted, (*loc, key), sink)
+        if len(sink.errors) > before:
+            return
     if not rows:
         sink.at(f"no row of {data.name} passes these filters", loc, hint="widen the filters")
         return
