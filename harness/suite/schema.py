@@ -263,25 +263,25 @@ class Suite(Strict):
     def where(self, *loc: str | int) -> tuple[Path, int | None]:
         """The file and line that wrote `loc`: a case made from a data row points at its row, a case made
         by a matrix at the case it came from."""
-        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and loc[1] < len(self._origins):
-            origin = self._origins[loc[1]]
+        private = self.__pydantic_private__ or {}  # read directly: pydantic's attribute hook is slow
+        origins, source = private["_origins"], private["_source"]
+        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and loc[1] < len(origins):
+            origin = origins[loc[1]]
             if origin.yaml_loc is None:
                 return origin.file, origin.line
             loc = (*origin.yaml_loc, *loc[2:])
-        raw = self._source.data if self._source else None
-        if (
-            loc[:1] in (("dataset",), ("cases_from",))
-            and isinstance(raw, dict)
-            and not isinstance(raw.get(loc[0]), list)
-        ):
+        if source is None:
+            return private["_path"], None
+        if loc[:1] in (("dataset",), ("cases_from",)) and not isinstance(source.data.get(loc[0]), list):
             loc = (loc[0], *loc[2:])  # written as one mapping, read as a list of one
-        return self._path, self._source.line(loc) if self._source else None
+        return private["_path"], source.line(loc)
 
     def line(self, *loc: str | int) -> int | None:
         return self.where(*loc)[1]
 
     def origin(self, index: int) -> CaseOrigin | None:
-        return self._origins[index] if index < len(self._origins) else None
+        origins = (self.__pydantic_private__ or {})["_origins"]
+        return origins[index] if index < len(origins) else None
 
     def variant_names(self) -> list[str]:
         return list(self.variants) or ["default"]
