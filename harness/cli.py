@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("harness.runner.cli", "list stored runs"),
     "score": ("harness.scoring.cli", "re-score a stored run offline"),
     "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
+    "compare": ("harness.api.cli", "rank two or more arms by the pairwise judge (Bradley-Terry)"),
+    "trend": ("harness.api.cli", "stored runs over time: pass rate, scores, cost, drift"),
     "report": ("harness.report.cli", "write a self-contained HTML page for one run"),
     "cassettes": ("harness.transport.cli", "import, verify, measure and prune recorded cassettes"),
     "emulator": ("harness.emulator.cli", "a local Gemini-compatible image API (procedural images)"),

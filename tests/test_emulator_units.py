@@ -225,3 +225,55 @@ def test_a_prompt_declining_an_image_gets_text_only_with_default_modalities(prom
     asked = {**body, "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}
     parts = generate(parse_generate(profile.name, asked), profile, 0)["candidates"][0]["content"]["parts"]
     assert any("inlineData" in p for p in parts)  # explicit modalities win over the wording
+
+
+CHARACTER = "A friendly robot mascot wearing a blue hoodie, waving. The scene is {place}. Keep the same face."
+
+
+def _figure_pixels(image, background):
+    """The pixels that are not the background colour (the figure), as a set of (x, y, rgb)."""
+    import numpy as np
+
+    arr = np.asarray(image, dtype=np.int16)
+    mask = np.abs(arr - np.array(background, dtype=np.int16)).sum(axis=2) > 30
+    return mask, arr
+
+
+def test_a_character_prompt_draws_a_figure_dressed_as_the_prompt_says():
+    """Issue 18: a mascot prompt rendered as a plain square; now a figure with a head, face and clothes."""
+    scene = new_scene(CHARACTER.format(place="a green park"), 3)
+    (figure,) = scene.objects
+    assert figure.kind == "figure" and figure.color == "blue" and scene.background == "green"
+    assert "robot mascot wearing a blue hoodie" in figure.identity
+    image = render(scene, (256, 256), "flat")
+    mask, arr = _figure_pixels(image, image.getpixel((2, 2)))
+    assert 0.05 < mask.mean() < 0.6  # a figure, not an empty frame nor a filled square
+    colours = {tuple(int(c) // 32 for c in px) for px in arr[mask][::7]}
+    assert len(colours) >= 4  # clothes, head, eyes, trim: more than one flat colour
+    girl = new_scene("A girl with red hair in a yellow dress, running. The scene is a grey street.", 1)
+    assert [(o.kind, o.color) for o in girl.objects] == [("figure", "yellow")]
+
+
+def test_a_character_keeps_its_look_from_its_description_across_scenes():
+    """The look comes from the description, not the seed: the same figure on the same spot is the same
+    picture; another description is another figure."""
+    scenes = [new_scene(CHARACTER.format(place=p), seed) for p, seed in (("a park", 1), ("a beach", 2))]
+    assert scenes[0].objects[0].identity == scenes[1].objects[0].identity
+    for s in scenes:
+        s.background, s.objects[0].x, s.objects[0].y, s.objects[0].size = "grey", 0.5, 0.5, 0.6
+    a, b = (render(s, (128, 128), "flat") for s in scenes)
+    assert a.tobytes() == b.tobytes()
+    other = new_scene("An old wizard wearing a blue robe, waving. The scene is a park.", 1)
+    other.background, other.objects[0].x, other.objects[0].y, other.objects[0].size = "grey", 0.5, 0.5, 0.6
+    assert other.objects[0].color == "blue" and render(other, (128, 128), "flat").tobytes() != a.tobytes()
+
+
+def test_role_words_alone_add_no_figure_beside_an_animal():
+    cat = new_scene(
+        "A black cat wearing a red scarf. Keep the same face in every picture of this character.", 1
+    )
+    assert [(o.kind, o.color, o.wear) for o in cat.objects] == [("cat", "black", "red")]
+    mascot = new_scene("Our company mascot, waving, on a blue background.", 1)
+    assert [o.kind for o in mascot.objects] == ["figure"] and mascot.background == "blue"
+    matched, missing = rubric_checks("A black cat wearing a red scarf", cat)
+    assert "cat wearing red" in matched and not missing

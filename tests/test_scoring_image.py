@@ -267,3 +267,13 @@ def test_text_in_image_reads_a_colourful_emulator_poster(b):
     data = next(p.inline_data.data for p in response.candidates[0].content.parts if p.inline_data)
     (s,) = score(b, [Image.open(io.BytesIO(data))], [{"text_in_image": "SUMMER SALE"}])
     assert s.passed is True, s.reason
+
+
+def test_preserved_fails_when_the_edit_changes_the_aspect_ratio(b):
+    """Issue 18: a 3:2 picture edited back as a square passed `preserved` (hashes of resized copies)."""
+    wide = scene(3).resize((384, 256))
+    kept = by_name(chain(b, wide, wide.copy(), [{"preserved": True}]))
+    assert kept["preserved.aspect_ratio"].passed is True
+    square = by_name(chain(b, wide, wide.resize((256, 256)), [{"preserved": True}]))
+    assert square["preserved.aspect_ratio"].passed is False
+    assert "changed aspect ratio" in square["preserved.aspect_ratio"].reason

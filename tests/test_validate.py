@@ -122,6 +122,26 @@ def test_chain_is_one_trial_per_repeat_scored_per_step(tmp_path: Path) -> None:
     ]
 
 
+def test_chain_edit_steps_keep_the_first_steps_image_settings(tmp_path: Path) -> None:
+    """Issue 18: after a 3:2 golden-hour first step, 'make the light warmer' was sent as the default 1:1."""
+    path = _suite(
+        tmp_path,
+        """
+        suite: ch
+        defaults: {model: gemini-3-pro-image-preview, aspect_ratio: "1:1", image_size: 1K}
+        cases:
+          - id: c
+            chain:
+              - {template: product, style: golden-hour-lifestyle, vars: {product: cup}, image_size: 2K}
+              - {edit: "make the light warmer"}
+              - {edit: "now square", aspect_ratio: "1:1"}
+    """,
+    )
+    (plan,) = expand(load_suite(path))
+    assert [s.config.aspect_ratio for s in plan.steps] == ["3:2", "3:2", "1:1"]
+    assert [s.config.image_size for s in plan.steps] == ["2K", "2K", "2K"]
+
+
 def test_chain_step_may_not_change_model(tmp_path: Path) -> None:
     path = _suite(
         tmp_path,

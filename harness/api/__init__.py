@@ -10,17 +10,34 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from harness.api.compare import compare_arms
+    from harness.api.pairwise import JudgeOptions, pairwise_diff, with_preference
     from harness.api.rescore import RescoreResult, rescore_run
     from harness.api.run import run_suites
+    from harness.api.trend import trend
 
 # public name -> module that defines it
 _EXPORTS = {
     "run_suites": "harness.api.run",
     "rescore_run": "harness.api.rescore",
     "RescoreResult": "harness.api.rescore",
+    "JudgeOptions": "harness.api.pairwise",
+    "pairwise_diff": "harness.api.pairwise",
+    "with_preference": "harness.api.pairwise",
+    "compare_arms": "harness.api.compare",
+    "trend": "harness.api.trend",
 }
 
-__all__ = ["RescoreResult", "rescore_run", "run_suites"]
+__all__ = [
+    "JudgeOptions",
+    "RescoreResult",
+    "compare_arms",
+    "pairwise_diff",
+    "rescore_run",
+    "run_suites",
+    "trend",
+    "with_preference",
+]
 
 
 def __getattr__(name: str) -> Any:

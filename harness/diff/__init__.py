@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.diff.align import Alignment, Arm, align, load_arms
 from harness.diff.compare import Comparison, compare
+from harness.diff.preference import PreferenceSummary
 from harness.diff.stats import Summary, summarize
 from harness.diff.verdict import describe_tolerance, gate, read_limits, read_tolerance, verdict
 
@@ -21,6 +22,7 @@ class DiffResult:
     exit_code: int
     gate_reason: str
     limits: dict[str, float] = field(default_factory=dict)  # cost_increase, latency_increase
+    preference: PreferenceSummary | None = None  # the pairwise judge's verdict, when asked for
 
     def gate_line(self) -> str:
         """Why the exit code, plus the tolerances in force when the reason does not already name them."""

@@ -127,6 +127,34 @@ def load_arms(
     return a, b
 
 
+def load_variant_arms(ref: str | Path, root: Path = Path("results")) -> list[Arm]:
+    """`RUN:VARIANT` as one arm, or `RUN` as one arm per variant it holds (for `harness compare`)."""
+    text = str(ref)
+    run_ref, _, variant = text.rpartition(":")
+    if not run_ref or Path(text).exists() or "/" in variant:
+        run_ref, variant = text, ""
+    directory, manifest, raw = _open(run_ref, root)
+    frame = _frame(directory)
+    found = sorted(frame["variant"].unique().tolist())
+    if variant and variant not in found:
+        raise UsageError(
+            f"run {manifest.run_id} has no variant '{variant}'",
+            hint=f"variants in this run: {', '.join(found) or 'none'}",
+        )
+    chosen = [variant] if variant else found
+    return [
+        Arm(
+            "",
+            f"{manifest.run_id}:{v}" if len(found) > 1 or variant else manifest.run_id,
+            directory,
+            manifest,
+            frame[frame["variant"] == v].reset_index(drop=True),
+            raw,
+        )
+        for v in chosen
+    ]
+
+
 def _keyed(arm: Arm, keep_variant: bool) -> pd.DataFrame:
     frame = arm.frame
     if not keep_variant:

@@ -10,9 +10,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.api.pairwise import JudgeOptions, with_preference
 from harness.console import wide
 from harness.diff import DiffResult, diff_runs
 from harness.diff.export import diff_json
+from harness.diff.preference import PreferenceSummary, preference_verdict
 from harness.diff.stats import ScorerDelta
 from harness.diff.verdict import FAIL_ON
 from harness.errors import UsageError
@@ -44,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--fail-on",
         choices=FAIL_ON,
         default="regression",
-        help="exit 1 on: a regression beyond the tolerance (default), any change, or never",
+        help="exit 1 on: a regression beyond the tolerance (default), any change, the pairwise judge "
+        "preferring A beyond chance (preference; implies --pairwise), or never",
     )
     p.add_argument(
         "--tolerance", type=float, help="tolerated pass-rate drop as a fraction (overrides the run's)"
@@ -52,7 +55,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     p.add_argument("--all", action="store_true", help="list unchanged cases too")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    add_judge_arguments(p)
+    p.add_argument(
+        "--pairwise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask the judge which arm's image is better, per case and repeat, in both orders "
+        "(default: on when the suite sets judge: {pairwise: ...})",
+    )
     p.set_defaults(func=run_diff)
+
+
+def add_judge_arguments(p: argparse.ArgumentParser) -> None:
+    """How the pairwise judge is reached: through the suite's cassette, replayed unless told otherwise."""
+    g = p.add_argument_group("pairwise judge")
+    g.add_argument(
+        "--mode",
+        choices=("replay", "auto", "record", "live"),
+        help="judge transport mode (default: the suite's mode:, else replay); auto records missing answers",
+    )
+    g.add_argument("--backend", choices=("gemini", "emulator"), help="where recorded answers come from")
+    g.add_argument("--base-url", help="a Gemini-compatible endpoint for the judge")
+    g.add_argument("--judge-model", help="override the suite's judge model for pairs")
+    g.add_argument("--rubric", help="what the better image shows (default: the suite's, else the prompt)")
+
+
+def judge_options(args: argparse.Namespace) -> JudgeOptions:
+    return JudgeOptions(
+        mode=args.mode,
+        backend=args.backend,
+        base_url=args.base_url,
+        model=args.judge_model,
+        rubric=args.rubric,
+    )
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -75,6 +110,7 @@ def run_diff(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         seed=args.seed,
     )
+    result = with_preference(result, args.pairwise, judge_options(args), seed=args.seed)
     console = wide()
     print_result(result, console, show_all=args.all)
     if args.json:
@@ -176,4 +212,36 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
     for n, line in enumerate(score_lines(s.scores)):
         console.print(f"[bold]{'scores' if n == 0 else '':6}[/]  {line}")
     console.print(f"[bold]verdict[/]  {result.verdict}")
+    if result.preference is not None:
+        print_preference(result.preference, console, show_all)
     console.print(f"[bold]exit {result.exit_code}[/]  {result.gate_line()}")
+
+
+WINNER_STYLE = {"B": "green", "A": "red", "tie": "dim"}
+
+
+def print_preference(p: PreferenceSummary, console: Console, show_all: bool = False) -> None:
+    """Per case the winner and why (cases the judge split evenly only with --all), then the verdict."""
+    table = Table(title="pairwise judge (both orders; a disagreement is a tie)", header_style="bold")
+    for col in ("winner", "case", "B share", "pairs", "reason"):
+        table.add_column(col, justify="right" if col in ("B share", "pairs") else "left", overflow="fold")
+    several_suites = len({c.suite for c in p.per_case}) > 1
+    shown = [c for c in p.per_case if show_all or c.winner != "tie"]
+    for c in shown[:MAX_ROWS]:
+        name = (f"{c.suite}::" if several_suites else "") + c.case + (f" [{c.variant}]" if c.variant else "")
+        table.add_row(
+            f"[{WINNER_STYLE[c.winner]}]{c.winner}[/]", name, f"{c.score:.0%}", str(c.pairs), c.reason
+        )
+    if shown:
+        console.print(table)
+    ties = len(p.per_case) - len(shown)
+    if ties:
+        console.print(f"{ties} even case(s) not listed (--all lists them)")
+    for line in p.errors[:3]:
+        console.print(f"[yellow]not judged[/]  {line.splitlines()[0]}")
+    if p.errors:
+        console.print(
+            "[yellow]hint[/]  record the missing answers: add --mode auto (and --backend emulator for "
+            "emulator runs) to this diff"
+        )
+    console.print(f"[bold]preference[/]  {preference_verdict(p)}")

@@ -53,5 +53,6 @@ def diff_json(result: Any) -> dict[str, Any]:
         "tolerance": result.tolerance,
         "limits": result.limits,
         "summary": result.summary.to_dict(),
+        "preference": None if result.preference is None else result.preference.to_dict(),
         "cases": cases,
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.diff.stats import SMALL_SAMPLE, Summary
 
-FAIL_ON = ("regression", "any-change", "never")
+FAIL_ON = ("regression", "any-change", "preference", "never")
 
 
 def _plural(n: int, word: str) -> str:
@@ -133,9 +133,12 @@ def gate(
 ) -> tuple[int, str]:
     """Exit code and why. regression: 1 when the pass-rate drop exceeds the tolerance, or, without a
     tolerance, when any case regressed, or when B's cost or latency rose beyond its tolerance; any-change: 1
-    when any case is not unchanged; never: 0."""
+    when any case is not unchanged; preference: decided by the pairwise judge (harness.api.pairwise);
+    never: 0."""
     if fail_on == "never":
         return 0, "--fail-on never"
+    if fail_on == "preference":  # harness.api.pairwise gates on the pairwise judge's verdict
+        return 0, "--fail-on preference: no pairwise verdict"
     if fail_on == "any-change":
         changed = sum(v for k, v in s.counts.items() if k != "unchanged")
         return (1, f"{changed} case(s) changed") if changed else (0, "no case changed")

@@ -11,6 +11,7 @@ from harness.emulator.faults import Rule
 from harness.emulator.images import MadeImage, make_image
 from harness.emulator.judge import answer_text
 from harness.emulator.models import ModelProfile
+from harness.emulator.pairwise import answer_pairwise, is_pairwise
 from harness.emulator.protocol import ApiError, GenerateRequest, b64encode
 
 # "..., no image please": with the default modalities a real image model then answers in text only.
@@ -112,7 +113,10 @@ def generate(req: GenerateRequest, profile: ModelProfile, occurrence: int) -> di
     made: MadeImage | None = make_image(req, profile, occurrence) if image_wanted else None
     text = ""
     if "TEXT" in modalities or not image_wanted:
-        text = _caption(made) if made else answer_text(req, profile)
+        if made:
+            text = _caption(made)
+        else:
+            text = answer_pairwise(req) if is_pairwise(req) else answer_text(req, profile)
         parts.append({"text": text})
     if made:
         parts.append({"inlineData": {"mimeType": made.mime, "data": b64encode(made.data)}})

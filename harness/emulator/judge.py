@@ -46,7 +46,7 @@ def rubric_checks(rubric: str, scene: Scene) -> tuple[list[str], list[str]]:
     """(matched, missing) rubric terms for a scene."""
     terms = parse_terms(rubric)
     counts = scene.counts()
-    colors = {scene.background} | {o.color for o in scene.objects}
+    colors = {scene.background} | {o.color for o in scene.objects} | {o.wear for o in scene.objects if o.wear}
     checks: list[tuple[str, bool]] = []
     if terms.background:
         checks.append((f"{terms.background} background", scene.background == terms.background))
@@ -59,6 +59,14 @@ def rubric_checks(rubric: str, scene: Scene) -> tuple[list[str], list[str]]:
         if m.color:
             checks.append(
                 (f"{m.color} {m.kind}", any(o.kind == m.kind and o.color == m.color for o in scene.objects))
+            )
+    for m in terms.mentions:
+        if m.wear and m.kind != "figure":  # a figure's clothing is its colour, checked above
+            checks.append(
+                (
+                    f"{m.kind} wearing {m.wear}",
+                    any(o.kind == m.kind and o.wear == m.wear for o in scene.objects),
+                )
             )
     for kind in terms.removals:
         checks.append((f"no {kind}", kind not in counts))

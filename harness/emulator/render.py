@@ -54,7 +54,8 @@ def render(scene: Scene, size: tuple[int, int], style: str, grain: bool = True) 
         fill = rgb(obj.color)
         if fill == bg:  # keep an object visible on a background of its own colour
             fill = shade(fill, 0.8) if sum(fill) > 380 else shade(fill, 1.4)
-        DRAW[obj.kind](Pen(draw, obj.x * w, obj.y * h, s, fill, outline, bg))
+        wear = rgb(obj.wear) if obj.wear else None
+        DRAW[obj.kind](Pen(draw, obj.x * w, obj.y * h, s, fill, outline, bg, obj.identity, wear))
     if scene.text:
         draw_text(img, scene.text)
     if style == "grain":

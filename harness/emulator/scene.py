@@ -6,6 +6,7 @@ as JSON, so the emulated judge can check a rubric against it and edits can chang
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import asdict, dataclass, field
@@ -16,18 +17,25 @@ from harness.emulator.vocab import (
     BRIGHT,
     COLOR_ALIASES,
     COLORS,
+    CREATURES,
+    GARMENTS,
     NOUN_ALIASES,
     NUMBERS,
     OBJECTS,
+    PLURAL_NOUNS,
     REMOVE_WORDS,
+    ROLE_WORDS,
     STOP_WORDS,
     STYLES,
     WARM,
+    WEAR_PREPOSITIONS,
+    WEAR_VERBS,
 )
 
 MAX_OBJECTS = 12
 GOLDEN_RE = re.compile(r"golden[\s-]+hour", re.IGNORECASE)
 QUOTE_RE = re.compile(r"\"([^\"]{1,40})\"|“([^”]{1,40})”")
+CLAUSE_RE = re.compile(r"[.,;:!?\n]+")
 
 
 def color_name(word: str) -> str | None:
@@ -37,10 +45,12 @@ def color_name(word: str) -> str | None:
 
 def noun_kind(word: str) -> tuple[str | None, bool]:
     """(object kind, plural?) for a word such as 'watches' or 'puppies'."""
+    if word.endswith("'s"):
+        return None, False  # a possessive describes another noun: "a children's book" is a book
     for cand, plural in ((word, False), (word[:-3] + "y", True), (word[:-2], True), (word[:-1], True)):
         cand = NOUN_ALIASES.get(cand, cand)
         if cand in OBJECTS and (not plural or word.endswith("s")):
-            return cand, plural or word in ("puppies",)
+            return cand, plural or word in PLURAL_NOUNS
     return None, False
 
 
@@ -52,6 +62,8 @@ class Mention:
     color: str | None
     count: int
     explicit: bool
+    identity: str = ""  # a creature's description (its clause of the prompt): the same words, the same look
+    wear: str | None = None  # the colour it wears ("wearing a red scarf")
 
 
 @dataclass
@@ -76,7 +88,9 @@ def parse_terms(text: str) -> Terms:
     quoted = QUOTE_RE.findall(text)
     if quoted:
         terms.text = next(a or b for a, b in quoted).strip()
-    tokens = words(GOLDEN_RE.sub(" goldenhour ", QUOTE_RE.sub(" ", text)))
+    clauses = [words(c) for c in CLAUSE_RE.split(GOLDEN_RE.sub(" goldenhour ", QUOTE_RE.sub(" ", text)))]
+    tokens = [tok for clause in clauses for tok in clause]
+    clause_of = [n for n, clause in enumerate(clauses) for _ in clause]
     for word, tag in (("goldenhour", "golden hour"), ("neon", "neon"), ("studio", "studio")):
         if word in tokens:
             terms.tags.append(tag)
@@ -87,6 +101,13 @@ def parse_terms(text: str) -> Terms:
         kind, plural = noun_kind(tok)
         if kind:
             _read_mention(terms, tokens, i, kind, plural, used)
+            if kind in CREATURES and terms.mentions and terms.mentions[-1].kind == kind:
+                _read_identity(terms.mentions[-1], tokens, i, clause_of, used)
+    roles = [i for i, tok in enumerate(tokens) if tok in ROLE_WORDS]
+    if roles and not any(m.kind in CREATURES for m in terms.mentions):
+        figure = Mention("figure", None, 1, False)
+        _read_identity(figure, tokens, roles[0], clause_of, used)
+        terms.mentions.append(figure)
     for i, tok in enumerate(tokens):
         color = color_name(tok)
         if color and i not in used:
@@ -129,6 +150,52 @@ def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bo
     terms.mentions.append(Mention(kind, color, count, explicit))
 
 
+PLACE_WORDS = {
+    "in",
+    "on",
+    "at",
+    "near",
+    "beside",
+    "behind",
+    "under",
+    "over",
+    "by",
+    "from",
+    "against",
+    "inside",
+}
+
+
+def _read_identity(m: Mention, tokens: list[str], i: int, clause_of: list[int], used: set[int]) -> None:
+    """A creature's identity and the colour it wears. The identity is the description around its noun in
+    its clause, up to where a place begins ("a girl in a red dress" | "in a green park"), so one
+    character described alike in several scenes is drawn alike."""
+    start = clause_of.index(clause_of[i])
+    end = i + 1
+    while end < len(tokens) and clause_of[end] == clause_of[i]:
+        tok = tokens[end]
+        wear_in = tok in WEAR_PREPOSITIONS and any(t in GARMENTS for t in tokens[end + 1 : end + 5])
+        if tok in PLACE_WORDS and not wear_in:
+            break
+        end += 1
+    m.identity = " ".join(tokens[start:end])
+    for j in range(i + 1, min(i + 7, len(tokens))):
+        if tokens[j] in WEAR_VERBS or tokens[j] in WEAR_PREPOSITIONS:
+            for k in range(j + 1, min(j + 5, len(tokens))):
+                color = color_name(tokens[k])
+                if color is None:
+                    continue
+                garment = any(t in GARMENTS for t in tokens[k + 1 : k + 3])
+                if tokens[j] in WEAR_VERBS or garment:
+                    m.wear = color
+                    used.add(k)
+                break
+            if m.wear:
+                break
+    if m.kind == "figure" and m.wear and m.color is None:
+        m.color = m.wear  # a figure's colour is its clothing
+
+
 def _read_color(terms: Terms, tokens: list[str], i: int, color: str) -> None:
     nearby_after = tokens[i + 1 : i + 3]
     nearby_before = tokens[max(i - 3, 0) : i]
@@ -145,6 +212,8 @@ class Obj:
     x: float  # centre, fraction of width
     y: float  # centre, fraction of height
     size: float  # fraction of the shorter side
+    identity: str = ""  # a creature's description; the renderer derives its face and hair from it
+    wear: str | None = None  # the colour an animal wears (a figure's `color` is its clothing)
 
 
 @dataclass
@@ -207,9 +276,11 @@ def new_scene(prompt: str, layout_seed: int, palette: list[str] | None = None) -
     background = terms.background or (free.pop(0) if free and not terms.mentions else None)
     background = background or (palette[0] if palette else rng.choice(["beige", "cream", "grey", "white"]))
     items: list[tuple[str, str]] = []
+    looks: list[tuple[str, str | None]] = []
     for n, m in enumerate(terms.mentions):
-        default = palette[(n + 1) % len(palette)] if palette else OBJECTS[m.kind]
+        default = palette[(n + 1) % len(palette)] if palette else default_color(m)
         items.extend([(m.kind, m.color or default)] * m.count)
+        looks.extend([(m.identity, None if m.kind == "figure" else m.wear)] * m.count)
     scene = Scene(
         background=background,
         text=terms.text,
@@ -222,7 +293,19 @@ def new_scene(prompt: str, layout_seed: int, palette: list[str] | None = None) -
         prompt=prompt[:500],
     )
     scene.objects = layout(items[:MAX_OBJECTS], rng, bool(terms.text))
+    for obj, (identity, wear) in zip(scene.objects, looks, strict=False):
+        obj.identity, obj.wear = identity, wear
     return scene
+
+
+CLOTHES = ["red", "blue", "green", "yellow", "orange", "purple", "teal", "pink", "navy", "brown"]
+
+
+def default_color(m: Mention) -> str:
+    """A figure described without a colour still dresses the same way every time it is described alike."""
+    if m.kind == "figure" and m.identity:
+        return CLOTHES[hashlib.sha256(m.identity.encode()).digest()[0] % len(CLOTHES)]
+    return OBJECTS[m.kind]
 
 
 def layout(items: list[tuple[str, str]], rng: random.Random, has_text: bool) -> list[Obj]:
@@ -271,7 +354,9 @@ def apply_edit(scene: Scene, instruction: str, rng: random.Random) -> Scene:
         have = [o for o in out.objects if o.kind == m.kind]
         want = m.count if (m.explicit or not have) else len(have)
         for _ in range(max(0, want - len(have))):
-            out.objects.append(free_slot(out, m.kind, m.color or OBJECTS[m.kind], rng))
+            added = free_slot(out, m.kind, m.color or default_color(m), rng)
+            added.identity, added.wear = m.identity, None if m.kind == "figure" else m.wear
+            out.objects.append(added)
             changes.append(f"add {m.kind}")
     if terms.text is not None and terms.text != out.text:
         out.text = terms.text

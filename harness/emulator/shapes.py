@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import math
 from collections.abc import Callable
 
@@ -35,9 +37,12 @@ class Pen:
         fill: RGB,
         outline: RGB | None,
         bg: RGB,
+        identity: str = "",
+        wear: RGB | None = None,
     ):
         self.d, self.cx, self.cy, self.s, self.fill, self.bg = draw, cx, cy, s, fill, bg
         self.outline = outline
+        self.identity, self.wear = identity, wear
         self.w = max(1, int(s / 40)) if outline else 0
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
@@ -148,8 +153,18 @@ def _cat(p: Pen) -> None:
     p.poly(-0.38, -0.1, -0.3, -0.5, -0.05, -0.3)
     p.poly(0.38, -0.1, 0.3, -0.5, 0.05, -0.3)
     p.ellipse(-0.4, -0.35, 0.4, 0.4)
-    p.ellipse(-0.2, -0.05, -0.08, 0.07, fill=(30, 30, 30))
-    p.ellipse(0.08, -0.05, 0.2, 0.07, fill=(30, 30, 30))
+    eye = (30, 30, 30) if sum(p.fill) > 200 else (236, 200, 70)  # a black cat's eyes still show
+    p.ellipse(-0.2, -0.05, -0.08, 0.07, fill=eye)
+    p.ellipse(0.08, -0.05, 0.2, 0.07, fill=eye)
+    if p.wear:
+        _scarf(p, 0.26)
+
+
+def _scarf(p: Pen, y: float) -> None:
+    """What an animal wears ("a cat wearing a red scarf"), as a scarf under its head."""
+    assert p.wear is not None
+    p.rect(-0.3, y, 0.3, y + 0.1, fill=p.wear, r=0.04)
+    p.rect(0.08, y + 0.05, 0.2, y + 0.24, fill=shade(p.wear, 0.85), r=0.03)
 
 
 def _dog(p: Pen) -> None:
@@ -157,6 +172,8 @@ def _dog(p: Pen) -> None:
     p.ellipse(-0.5, -0.35, -0.25, 0.15, fill=shade(p.fill, 0.6))
     p.ellipse(0.25, -0.35, 0.5, 0.15, fill=shade(p.fill, 0.6))
     p.ellipse(-0.08, 0.12, 0.08, 0.24, fill=(25, 25, 25))
+    if p.wear:
+        _scarf(p, 0.3)
 
 
 def _car(p: Pen) -> None:
@@ -211,6 +228,76 @@ def _chair(p: Pen) -> None:
     p.rect(-0.35, 0.0, 0.35, 0.12)
 
 
+SKIN = [(255, 220, 185), (236, 188, 150), (198, 140, 100), (150, 100, 66), (98, 64, 42)]
+HAIR = [(30, 24, 20), (96, 60, 30), (200, 160, 80), (170, 70, 30), (120, 120, 124), (245, 240, 230)]
+HAIR_WORDS = {"blonde": 2, "blond": 2, "brunette": 1, "ginger": 3, "redhead": 3}
+HAIR_COLORS = {"black": 0, "brown": 1, "yellow": 2, "gold": 2, "red": 3, "orange": 3, "grey": 4, "white": 5}
+
+
+def _look(identity: str) -> dict[str, int]:
+    """Face and hair from the description: a hash picks what the words leave open (same words, same look)."""
+    h = hashlib.sha256(identity.encode()).digest()
+    words = identity.split()
+    hair = next((HAIR_WORDS[w] for w in words if w in HAIR_WORDS), None)
+    for a, b in itertools.pairwise(words):
+        if b == "hair" and a in HAIR_COLORS:
+            hair = HAIR_COLORS[a]
+    return {
+        "skin": h[0] % len(SKIN),
+        "hair": hair if hair is not None else h[1] % len(HAIR),
+        "style": h[2] % 4,  # short, long, bun, none
+        "head": h[3] % 3,  # round, oval, square
+        "glasses": int("glasses" in words or h[4] % 5 == 0),
+        "hat": int("hat" in words or "cap" in words),
+        "robot": int("robot" in words or "android" in words),
+    }
+
+
+def _figure(p: Pen) -> None:
+    """A person, robot or mascot: legs, body and arms in its clothing colour, a head with hair and a face."""
+    look = _look(p.identity)
+    clothes, dark = p.fill, shade(p.fill, 0.55)
+    skin = (196, 200, 206) if look["robot"] else SKIN[look["skin"]]
+    hair = HAIR[look["hair"]]
+    p.rect(-0.15, 0.26, -0.03, 0.5, fill=dark, r=0.02)
+    p.rect(0.03, 0.26, 0.15, 0.5, fill=dark, r=0.02)
+    p.rect(-0.3, -0.06, -0.19, 0.24, fill=clothes, r=0.05)
+    p.rect(0.19, -0.06, 0.3, 0.24, fill=clothes, r=0.05)
+    p.ellipse(-0.3, 0.2, -0.19, 0.3, fill=skin)
+    p.ellipse(0.19, 0.2, 0.3, 0.3, fill=skin)
+    p.rect(-0.21, -0.1, 0.21, 0.32, fill=clothes, r=0.07)
+    if look["robot"]:
+        p.line(0, -0.42, 0, -0.5, fill=(90, 90, 96), width=0.02)
+        p.ellipse(-0.03, -0.52, 0.03, -0.46, fill=(230, 60, 60))
+        p.rect(-0.16, -0.43, 0.16, -0.1, fill=skin, r=0.04)
+        p.rect(-0.11, -0.33, -0.03, -0.25, fill=(0, 200, 222))
+        p.rect(0.03, -0.33, 0.11, -0.25, fill=(0, 200, 222))
+        p.rect(-0.07, -0.19, 0.07, -0.16, fill=(90, 90, 96))
+        return
+    if look["style"] == 1:  # long hair falls behind the head
+        p.rect(-0.18, -0.4, 0.18, -0.04, fill=hair, r=0.06)
+    p.rect(-0.05, -0.14, 0.05, -0.07, fill=skin)
+    top = -0.44 if look["head"] == 1 else -0.42
+    if look["head"] == 2:
+        p.rect(-0.15, top, 0.15, -0.12, fill=skin, r=0.05)
+    else:
+        p.ellipse(-0.15, top, 0.15, -0.12, fill=skin)
+    if look["style"] != 3:
+        p.d.chord(p.box(-0.16, top - 0.03, 0.16, top + 0.22), 180, 360, fill=hair)
+    if look["style"] == 2:
+        p.ellipse(-0.07, top - 0.1, 0.07, top + 0.02, fill=hair)
+    eye = (30, 30, 36)
+    p.ellipse(-0.08, -0.3, -0.04, -0.26, fill=eye)
+    p.ellipse(0.04, -0.3, 0.08, -0.26, fill=eye)
+    if look["glasses"]:
+        for x0 in (-0.11, 0.01):
+            p.d.ellipse(p.box(x0, -0.33, x0 + 0.1, -0.23), outline=eye, width=max(1, int(p.s * 0.012)))
+    p.d.arc(p.box(-0.06, -0.24, 0.06, -0.17), 20, 160, fill=(150, 50, 50), width=max(1, int(p.s * 0.015)))
+    if look["hat"]:
+        p.rect(-0.2, top + 0.02, 0.2, top + 0.06, fill=dark, r=0.02)
+        p.rect(-0.12, top - 0.08, 0.12, top + 0.04, fill=dark, r=0.02)
+
+
 DRAW: dict[str, Callable[[Pen], None]] = {
     "ball": _ball,
     "apple": _apple,
@@ -234,4 +321,5 @@ DRAW: dict[str, Callable[[Pen], None]] = {
     "book": _book,
     "lamp": _lamp,
     "chair": _chair,
+    "figure": _figure,
 }

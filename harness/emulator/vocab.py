@@ -48,7 +48,29 @@ OBJECTS: dict[str, str] = {
     "heart": "red",
     "moon": "cream",
     "chair": "brown",
+    "figure": "blue",  # a person, robot or mascot: head, body, face; its colour is its clothing
 }
+# Nouns drawn as a figure. "character" and "mascot" are ROLE_WORDS: they name the figure only when the
+# prompt names no other creature ("a cat mascot" is a cat; "keep this character the same" adds no one).
+FIGURE_WORDS = {
+    "person", "man", "woman", "girl", "boy", "child", "kid", "toddler", "robot", "astronaut", "knight",
+    "wizard", "witch", "princess", "prince", "king", "queen", "pirate", "chef", "doctor", "nurse",
+    "student", "explorer", "detective", "superhero", "alien", "ninja", "farmer", "teacher", "elf",
+    "fairy", "runner", "athlete", "dancer", "musician", "baker", "firefighter", "scientist",
+    "adventurer", "warrior", "sailor", "cowboy", "clown", "monster", "grandmother", "grandfather",
+    "lady", "gentleman", "people", "men", "women", "children", "kids",
+}  # fmt: skip
+ROLE_WORDS = {"character", "mascot"}
+CREATURES = {"figure", "cat", "dog", "bird"}  # kinds that can wear clothes and keep an identity
+PLURAL_NOUNS = {"puppies", "people", "men", "women", "children", "kids"}
+WEAR_VERBS = {"wearing", "wears", "dressed", "clad"}  # "wearing red", "dressed in a blue coat"
+WEAR_PREPOSITIONS = {"in", "with"}  # need a garment after the colour: "in a red dress", not "in a green park"
+GARMENTS = {
+    "dress", "shirt", "t-shirt", "hoodie", "jacket", "coat", "scarf", "hat", "sweater", "jumper", "suit",
+    "uniform", "cape", "cloak", "robe", "overalls", "vest", "raincoat", "apron", "armor", "armour",
+    "spacesuit", "kimono", "tunic", "skirt", "jeans", "top", "cap", "helmet", "boots", "gown", "pyjamas",
+    "bandana", "bow", "tie", "collar", "outfit", "clothes", "sweatshirt", "cardigan", "trousers", "shorts",
+}  # fmt: skip
 NOUN_ALIASES = {
     "mug": "cup",
     "sneaker": "shoe",
@@ -61,6 +83,7 @@ NOUN_ALIASES = {
     "tulip": "flower",
     "rose": "flower",
     "puppies": "dog",
+    **{word: "figure" for word in FIGURE_WORDS},
 }
 NUMBERS = {
     "a": 1,

@@ -14,6 +14,7 @@ from harness.analysis.aggregate import case_pass_rates, scorer_stats
 from harness.analysis.frame import trials_frame
 from harness.diff import DiffResult
 from harness.diff.compare import STATUS_ORDER
+from harness.diff.preference import preference_verdict
 from harness.diff.stats import arm_stats
 from harness.files import atomic_write
 from harness.record import Manifest, TrialRecord
@@ -249,6 +250,8 @@ def render_diff(result: DiffResult, page: Path) -> str:
     rec_b = _index([r for r in b.run.trials if r.trial_id in ids["B"]], keep_variant)
     scorer_rows = {k: g for k, g in comp.scorers.groupby(["suite", "case", "variant"], sort=False)}
     several = comp.cases["suite"].nunique() > 1
+    pref = result.preference
+    judged = {(c.suite, c.case, c.variant): c for c in pref.per_case} if pref else {}
     rows = []
     for c in comp.cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
@@ -303,6 +306,7 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 "scorers": scorers,
                 "scorer_names": sorted({s["name"].split("@")[0] for s in scorers}),
                 "outcome_list": outcome_list,
+                "judged": judged.get(key),
                 "strip_a": _strip(a.run, ra[0] if ra else None, page),
                 "strip_b": _strip(b.run, rb[0] if rb else None, page),
                 "details_a": _repeat_details(a.run, ra, page),
@@ -334,6 +338,8 @@ def render_diff(result: DiffResult, page: Path) -> str:
             arm_labels=(la, lb),
             result=result,
             summary=s,
+            pref=pref,
+            pref_verdict=preference_verdict(pref) if pref else "",
             banner=EMULATOR_BANNER if procedural(a.manifest, b.manifest) else None,
             rows=rows,
             filters=_filters(rows),

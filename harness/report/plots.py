@@ -274,3 +274,46 @@ def _svg(parts: list[str]) -> str:
     return (
         f'<svg class="plot" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img">{"".join(parts)}</svg>'
     )
+
+
+def line_svg(
+    title: str,
+    series: dict[str, list[float | None]],
+    x_labels: list[str],
+    marks: dict[int, str] | None = None,
+    y_label: str = "",
+    fmt: Callable[[float], str] = lambda v: f"{v:g}",
+) -> str:
+    """Values per run in order, one line per series (gaps where a run has none); a dashed vertical line
+    marks each run in `marks` (index -> why: the suite or the model changed)."""
+    values = [v for vs in series.values() for v in vs if v is not None and not math.isnan(v)]
+    if not values or not x_labels:
+        return ""
+    unit = all(0 <= v <= 1 for v in values) and fmt(0.5).endswith("%")
+    y_ticks = [0.0, 0.25, 0.5, 0.75, 1.0] if unit else nice_ticks(min(0.0, min(values)), max(values), 4)
+    legend, top = _legend(list(series)) if len(series) > 1 else ([], TITLE_H + 6)
+    n = len(x_labels)
+    area = _Area(top, -0.5, n - 0.5, y_ticks[0], y_ticks[-1])
+    every = max(1, math.ceil(n / 6))
+    ticks = [i for i in range(n) if i % every == 0]
+    parts = [*_frame(title, "run (oldest first)", y_label), *legend, *area.y_axis(y_ticks, fmt)]
+    parts += area.x_axis([float(i) for i in ticks], lambda v: x_labels[int(v)][-10:])
+    for i, why in (marks or {}).items():
+        x = area.sx(i)
+        parts.append(
+            f'<line class="mark" x1="{x:.1f}" y1="{area.top}" x2="{x:.1f}" y2="{H - BOTTOM}" '
+            f'stroke="#f59e0b" stroke-dasharray="4 3">'
+            f"<title>{escape(x_labels[i])}: {escape(why)}</title></line>"
+        )
+    for k, (name, vs) in enumerate(series.items()):
+        color = COLORS[k % len(COLORS)]
+        points = [(i, v) for i, v in enumerate(vs) if v is not None and not math.isnan(v)]
+        path = " ".join(f"{area.sx(i):.1f},{area.sy(v):.1f}" for i, v in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        parts += [
+            f'<g class="pt"><circle cx="{area.sx(i):.1f}" cy="{area.sy(v):.1f}" r="3.5" fill="{color}">'
+            f"<title>{escape(name)} · {escape(x_labels[i])}: {escape(fmt(v))}</title></circle></g>"
+            for i, v in points
+        ]
+    parts.append(area.box())
+    return _svg(parts)

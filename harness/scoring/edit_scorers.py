@@ -102,18 +102,39 @@ def score_preserved(ctx: ScoreContext, p: PreservedParams) -> list[Score]:
         return [ctx.skip("no previous image to compare with", suffix=p.hash)]
     cur = ctx.image if p.region is None else ctx.image.with_region_from(prev, p.region)
     what = "previous image" + (" outside the region" if p.region else "")
-    return _closeness(ctx, cur, prev, what, p.hash, p.max_phash, p.min_ssim)
+    return [*_closeness(ctx, cur, prev, what, p.hash, p.max_phash, p.min_ssim), _same_shape(ctx, prev)]
+
+
+ASPECT_TOLERANCE = 0.02  # relative change of width/height that still counts as the same frame
+
+
+def same_aspect(cur: imaging.Prepared, prev: imaging.Prepared) -> bool:
+    return abs((cur.width / cur.height) / (prev.width / prev.height) - 1) <= ASPECT_TOLERANCE
+
+
+def _same_shape(ctx: ScoreContext, prev: imaging.Prepared) -> Score:
+    """An edit that comes back in another aspect ratio did not preserve the picture, however alike the
+    hashes of the two (resized) working copies look."""
+    cur = ctx.image
+    ratio, before = cur.width / cur.height, prev.width / prev.height
+    ok = same_aspect(cur, prev)
+    reason = (
+        f"frame {cur.width}x{cur.height} (ratio {ratio:.3f}) vs previous {prev.width}x{prev.height} "
+        f"(ratio {before:.3f}): {'same' if ok else 'changed'} aspect ratio"
+    )
+    return ctx.score(round(ratio, 4), ok, reason, threshold=round(before, 4), suffix="aspect_ratio")
 
 
 def preserved_decision(
     cur: imaging.Prepared, prev: imaging.Prepared, p: PreservedParams
 ) -> tuple[bool, int, float | None]:
     """(passes, hash distance, SSIM) exactly as the `preserved` scorer decides (validity bench)."""
+    shape_kept = same_aspect(cur, prev)
     if p.region is not None:
         cur = cur.with_region_from(prev, p.region)
     dist = imaging.hash_distance(cur, prev, p.hash)
     s = imaging.ssim(cur, prev) if p.min_ssim is not None else None
-    return dist <= p.max_phash and (s is None or s >= p.min_ssim), dist, s
+    return shape_kept and dist <= p.max_phash and (s is None or s >= p.min_ssim), dist, s
 
 
 class ChangedParams(Params):

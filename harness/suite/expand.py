@@ -190,7 +190,8 @@ class _Context:
         steps: list[tuple[StepPlan, Resolved]] = []
         applied: set[str] = set()
         for j, (item, loc) in enumerate(sources):
-            built = self._step(index, case, item, loc, j, len(sources), variant, variant_name, applied)
+            start = steps[0][1] if j > 0 and steps else None
+            built = self._step(index, case, item, loc, j, len(sources), variant, variant_name, applied, start)
             if built is not None:
                 steps.append(built)
         if len(self.out.errors) > errors_before or len(steps) != len(sources):
@@ -274,11 +275,12 @@ class _Context:
         variant: Variant | None,
         variant_name: str,
         applied: set[str],
+        chain_start: Resolved | None = None,
     ) -> tuple[StepPlan, Resolved] | None:
         style_loc, style_name = _style_source(case, item, loc, index, variant, variant_name)
         style = self.style(style_name, style_loc, case.id) if style_name else None
         named = (variant_name, variant) if variant is not None else None
-        config = resolve_config(self.suite, case, item, loc, named, style, self.out)
+        config = resolve_config(self.suite, case, item, loc, named, style, self.out, chain_start)
         output = output_of(case, item)
         prompt, styled = self._prompt(case, item, loc, index, variant, variant_name, style)
         if prompt is None or config is None or (style_name and style is None):

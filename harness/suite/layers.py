@@ -17,6 +17,7 @@ from harness.suite.schema import Case, ImageConfig, PromptSource, Step, Suite, V
 from harness.suite.styles import ResolvedStyle
 
 Loc = tuple[str | int, ...]
+CHAIN_KEPT = ("aspect_ratio", "image_size")  # image settings a chain's edit steps keep from its first step
 
 
 class Sink(Protocol):
@@ -54,8 +55,12 @@ def resolve_config(
     variant: tuple[str, Variant] | None,
     style: ResolvedStyle | None,
     out: Sink,
+    chain_start: Resolved | None = None,
 ) -> Resolved | None:
-    """Layer the settings of one step and check them against the model; None when any is invalid."""
+    """Layer the settings of one step and check them against the model; None when any is invalid.
+
+    A later chain step keeps the first step's image settings (`chain_start`): an edit of a 3:2 picture
+    asks for 3:2 again unless the step itself (or a style the step names) sets another."""
     res = Resolved()
     defaults = suite.defaults.overrides()
     res.apply(defaults, suite.path, {k: suite.line("defaults", k) for k in defaults}, "the suite defaults")
@@ -66,6 +71,12 @@ def resolve_config(
     if variant is not None:
         res.apply(*suite_layer(suite, variant[1], "variants", variant[0]), f"variant '{variant[0]}'")
     res.apply(*suite_layer(suite, case, *loc[:2]), f"case '{case.id}'")
+    if chain_start is not None:
+        step_style = style.image if isinstance(item, Step) and item.style and style is not None else {}
+        for key in CHAIN_KEPT:
+            if key in chain_start.values and key not in step_style:
+                file, line, label = chain_start.where(key)
+                res.apply({key: chain_start.values[key]}, file, {key: line}, f"{label}, kept from step 0")
     if isinstance(item, Step):
         res.apply(*suite_layer(suite, item, *loc), f"step {loc[-1]}")
     output = output_of(case, item)

@@ -191,9 +191,20 @@ class Dataset(RowSelection):
         return [value] if isinstance(value, str) else value
 
 
+class PairwiseJudge(Strict):
+    """`harness diff` and `harness compare` ask the judge which of two arms' images is better."""
+
+    rubric: str | None = Field(
+        None, min_length=3, description="what the better image shows; default: the prompt"
+    )
+    model: str | None = Field(None, description="judge model for pairs; default: the suite's judge model")
+
+
 class Judge(Strict):
     model: str = "gemini-2.5-flash"
     temperature: float = Field(0.0, ge=0, le=2)
+    # true, or {rubric, model}: diffs of this suite's runs judge pairwise unless --no-pairwise
+    pairwise: bool | PairwiseJudge = False
 
 
 class Tolerance(Strict):

@@ -59,10 +59,23 @@ class ResolvedStyle:
         }
 
     def wrap(self, body: str) -> str:
+        """prefix, body and suffix as sentences; the negative hints fold into the last sentence when it
+        ends plainly (`..., without text.`), and follow as a sentence of their own after `!`, `?` or a
+        quotation that ends a sentence (`reads "Open." Without text.`)."""
         text = join_sentences(self.prefix, body, self.suffix)
-        if self.negative:
-            text = f"{text.rstrip(' .')}, {self.negative_phrase}."
-        return text
+        if not self.negative:
+            return text
+        if not ends_sentence(text):
+            return f"{text}, {self.negative_phrase}."
+        if text.endswith(".") and not ends_sentence(text[:-1]):
+            return f"{text[:-1].rstrip()}, {self.negative_phrase}."
+        return join_sentences(text, self.negative_phrase + ".")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends a sentence: `.`, `!` or `?`, also inside closing quotes (`reads "Sale!"`);
+    a bare closing quote (`reads "Sale"`) does not."""
+    return text.rstrip("\"'”’").endswith((".", "!", "?")) if text else False
 
 
 def join_sentences(*parts: str | None) -> str:
@@ -74,7 +87,7 @@ def join_sentences(*parts: str | None) -> str:
             continue
         if out:
             text = text[0].upper() + text[1:]
-            if out[-1][-1] not in ".!?\"'":
+            if not ends_sentence(out[-1]):
                 out[-1] += "."
         out.append(text)
     return " ".join(out)

@@ -1,0 +1,42 @@
+"""Emulator runs for the pairwise judge: a good arm and one made worse on purpose (its prompts drop the
+object), as two suite files of one suite name, so the judge records under one suite's cassette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.api import run_suites
+
+CASES = [
+    ("apple", "a red apple on a white table", "a red thing on a white table"),
+    ("cup", "a blue cup on a white table", "a blue thing on a white table"),
+    ("watch", "a silver watch on a white background", "a silver thing on a white background"),
+    ("bottle", "a green bottle on a marble counter", "a green thing on a marble counter"),
+    ("ball", "an orange ball on the grass", "an orange thing on the grass"),
+    ("box", "a brown box in a warehouse", "a brown thing in a warehouse"),
+    ("tree", "a green tree in a field", "a green shape in a field"),
+    ("house", "a red house by a lake", "a red shape by a lake"),
+    ("cat", "an orange cat on a sofa", "an orange animal on a sofa"),
+    ("car", "a blue car on a road", "a blue thing on a road"),
+    ("dog", "a brown dog in a park", "a brown dog in a park"),  # unchanged: a tie
+    ("sun", "a yellow sun over the sea", "a yellow sun over the sea"),
+]
+
+
+def suite_text(prompts: list[tuple[str, str]]) -> str:
+    lines = ["suite: pw", 'defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K}']
+    lines.append("cases:")
+    for case, prompt in prompts:
+        lines += [f"  - id: {case}", f"    prompt: {prompt}", '    expect: [{aspect_ratio: "1:1"}]']
+    return "\n".join(lines) + "\n"
+
+
+def good_and_worse(root: Path, arms: tuple[tuple[str, int], ...] = (("good", 1), ("worse", 2))) -> list[Path]:
+    """One run per (name, prompt column) through the emulator; returns the run directories."""
+    out = []
+    for name, column in arms:
+        (root / name).mkdir()
+        suite = root / name / "pw.yaml"
+        suite.write_text(suite_text([(c[0], c[column]) for c in CASES]))
+        out.append(run_suites([suite], backend="emulator", out=root / "results", run_id=name))
+    return out

@@ -1,0 +1,88 @@
+"""`harness compare`: Bradley-Terry ratings recovered from a known preference matrix, and three emulator
+arms (two alike, one made worse on purpose) ranked, recorded under the suite's cassette, replayed offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _pairwise_helpers import good_and_worse
+
+from harness.analysis.bradley_terry import fit_strengths, rate, win_matrix, win_probability
+from harness.cli import main
+from harness.errors import UsageError
+
+TRUE = np.array([-1.0, -0.2, 0.3, 0.9])  # mean zero, as the fit reports them
+
+
+def synthetic_cases(n_cases: int, seed: int) -> list[np.ndarray]:
+    """Each case compares every two arms once; i beats j with the model's probability (no ties)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(n_cases):
+        outcomes = []
+        for i in range(len(TRUE)):
+            for j in range(i + 1, len(TRUE)):
+                outcomes.append((i, j, float(rng.random() < win_probability(TRUE[i], TRUE[j]))))
+        cases.append(win_matrix(len(TRUE), outcomes))
+    return cases
+
+
+def test_bradley_terry_recovers_a_known_preference_matrix() -> None:
+    ratings = rate(synthetic_cases(400, seed=7), n_boot=400, seed=1)
+    strengths = np.array([r.strength for r in ratings])
+    assert list(np.argsort(strengths)) == list(np.argsort(TRUE))  # the order
+    for r, truth in zip(ratings, TRUE, strict=True):
+        assert r.ci is not None and r.ci[0] <= truth <= r.ci[1], (r, truth)  # intervals cover the truth
+        assert r.ci[1] - r.ci[0] < 0.6
+    assert abs(strengths - TRUE).max() < 0.2
+    assert ratings[3].elo > ratings[0].elo + 300
+
+
+def test_ties_count_half_and_a_clean_sweep_stays_finite() -> None:
+    even = win_matrix(2, [(0, 1, 0.5)] * 10)
+    assert np.allclose(fit_strengths(even), 0)
+    sweep = fit_strengths(win_matrix(3, [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0)] * 5))
+    assert np.isfinite(sweep).all() and sweep[0] > sweep[1] > sweep[2]
+
+
+@pytest.fixture(scope="module")
+def arms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    root = tmp_path_factory.mktemp("compare")
+    return good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1))), root
+
+
+def test_three_arms_ranked_recorded_and_replayed(arms: tuple[list[Path], Path]) -> None:
+    (good, worse, twin), root = arms
+    out, page = root / "compare.json", root / "compare.html"
+    refs = [str(good), str(worse), str(twin)]
+    code = main(["compare", *refs, "--mode", "auto", "--backend", "emulator", "--json", str(out),
+                 "--html", str(page)])  # fmt: skip
+    assert code == 0
+    data = json.loads(out.read_text())
+    board = {row["arm"]: row for row in data["leaderboard"]}
+    assert data["leaderboard"][-1]["arm"] == "worse"
+    assert board["worse"]["rating_ci"][1] < min(board["good"]["rating_ci"][0], board["twin"]["rating_ci"][0])
+    assert board["good"]["rating"] == pytest.approx(board["twin"]["rating"])  # the same images: all ties
+    assert board["good"]["pass_rate"] == 1.0 and board["good"]["models"] == ["gemini-2.5-flash-image"]
+    assert data["cases"] == 12 and data["errors"] == [] and data["procedural_images"]
+    assert len(data["pairs"]) == 36  # 3 arm pairs x 12 cases
+    shares = data["win_share"]
+    assert shares[0][1] > 0.8 and shares[1][0] < 0.2 and shares[0][2] == 0.5
+    text = page.read_text()
+    assert text.count("data:image/jpeg;base64,") == 36 and "procedural" in text
+
+    again = root / "again.json"
+    assert main(["compare", *refs, "--json", str(again)]) == 0  # replay: offline, the same ratings
+    assert json.loads(again.read_text())["leaderboard"] == data["leaderboard"]
+
+
+def test_compare_needs_two_arms(arms: tuple[list[Path], Path]) -> None:
+    (good, *_), _ = arms
+    assert main(["compare", str(good)]) == 2
+    with pytest.raises(UsageError, match="no variant 'nope'"):
+        from harness.api.compare import load_compare_arms
+
+        load_compare_arms([f"{good}:nope", str(good)])
