@@ -7,6 +7,7 @@ the runner, the pytest plugin and `harness validate` all refuse the same suites 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -124,6 +125,7 @@ class _Context:
     template_dirs: tuple[Path, ...]
     out: Expansion
     _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
+    _checked: dict[str, ValueError | None] = field(default_factory=dict)
 
     def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         self.out.error(suite_error(self.suite, message, loc, case, hint))
@@ -431,7 +433,7 @@ class _Context:
             if len(spec) != 1:
                 continue  # reported at load
             try:
-                checks[0](spec, Path(self.suite.path).parent)
+                self._check_expectation(checks[0], spec)
             except ValueError as exc:
                 self.out.error(
                     SuiteError(
@@ -444,6 +446,18 @@ class _Context:
                     )
                 )
         return [spec for spec, _ in entries]
+
+    def _check_expectation(self, check: Any, spec: dict[str, Any]) -> None:
+        """The scorer's own check of one entry, once per distinct entry (a dataset repeats them)."""
+        key = json.dumps(spec, sort_keys=True, default=str)
+        if key not in self._checked:
+            try:
+                check(spec, self.suite.dir)
+                self._checked[key] = None
+            except ValueError as exc:
+                self._checked[key] = exc
+        if self._checked[key] is not None:
+            raise self._checked[key]
 
     def _located(self, specs: list[Any], loc: Loc) -> list[tuple[dict[str, Any], tuple[Path, int | None]]]:
         """Each loaded expectation with the file and line that wrote it (a suite-level entry or a named set

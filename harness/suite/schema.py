@@ -261,11 +261,11 @@ class Suite(Strict):
 
     @property
     def path(self) -> Path:
-        return self._path
+        return (self.__pydantic_private__ or {})["_path"]  # read directly: pydantic's attribute hook is slow
 
     @property
     def dir(self) -> Path:
-        return self._path.parent
+        return self.path.parent
 
     @property
     def source(self) -> LocatedYaml | None:
