@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cassettes": ("harness.transport.cli", "import, verify, measure and prune recorded cassettes"),
     "emulator": ("harness.emulator.cli", "a local Gemini-compatible image API (procedural images)"),
     "demo": ("harness.demo", "replay the showcase, diff its variants, write the report (offline)"),
+    "review": (
+        "harness.api.review_cli",
+        "a page to label a run's trials; `review import` stores the labels",
+    ),
+    "agreement": ("harness.api.review_cli", "judge-human agreement over a run's labels (kappa, Spearman)"),
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
-SHARED = {"record", "plan", "errors", "store", "prices", "context", "files"}
+SHARED = {"record", "plan", "errors", "store", "prices", "context", "files", "labels"}
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
 FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.

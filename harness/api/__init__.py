@@ -10,9 +10,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from harness.api.agreement import run_agreement
     from harness.api.compare import compare_arms
     from harness.api.pairwise import JudgeOptions, pairwise_diff, with_preference
     from harness.api.rescore import RescoreResult, rescore_run
+    from harness.api.review import diff_preferring_human, import_labels, prefer_human, write_review
     from harness.api.run import run_suites
     from harness.api.trend import trend
 
@@ -26,17 +28,27 @@ _EXPORTS = {
     "with_preference": "harness.api.pairwise",
     "compare_arms": "harness.api.compare",
     "trend": "harness.api.trend",
+    "write_review": "harness.api.review",
+    "import_labels": "harness.api.review",
+    "prefer_human": "harness.api.review",
+    "diff_preferring_human": "harness.api.review",
+    "run_agreement": "harness.api.agreement",
 }
 
 __all__ = [
     "JudgeOptions",
     "RescoreResult",
     "compare_arms",
+    "diff_preferring_human",
+    "import_labels",
     "pairwise_diff",
+    "prefer_human",
     "rescore_run",
+    "run_agreement",
     "run_suites",
     "trend",
     "with_preference",
+    "write_review",
 ]
 
 

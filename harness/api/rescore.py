@@ -119,7 +119,8 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
             apply_suite(run.trials, suite, run.manifest.variants)
             if suite.judge is not None:
                 model, temperature = suite.judge.model, suite.judge.temperature
-            if any("judge" in e for r in run.trials for s in r.steps for e in s.expect):
+            asks = ("judge", "alignment")  # the scorers that call the judge model
+            if any(k in e for r in run.trials for s in r.steps for e in s.expect for k in asks):
                 client = _judge_client(stack, suite, run)
         env = ScoringEnv(
             run.dir,

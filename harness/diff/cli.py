@@ -63,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ask the judge which arm's image is better, per case and repeat, in both orders "
         "(default: on when the suite sets judge: {pairwise: ...})",
     )
+    p.add_argument(
+        "--prefer-human", action="store_true", help="labelled trials pass or fail as their reviewers said"
+    )
     p.set_defaults(func=run_diff)
 
 
@@ -101,7 +104,10 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.tolerance is not None and not 0 <= args.tolerance <= 1:
         raise UsageError("--tolerance is a fraction between 0 and 1", hint="e.g. --tolerance 0.05 for 5 pp")
     run_b = None if args.variants else args.runs[1]
-    result = diff_runs(
+    compare = diff_runs
+    if getattr(args, "prefer_human", False):
+        from harness.api.review import diff_preferring_human as compare
+    result = compare(
         args.runs[0],
         run_b,
         variants=args.variants,

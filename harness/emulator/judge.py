@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from harness.emulator.judge_kinds import special_answer
 from harness.emulator.models import ModelProfile
 from harness.emulator.protocol import GenerateRequest
 from harness.emulator.render import decode, nearest_color
@@ -107,6 +108,9 @@ def answer_text(req: GenerateRequest, profile: ModelProfile) -> str:
     image = req.latest_image()
     prompt = " ".join(filter(None, [req.system, req.current.text]))
     if wants_json(req):
+        special = special_answer(prompt, req.current.images)
+        if special is not None:
+            return json.dumps(special)
         verdict = judge(rubric_of(prompt), image)
         if req.response_schema:
             return json.dumps(fill_schema(req.response_schema, verdict, req.response_schema))

@@ -17,6 +17,7 @@ from harness.diff.compare import STATUS_ORDER
 from harness.diff.preference import preference_verdict
 from harness.diff.stats import arm_stats
 from harness.files import atomic_write
+from harness.labels import Label, latest, read_labels
 from harness.record import Manifest, TrialRecord
 from harness.report.charts import arm_names, diff_charts, run_charts
 from harness.report.thumbs import link, thumbnail
@@ -139,6 +140,16 @@ def _filters(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
+def human_summary(labels: list[Label]) -> str:
+    """People's labels of a case, beside the machine scores: "human pass 2/3 · 4.5/5"."""
+    verdicts = [label.passed for label in labels if label.passed is not None]
+    scores = [label.score for label in labels if label.score is not None]
+    parts = [f"pass {sum(verdicts)}/{len(verdicts)}"] if verdicts else []
+    if scores:
+        parts.append(f"{sum(scores) / len(scores):.3g}/5")
+    return ("human " + " · ".join(parts)) if parts else ""
+
+
 def render_run(run: Run, page: Path) -> str:
     """The page for one run: per case its images, scores with reasons, filmstrips, outcomes, cost, latency."""
     frame = trials_frame(run.trials)
@@ -148,11 +159,15 @@ def render_run(run: Run, page: Path) -> str:
         {k: g for k, g in stats.groupby(["suite", "case", "variant"], sort=False)} if len(stats) else {}
     )
     records = _index(run.trials)
+    labels = latest(read_labels(run.dir))
     several = cases["suite"].nunique() > 1
     rows = []
     for c in cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
         recs = records.get(key, [])
+        details = _repeat_details(run, recs, page)
+        for d in details:
+            d["labels"] = labels.get(d["trial_id"], [])
         scorers = (
             [
                 {
@@ -194,7 +209,8 @@ def render_run(run: Run, page: Path) -> str:
                 "cost": c.cost_usd,
                 "latency": c.latency_s,
                 "strip": _strip(run, recs[0] if recs else None, page),
-                "details": _repeat_details(run, recs, page),
+                "details": details,
+                "human": human_summary([label for d in details for label in d["labels"]]),
                 "search": " ".join(
                     [c.suite, c.case, c.variant, _text(c.style), *(r.prompt for r in recs[:1])]
                 ).lower(),

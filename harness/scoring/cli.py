@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run", nargs="?", help="run directory, run id under --results, or 'latest'")
     p.add_argument("--suite", type=Path, help="suite YAML to take expectations from (default: the run's own)")
     p.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    p.add_argument(
+        "--prefer-human", action="store_true", help="a trial a person labelled passes or fails as they said"
+    )
     p.add_argument("--list", action="store_true", help="list every scorer with its parameters and defaults")
     p.add_argument("--markdown", action="store_true", help="with --list: the full tables, as in the docs")
     p.set_defaults(func=handle)
@@ -53,4 +56,12 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  {len(result.skipped)} score(s) skipped (not counted as passes), e.g. {result.skipped[0]}")
     for trial, old, new in result.flipped:
         print(f"  {trial}: {old} -> {new}")
+    if getattr(args, "prefer_human", False):
+        from harness.api.review import prefer_human
+
+        human = prefer_human(result.run_dir)
+        print(
+            f"human verdicts stand for {human.labelled} labelled trial(s); "
+            f"{len(human.changed)} differ from the machine's: {', '.join(human.changed) or 'none'}"
+        )
     return 0

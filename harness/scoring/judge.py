@@ -18,6 +18,7 @@ from harness.context import RequestContext, current_request
 from harness.errors import ReplayMiss
 from harness.record import Score, TrialRecord
 from harness.scoring.context import ScoreContext, ScoringEnv
+from harness.scoring.judge_edit import PROMPTS, judge_kind, score_edit_judge, score_references_judge
 from harness.scoring.registry import Params, parse_expect, scorer
 
 JUDGE_PROMPT_VERSION = "judge-v1"
@@ -57,9 +58,21 @@ def judge_manifest(env: ScoringEnv) -> dict[str, Any]:
         "model": env.judge_model,
         "temperature": env.judge_temperature,
         "prompt_version": JUDGE_PROMPT_VERSION,
-        "prompt_sha256": hashlib.sha256(JUDGE_PROMPT.encode()).hexdigest()[:16],
+        "prompt_sha256": _digest(JUDGE_PROMPT),
         "prompt": JUDGE_PROMPT,
+        "prompt_versions": {v: _digest(t) for v, t in all_prompts().items()},
     }
+
+
+def all_prompts() -> dict[str, str]:
+    """Every judge prompt template by its version: single-image, edit, references, alignment."""
+    from harness.scoring.alignment import PROMPTS as ALIGNMENT_PROMPTS
+
+    return {JUDGE_PROMPT_VERSION: JUDGE_PROMPT, **PROMPTS, **ALIGNMENT_PROMPTS}
+
+
+def _digest(template: str) -> str:
+    return hashlib.sha256(template.encode()).hexdigest()[:16]
 
 
 STORED_NOTE = "stored grade, judge not asked again"
@@ -116,6 +129,13 @@ def _graded(ctx: ScoreContext, model: str, verdict: JudgeVerdict, p: JudgeParams
 def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
     """A Gemini text model grades the image (and text) against a rubric, 1..5."""
     model = p.model or ctx.env.judge_model
+    kind = judge_kind(ctx)
+    if kind != "single":
+        if ctx.env.client is None:
+            return [ctx.skip("judge skipped: no Gemini client (run with a transport, or replay a cassette)")]
+        if kind == "edit":
+            return score_edit_judge(ctx, p, model)
+        return score_references_judge(ctx, p, model)
     key = judgement_key(ctx.record.trial_id, ctx.step_index, p, model, ctx.env.judge_temperature)
     stored = ctx.env.stored_judgements.get(key)
     if ctx.env.client is None:
@@ -138,7 +158,10 @@ def score_judge(ctx: ScoreContext, p: JudgeParams) -> list[Score]:
         response_schema=JudgeVerdict,
     )
     r = ctx.record
-    token = current_request.set(RequestContext(r.suite, r.case, r.variant, r.repeat, ctx.step_index, "judge"))
+    request = RequestContext(
+        r.suite, r.case, r.variant, r.repeat, ctx.step_index, "judge", JUDGE_PROMPT_VERSION
+    )
+    token = current_request.set(request)
     try:
         response = ctx.env.client.models.generate_content(model=model, contents=parts, config=config)
     except Exception as exc:  # neither a replay miss nor an API error may crash scoring; both are reported

@@ -77,6 +77,7 @@ def scorer(
 def _load_builtin() -> None:
     """Import the modules whose decorators fill SCORERS (kept lazy to avoid import cycles)."""
     from harness.scoring import (  # noqa: F401
+        alignment,
         custom,
         edit_scorers,
         group_scorers,

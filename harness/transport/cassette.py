@@ -16,7 +16,7 @@ Blobs live in `blobs/` beside the cassette and are shared by every cassette ther
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ class Interaction:
     trial: dict[str, Any] | None = None
 
     def context_matches(self, ctx: RequestContext | None) -> bool:
-        return ctx is not None and self.trial == asdict(ctx)
+        return ctx is not None and ctx.same_trial(self.trial)
 
     def to_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key}

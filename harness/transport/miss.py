@@ -116,11 +116,19 @@ def build_miss(
     recorded: list[Interaction],
     exhausted: int,
     suite_ref: str | None = None,
+    other_versions: list[str] | None = None,
 ) -> ReplayMiss:
-    """`exhausted` > 0 means this exact request was recorded that many times and all were replayed."""
+    """`exhausted` > 0 means this exact request was recorded that many times and all were replayed;
+    `other_versions`: the judge prompt versions this same request was recorded with, when none is this one."""
     what = f"{form.get('method')} {form.get('path')}"
     lines = [f"replay miss for {_trial_words(ctx, suite)}: {what} (key {key})"]
-    if exhausted:
+    if other_versions and ctx is not None:
+        lines.append(
+            f"  the judge prompt is now version {ctx.prompt_version}; this request was recorded with "
+            f"{', '.join(other_versions)}: re-record the judge calls "
+            "(grades of another version are not replayed)"
+        )
+    elif exhausted:
         lines.append(
             f"  this request was recorded {exhausted} time(s) and every recording was already "
             "replayed: the suite now makes more calls than were recorded (more repeats or retries?)"

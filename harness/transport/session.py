@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -182,7 +182,7 @@ class TransportSession:
             free = [
                 (n, i)
                 for n, i in enumerate(self.cassette.interactions)
-                if i.key == key and n not in self._used
+                if i.key == key and n not in self._used and (ctx is None or ctx.accepts_version(i.trial))
             ]
             if not free:
                 return None
@@ -204,7 +204,7 @@ class TransportSession:
 
     def _append(self, prepared: Prepared, response: dict[str, Any], *, emulator: bool) -> Interaction:
         assert self.cassette is not None and prepared.form is not None
-        trial = asdict(prepared.ctx) if prepared.ctx else None
+        trial = prepared.ctx.trial() if prepared.ctx else None
         inter = Interaction(prepared.key, prepared.form, response, trial)
         host = urlsplit(prepared.url).hostname or "unknown"
         with self._lock:
@@ -222,7 +222,12 @@ class TransportSession:
     def _miss(self, prepared: Prepared) -> Exception:
         assert self.cassette is not None and prepared.form is not None
         with self._lock:
-            exhausted = sum(1 for i in self.cassette.interactions if i.key == prepared.key)
+            same = [i for i in self.cassette.interactions if i.key == prepared.key]
+        ctx = prepared.ctx
+        versions = sorted(
+            {str(i.trial["prompt_version"]) for i in same if ctx and not ctx.accepts_version(i.trial)}
+        )
+        exhausted = len(same) - len([i for i in same if ctx and not ctx.accepts_version(i.trial)])
         suite_ref = str(self.suite_path) if self.suite_path else None
         return build_miss(
             form=prepared.form,
@@ -233,6 +238,7 @@ class TransportSession:
             recorded=self.cassette.interactions,
             exhausted=exhausted,
             suite_ref=suite_ref,
+            other_versions=versions,
         )
 
     # -- lifecycle ----------------------------------------------------------------------------------
