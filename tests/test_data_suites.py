@@ -368,3 +368,21 @@ def test_a_bad_entry_in_a_named_set_points_at_the_set(tmp_path: Path) -> None:
     text += "cases:\n  - {id: a, prompt: x, expect: [basics]}\n"
     (err,) = _problems(write(tmp_path, "s.yaml", text))
     assert err.line == 4 and "no_such_scorer" in err.message
+
+
+def test_a_matrix_in_the_row_case_crosses_every_row(tmp_path: Path) -> None:
+    path = _tree(
+        tmp_path,
+        "suite: d\ncases_from: {file: rows.csv, case: {template: poster, matrix: {size: [small, big]}}}\n",
+        rows_csv="id,product,color\na,cup,red\nb,mug,tan\n",
+    )
+    suite = load_suite(path)
+    assert [c.id for c in suite.cases] == ["a[size=small]", "a[size=big]", "b[size=small]", "b[size=big]"]
+    assert suite.where("cases", 3) == (tmp_path / "rows.csv", 3)
+
+
+def test_a_variant_left_with_no_case_is_a_warning(tmp_path: Path) -> None:
+    text = "suite: v\nvariants:\n  a: {}\n  b: {only: {tags: [promo]}}\n"
+    text += "cases:\n  - {id: x, prompt: cup, tags: [promp]}\n"
+    report = validate([write(tmp_path, "s.yaml", text)])
+    assert any(":4: variant 'b': its only:/skip: leave it no case" in w for w in report.warnings)

@@ -107,12 +107,18 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
     if scoring_checks() is None and any(c.expect or c.chain for c in suite.cases):
         out.warn("harness.scoring is not importable: expectations and pass rules were not checked")
+    applied: set[str] = set()
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
         for name in chosen:
             variant = suite.variants.get(name)
             if variant is None or variant.applies_to(case.id, case.tags):
+                applied.add(name)
                 ctx.expand_case(index, case, name, repeats)
+    for name in chosen:
+        if name not in applied and suite.cases:
+            file, line = suite.where("variants", name)
+            out.warn(f"{file}:{line}: variant '{name}': its only:/skip: leave it no case (a typo in a tag?)")
     for warning in unused_var_warnings(suite, ctx.template_dirs):
         out.warn(warning)
     return out.finish()

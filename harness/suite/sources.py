@@ -66,13 +66,17 @@ def build_cases(suite: Suite) -> list[SuiteError]:
             cases.append(made)
             origins.append(CaseOrigin(suite.path, suite.line(*loc), yaml_loc=loc))
     for k, spec in enumerate(suite.cases_from):
-        for made, origin in _from_file(suite, spec, ("cases_from", k), sink):
-            cases.append(made)
-            origins.append(origin)
+        for row_case, origin in _from_file(suite, spec, ("cases_from", k), sink):
+            for made in _matrix(
+                row_case, ("cases_from", k, "case"), sink
+            ):  # a matrix in `case:` crosses rows
+                cases.append(made)
+                origins.append(origin)
     for k, data in enumerate(suite.dataset):
-        for made, origin in _from_dataset(data, ("dataset", k), sink):
-            cases.append(made)
-            origins.append(origin)
+        for row_case, origin in _from_dataset(data, ("dataset", k), sink):
+            for made in _matrix(row_case, ("dataset", k, "case"), sink):
+                cases.append(made)
+                origins.append(origin)
     suite.cases = cases
     suite._origins = origins
     _fold_expectations(suite, sink)
