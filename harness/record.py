@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Outcome = Literal["ok", "blocked_prompt", "blocked_output", "no_image", "error"]
 OUTCOMES: tuple[str, ...] = ("ok", "blocked_prompt", "blocked_output", "no_image", "error")
@@ -96,6 +96,13 @@ class TrialRecord(_Model):
     def images(self) -> list[ImageRef]:
         return [img for step in self.steps for img in step.images]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unmeasured(self) -> int:
+        """Expectations that could not be measured (no tesseract, no judge, no previous image): never a
+        pass, and counted wherever the trial's verdict is shown."""
+        return sum(s.passed is None for s in self.scores)
+
 
 class SuiteRef(_Model):
     name: str
@@ -117,6 +124,7 @@ class Manifest(_Model):
     variants: list[str] = Field(default_factory=list)
     judge: dict[str, Any] | None = None
     tolerance: float | dict[str, float] | None = None  # the suite's regression tolerance, read by diff
+    require_measured: bool = False  # an unmeasured expectation failed its trial (--require-measured)
     started_at: str
     finished_at: str | None = None
     totals: dict[str, Any] = Field(default_factory=dict)

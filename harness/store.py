@@ -143,6 +143,16 @@ def read_trials(path: Path) -> Iterable[TrialRecord]:
             raise HarnessError(f"{path}:{number}: not a trial record ({exc})") from exc
 
 
+def has_trials(run_dir: Path) -> bool:
+    """Whether a run folder holds at least one trial: a run that failed to start leaves a manifest and
+    nothing else, and `latest` must not pick it."""
+    path = run_dir / "trials.jsonl"
+    if not path.is_file():
+        return False
+    with open(path, encoding="utf-8") as fh:
+        return any(line.strip() for line in fh)
+
+
 def resolve_run(ref: str | Path, root: Path = Path("results")) -> Path:
     """Accept a run directory, a run id under root, or 'latest'."""
     path = Path(ref)
@@ -150,9 +160,11 @@ def resolve_run(ref: str | Path, root: Path = Path("results")) -> Path:
         return path
     if str(ref) == "latest":
         runs = sorted(p for p in root.glob("*") if (p / "manifest.json").exists())
-        if not runs:
-            raise HarnessError(f"no runs under {root}", hint="run `harness run SUITE` first")
-        return runs[-1]
+        for run in reversed(runs):
+            if has_trials(run):
+                return run
+        empty = f" ({len(runs)} run folder(s) there hold no trials)" if runs else ""
+        raise HarnessError(f"no runs under {root}{empty}", hint="run `harness run SUITE` first")
     if (root / str(ref)).is_dir():
         return root / str(ref)
     raise HarnessError(f"no run '{ref}'", hint=f"pass a run directory or an id under {root}/")
@@ -219,6 +231,9 @@ def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -
         "passed": sum(r.passed is True for r in records),
         "failed": sum(r.passed is False for r in records),
         "skipped": sum(r.passed is None for r in records),
+        "unmeasured": sum(r.unmeasured for r in records),  # checks that could not run, in any trial
+        "unmeasured_trials": sum(r.unmeasured > 0 for r in records),
+        "passed_with_unmeasured": sum(r.passed is True and r.unmeasured > 0 for r in records),
         "images": sum(len(r.images()) for r in records),
         "cost_usd": round(sum(r.cost_usd for r in records), 6),
         "latency_p50_s": percentile(latencies, 50),

@@ -167,8 +167,8 @@ def test_diff_page_summarises_each_scorer_and_plots_the_ones_that_moved(tmp_path
     card = re.search(r'<div class="card wide" id="scorer-deltas">.*?</div>', html, re.DOTALL)[0]
     assert "zz 0.2 → 0.9" in card and "moved in 3/3" in card and "a0 1 → 1" in card
     titles = re.findall(r'class="ptitle">([^<]*)<', html)
-    assert "zz: mean score per case" in titles  # the scorer that moved is plotted
-    assert sum(t.startswith("a") and t.endswith("mean score per case") for t in titles) == 3
+    assert "zz: value per case" in titles  # the scorer that moved is plotted
+    assert sum(t.startswith("a") and t.endswith("value per case") for t in titles) == 3
 
 
 def test_a_text_answer_is_shown_where_an_image_would_be(tmp_path: Path) -> None:

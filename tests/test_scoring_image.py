@@ -277,3 +277,16 @@ def test_preserved_fails_when_the_edit_changes_the_aspect_ratio(b):
     square = by_name(chain(b, wide, wide.resize((256, 256)), [{"preserved": True}]))
     assert square["preserved.aspect_ratio"].passed is False
     assert "changed aspect ratio" in square["preserved.aspect_ratio"].reason
+
+
+def test_reasons_round_honestly_near_the_threshold(b, monkeypatch):
+    """Issue 18: a warmth change of 2.98 read "moved +3.0 (need +3.0)" and looked like a pass."""
+    from harness.scoring import imaging
+    from harness.scoring.numbers import near, percent
+
+    readings = iter([12.98, 10.0])  # the edited image, then the one it started from
+    monkeypatch.setitem(imaging.STATS, "warmth", lambda prep: next(readings))
+    got = by_name(chain(b, scene(1), scene(2), [{"warmer": True}]))["warmer"]
+    assert got.passed is False and "moved +2.98" in got.reason and "+3.0 " not in got.reason
+    assert near(3.04, 3.0) == "3.04" and near(3.5, 3.0) == "3.5" and near(3.0, 3.0) == "3.0"
+    assert percent(0.396, 0.4) == "39.6%" and percent(0.62, 0.4) == "62%"

@@ -121,7 +121,7 @@ def test_rescore_fails_a_judgement_the_cassette_does_not_hold(tmp_path):
     assert (s.passed, s.value, s.threshold, trial.passed) == (False, None, 3, False)
     assert result.failed == 1 and not result.skipped
     assert "replay miss for suite 's', case 'shot'" in s.reason and "Rubric: a blue circle" in s.reason
-    assert f"re-record it: harness run {suite} --mode auto" in s.reason
+    assert f"harness run {suite} --backend emulator --mode auto" in s.reason
 
 
 LIVE_JUDGE_SUITE = """suite: s

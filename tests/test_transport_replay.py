@@ -87,7 +87,8 @@ def test_changed_prompt_misses_with_trial_diff_and_command(cas: Path, no_network
         "repeat 0",
         "step 0",
         "contents[0].parts[0].text: 'a red cup' -> 'a blue cup'",
-        "harness run suites/s.yaml --mode auto",
+        "re-record it from the local emulator, as it was recorded (no key)",  # the cassette's backend
+        "harness run suites/s.yaml --backend emulator --mode auto",
         "--mode record",
     ):
         assert part in text, part
@@ -312,3 +313,29 @@ def test_httpx_inner_transport_makes_httpx_the_backend(cas: Path) -> None:
         c = client(session)
         assert image_of(generate(c, "cup")) == png_for("cup", 1)
     assert fake.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("backend", "flags", "words"),
+    [
+        ("emulator", "--backend emulator", "from the local emulator"),
+        ("gemini", "--backend gemini", "needs GEMINI_API_KEY"),
+        ("gateway.example.com", "--base-url https://gateway.example.com", "from gateway.example.com"),
+    ],
+)
+def test_a_miss_hint_re_records_from_the_backend_the_cassette_names(backend, flags, words, tmp_path):
+    """Issue 18: the hint named only real Gemini, even for a cassette recorded from the emulator."""
+    from harness.transport.miss import build_miss
+
+    miss = build_miss(
+        form={"method": "POST", "path": "/v1beta/models/m:generateContent"},
+        key="k",
+        ctx=None,
+        suite="s",
+        cassette=tmp_path / "s.cassette.yaml",
+        recorded=[],
+        exhausted=0,
+        suite_ref="s.yaml",
+        backend=backend,
+    )
+    assert f"harness run s.yaml {flags} --mode auto" in str(miss) and words in str(miss)

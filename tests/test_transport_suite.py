@@ -81,7 +81,7 @@ def test_changed_prompt_fails_only_that_case_and_auto_records_just_it(
     message = next(iter(failed.values()))["error"]["message"]
     assert diff in message and "case 'hat'" in message and "--mode auto" in message
     printed = capsys.readouterr().out  # the reason is in the run's output, not only in trials.jsonl
-    assert printed.count(diff) == 2 and f"harness run {suite} --mode auto" in printed
+    assert printed.count(diff) == 2 and f"harness run {suite} --backend emulator --mode auto" in printed
     monkeypatch.undo()
     run(suite, "auto", "auto", backend="emulator")
     texts = [

@@ -59,6 +59,7 @@ def trial_level(frame: pd.DataFrame) -> pd.DataFrame:
             "group",
             "trial_outcome",
             "trial_passed",
+            "trial_unmeasured",
             "trial_cost_usd",
             "trial_latency_s",
         ]
@@ -93,12 +94,16 @@ def case_pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def scorer_stats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (suite, case, variant, step, scorer): mean value, scorer pass rate, and one reason to show."""
-    scored = frame[frame["scorer"].notna()]
+    """Per (suite, case, variant, step, scorer): mean value, scorer pass rate, how many of its scores could
+    not be measured (``unmeasured``), and one reason to show."""
+    scored = frame[frame["scorer"].notna()].assign(unmeasured=lambda f: f["passed"].isna())
     keys = [*STEP_KEYS, "scorer"]
     grouped = scored.groupby(keys, sort=False, dropna=False)
     out = grouped.agg(
-        mean=("value", "mean"), reason=("reason", "first"), n=("trial_id", "size")
+        mean=("value", "mean"),
+        reason=("reason", "first"),
+        n=("trial_id", "size"),
+        unmeasured=("unmeasured", "sum"),
     ).reset_index()
     rates = _rate(scored["passed"], keys, scored).rename(columns={"n": "n_rate"})
     out = out.merge(rates[[*keys, "passes", "pass_rate"]], on=keys, how="left")

@@ -4,6 +4,8 @@ Rows that carry no score (a step nobody scored) still appear, with the score col
 outcomes, cost and latency of every step are in the table. A trial-level score (Score.step is None)
 is placed on the trial's last step, the one whose output it judged, with ``scope == "trial"``.
 Step columns (outcome, cost_usd, latency_s, image_*) describe the row's step; trial_* columns the trial.
+``verdict`` reads pass, fail or unmeasured (a check that could not run: ``passed`` is empty, never a pass);
+``trial_unmeasured`` counts the trial's unmeasured checks.
 
 Rows are built from the JSON form of a TrialRecord. ``read_frame`` parses trials.jsonl straight into
 rows (no pydantic objects), which is what makes diffing two 10,000-trial runs fast; any line that does
@@ -26,23 +28,25 @@ from harness.store import Run, read_trials
 
 COLUMNS = (
     "trial_id", "suite", "case", "variant", "repeat", "model", "style", "group",
-    "trial_outcome", "trial_passed", "trial_cost_usd", "trial_latency_s",
+    "trial_outcome", "trial_passed", "trial_unmeasured", "trial_cost_usd", "trial_latency_s",
     "step", "kind", "outcome", "cost_usd", "latency_s",
     "image_sha256", "image_path", "width", "height", "n_images",
-    "scope", "scorer", "value", "passed", "threshold", "weight", "reason",
+    "scope", "scorer", "value", "passed", "verdict", "threshold", "weight", "reason",
 )  # fmt: skip
+VERDICTS = {True: "pass", False: "fail", None: "unmeasured"}
 
 
 def _rows(rec: dict[str, Any], rows: list[tuple]) -> None:
     steps = rec.get("steps") or []
     last = max(len(steps) - 1, 0)
     by_step: dict[int, list[dict[str, Any]]] = {}
+    unmeasured = sum(s.get("passed") is None for s in rec.get("scores") or [])
     for score in rec.get("scores") or []:
         idx = score.get("step")
         by_step.setdefault(idx if idx is not None and 0 <= idx <= last else last, []).append(score)
     head = (rec["trial_id"], rec["suite"], rec["case"], rec["variant"], rec["repeat"], rec["model"],
-            rec.get("style"), rec.get("group"), rec["outcome"], rec.get("passed"), rec.get("cost_usd", 0.0),
-            rec.get("latency_s", 0.0))  # fmt: skip
+            rec.get("style"), rec.get("group"), rec["outcome"], rec.get("passed"), unmeasured,
+            rec.get("cost_usd", 0.0), rec.get("latency_s", 0.0))  # fmt: skip
     for i, step in enumerate(steps or [None]):
         if step is None:
             mid: tuple = (0, None, rec["outcome"], rec.get("cost_usd", 0.0), rec.get("latency_s", 0.0),
@@ -55,12 +59,13 @@ def _rows(rec: dict[str, Any], rows: list[tuple]) -> None:
                    img.get("height"), len(images))  # fmt: skip
         scores = by_step.get(i)
         if not scores:
-            rows.append((*head, *mid, None, None, None, None, None, None, None))
+            rows.append((*head, *mid, None, None, None, None, None, None, None, None))
             continue
         for s in scores:
             threshold = s.get("threshold")
             rows.append((*head, *mid, "trial" if s.get("step") is None else "step", s["name"], s.get("value"),
-                         s.get("passed"), None if threshold is None else str(threshold), s.get("weight", 1.0),
+                         s.get("passed"), VERDICTS[s.get("passed")],
+                         None if threshold is None else str(threshold), s.get("weight", 1.0),
                          s.get("reason")))  # fmt: skip
 
 
@@ -72,6 +77,7 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
         frame[col] = frame[col].astype("boolean")
     for col in ("width", "height"):
         frame[col] = frame[col].astype("Int64")
+    frame["trial_unmeasured"] = frame["trial_unmeasured"].astype("int64")
     return frame
 
 

@@ -100,9 +100,15 @@ def _save(run: Run) -> None:
     write_parquet(run.dir)
 
 
-def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
-    """Recompute every score and verdict of a stored run and rewrite its files atomically."""
+def rescore_run(
+    run_dir: Path, suite_path: Path | None = None, require_measured: bool | None = None
+) -> RescoreResult:
+    """Recompute every score and verdict of a stored run and rewrite its files atomically.
+
+    `require_measured` None keeps the run's own setting (its manifest)."""
     run = Run.load(run_dir)
+    if require_measured is not None:
+        run.manifest.require_measured = require_measured
     result = RescoreResult(run.dir, len(run.trials))
     path = _suite_path(run, suite_path)
     before = {r.trial_id: r.passed for r in run.trials}
@@ -135,7 +141,7 @@ def rescore_run(run_dir: Path, suite_path: Path | None = None) -> RescoreResult:
         for trial_id, extra in score_groups(run.trials, env).items():
             next(r for r in run.trials if r.trial_id == trial_id).scores.extend(extra)
     for record in run.trials:
-        record.passed = decide_passed(record)
+        record.passed = decide_passed(record, run.manifest.require_measured)
         skipped = [s for s in record.scores if s.passed is None]
         result.skipped += [f"{record.trial_id}: {s.name}: {s.reason}" for s in skipped]
         if record.passed != before[record.trial_id]:

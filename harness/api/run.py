@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from harness.plan import TrialPlan
 from harness.record import Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
-from harness.runner.progress import Progress, make_progress
+from harness.runner.progress import Progress, make_progress, provisional
 from harness.runner.retry import RetryPolicy
 from harness.runner.run import Target, run_targets
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
@@ -38,6 +39,11 @@ class SuiteWork:
     plans: list[TrialPlan]
     mode: str
     target: Target | None = None
+
+
+def ci_default() -> bool:
+    """Whether CI is set (CI=true on GitHub, GitLab and most runners; CI=false or 0 reads as unset)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def choose_backend(backend: str | None, base_url: str | None) -> str:
@@ -104,7 +110,7 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
         for record in mine:
             if extra.get(record.trial_id):
                 record.scores.extend(extra[record.trial_id])
-                record.passed = decide_passed(record)
+                record.passed = decide_passed(record, env.require_measured)
 
 
 def run_suites(
@@ -125,8 +131,12 @@ def run_suites(
     select: Iterable[str] | None = None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    require_measured: bool | None = None,
 ) -> Path:
     """Run suites and return the run directory.
+
+    `require_measured` (None: on when the CI environment variable is set) fails a trial whose expectation
+    could not be measured instead of leaving it out of the verdict.
 
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
     step's own timeout (default 120 s); `select` limits the run to those trial ids; `cassettes` relative
@@ -153,6 +163,7 @@ def run_suites(
         judge=_judge_manifest(works),
     )
     manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
+    manifest.require_measured = ci_default() if require_measured is None else require_measured
     writer = RunWriter(out, manifest)  # before any session opens: a clash must not touch a cassette
     work_items: list[tuple[TrialPlan, Target]] = []
     finished: list[TrialRecord] = []
@@ -173,6 +184,7 @@ def run_suites(
                 work.target = _target(
                     work, build_client(keys[work.suite.name], options), session, writer.dir, baseline_run
                 )
+                work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in work.plans]
             progress.start(len(work_items))
             records = asyncio.run(
@@ -187,6 +199,7 @@ def run_suites(
                 )
             )
             group_scores(records, works)
+            progress.settle([r for r in records if provisional(r)])
             Run(writer.dir, manifest, records).rewrite_trials(records)
             status = "finished"
     finally:  # the sessions are closed (cassettes saved) by now

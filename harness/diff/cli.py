@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.analysis.numbers import significant
 from harness.api.pairwise import JudgeOptions, with_preference
 from harness.console import wide
 from harness.diff import DiffResult, diff_runs
@@ -144,19 +145,23 @@ def _rate(passes: float, n: float) -> str:
 
 
 def short_flips(flips: str, pass_to_fail: int, fail_to_pass: int) -> str:
-    """``"a pass->fail; b fail->pass"`` as ``"a ✗, b ✓"``; past a few scorers just the counts."""
+    """``"a pass->fail; b fail->pass; c 100%->67%"`` as ``"a ✗, b ✓, c 100%→67%"``; past a few scorers
+    just the counts."""
     items = [item.rpartition(" ") for item in flips.split("; ") if item]
     if len(items) > MAX_FLIP_NAMES:
         counts = [(pass_to_fail, "pass→fail"), (fail_to_pass, "fail→pass")]
+        moved = len(items) - pass_to_fail - fail_to_pass
+        counts.append((moved, "pass rate moved"))
         return ", ".join(f"{n} {what}" for n, what in counts if n)
-    return ", ".join(f"{name} {'✗' if flip == 'pass->fail' else '✓'}" for name, _, flip in items)
+    marks = {"pass->fail": "✗", "fail->pass": "✓"}
+    return ", ".join(f"{name} {marks.get(flip, flip.replace('->', '→'))}" for name, _, flip in items)
 
 
 def score_lines(scores: list[ScorerDelta], limit: int = MAX_SCORERS) -> list[str]:
     """Each scorer's mean A→B over paired cases and in how many it moved, most moved first, one a line."""
     ranked = sorted(scores, key=lambda d: (-(d.higher + d.lower), d.name))
     lines = [
-        f"{d.name} {d.mean_a:.3g}→{d.mean_b:.3g} ({d.higher + d.lower}/{d.pairs} moved)"
+        f"{d.name} {significant(d.mean_a)}→{significant(d.mean_b)} ({d.higher + d.lower}/{d.pairs} moved)"
         for d in ranked[:limit]
     ]
     more = len(ranked) - limit
@@ -210,8 +215,13 @@ def print_result(result: DiffResult, console: Console, show_all: bool = False) -
     console.print(f"[bold]cases[/]  {counts}")
     for arm in s.arms:
         per_image = _fmt(arm.cost_per_passing_image, ".4f", prefix="$")
+        unmeasured = (
+            f"  unmeasured {arm.unmeasured} check(s) in {arm.unmeasured_trials} trial(s)"
+            if arm.unmeasured
+            else ""
+        )
         console.print(
-            f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}  "
+            f"[bold]{arm.name}[/]  trials {arm.trials}  passed {arm.passed}{unmeasured}  "
             f"cost ${arm.cost_usd:.4f}  per passing image {per_image}  "
             f"latency p50 {_fmt(arm.latency_p50, '.2f', ' s')} p95 {_fmt(arm.latency_p95, '.2f', ' s')}"
         )

@@ -1,7 +1,9 @@
 """Case-by-case comparison of two aligned arms: deltas, flips, outcome changes, drift, a status.
 
 A scorer (or a case) *passes* in an arm when its pass rate over repeats is at least 0.5, so with one
-repeat it is simply the result. A **flip** is a scorer whose pass state differs between the arms.
+repeat it is simply the result. A **flip** is a scorer whose pass state differs between the arms. A
+scorer whose pass rate moved without crossing 0.5 (3/3 -> 2/3) is listed with the flips as
+``name 100%->67%``, so a case whose pass rate fell always names the checks that fell with it.
 
 Case status, in this order (the first rule that applies wins):
 1. ``new`` / ``missing``: the case exists only in B / only in A.
@@ -91,9 +93,15 @@ def compare(al: Alignment, drift: bool = True) -> Comparison:
         steps, {"outcome_worse": steps["outcome_worse"], "outcome_better": steps["outcome_better"]}
     )
     flip_text = scorers["scorer"] + np.where(scorers["step"] > 0, "@" + scorers["step"].astype(str), "") + " "
+    ra, rb = scorers["pass_rate_a"], scorers["pass_rate_b"]
+    moved = (scorers["flip"] == "") & ra.notna() & rb.notna() & (ra != rb)
+    rate_move = pd.Series(
+        [f"{a:.0%}->{b:.0%}" if m else "" for a, b, m in zip(ra, rb, moved, strict=True)], index=scorers.index
+    )
+    listed = (scorers["flip"] != "") | moved
     cases = cases.merge(flips, on=CASE_KEYS, how="left").merge(outs, on=CASE_KEYS, how="left")
     cases = cases.merge(
-        _joined(scorers, scorers["flip"] != "", flip_text + scorers["flip"], "flips"),
+        _joined(scorers, listed, flip_text + scorers["flip"].where(~moved, rate_move), "flips"),
         on=CASE_KEYS,
         how="left",
     )

@@ -60,6 +60,8 @@ class ArmStats:
     cost_per_passing_image: float | None  # total cost / passing trials; None when nothing passed
     latency_p50: float | None
     latency_p95: float | None
+    unmeasured: int = 0  # checks that could not be measured (counted in no pass rate)
+    unmeasured_trials: int = 0
 
 
 def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
@@ -70,6 +72,7 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
     cost = float(trials["trial_cost_usd"].sum())
     lat = trials["trial_latency_s"].dropna().to_numpy()
     p50, p95 = (float(np.percentile(lat, 50)), float(np.percentile(lat, 95))) if len(lat) else (None, None)
+    unmeasured = int((frame["scorer"].notna() & frame["passed"].isna()).sum())
     return ArmStats(
         name,
         n,
@@ -79,6 +82,8 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
         cost / passed if passed else None,
         p50,
         p95,
+        unmeasured,
+        int((trials["trial_unmeasured"] > 0).sum()),
     )
 
 

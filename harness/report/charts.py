@@ -78,13 +78,67 @@ def _top(counts: pd.Series, limit: int = 4) -> list[str]:
     return sorted(counts.sort_index().sort_values(ascending=False, kind="stable").index[:limit])
 
 
+# What each score's value is, in its unit (the scorers' docs hold the definitions); the histogram of a
+# scorer says this instead of "mean score", since an aspect ratio or a hash distance is no score.
+HASHES = ("phash", "dhash", "whash", "colorhash")
+VALUE_LABELS = {
+    "aspect_ratio": "width / height",
+    "dimensions": "pixels (width × height)",
+    "min_resolution": "shorter side (px)",
+    "background": "share of the border in the colour (0–1)",
+    "palette": "share of the image on the palette (0–1)",
+    "brightness": "brightness (mean L*, 0–100)",
+    "contrast": "contrast (std of L*)",
+    "saturation": "saturation (mean chroma C*ab)",
+    "warmth": "warmth (-100 blue … 100 red)",
+    "warmer": "warmth change from the previous image",
+    "cooler": "warmth change from the previous image",
+    "brighter": "L* change from the previous image",
+    "darker": "L* change from the previous image",
+    "changed": "share of visibly changed pixels (0–1)",
+    "consistent": "largest distance within the set (hash bits)",
+    "text_in_image": "OCR match ratio (0–1)",
+    "judge": "judge grade (1–5)",
+    "max_latency": "latency (s)",
+    "max_cost": "cost (USD)",
+    "max_tokens": "tokens",
+    "length": "length",
+    "ssim": "SSIM (0–1, 1 = identical)",
+    **{h: f"{h} distance (bits of 64)" for h in HASHES},
+}
+PASS_FAIL = "1 = pass, 0 = fail"
+
+
+def value_label(score_name: str) -> str:
+    """`preserved.phash` -> 'phash distance (bits of 64)'; an unknown scorer's values are its own."""
+    base, _, part = score_name.partition(".")
+    for key in (part, base):
+        if key in VALUE_LABELS:
+            return VALUE_LABELS[key]
+    if base in (
+        "format",
+        "contains",
+        "icontains",
+        "regex",
+        "equals",
+        "json_schema",
+        "outcome",
+        "finish_reason",
+    ):
+        return PASS_FAIL
+    return "value (in the scorer's own unit)"
+
+
 def _scorer_histograms(stats: Any, arm_col: str, names: list[str]) -> list[str]:
-    """Mean-score histograms of a few scorers: the most used ones in a run, the most moved in a diff."""
+    """Histograms of a few scorers' values per case (the mean over its repeats), each axis saying what the
+    value is: the most used scorers in a run, the most moved in a diff."""
     if stats is None or not len(stats):
         return []
     out = []
     for name in names:
         sub = stats[stats["scorer"] == name]
         arms = {str(a): g["mean"].tolist() for a, g in sub.groupby(arm_col, sort=True)}
-        out.append(plots.histogram_svg(f"{name}: mean score per case", arms, "mean score"))
+        label = value_label(name)
+        title = f"{name}: {label.split(' (')[0]} per case"
+        out.append(plots.histogram_svg(title, arms, f"{label}, mean over repeats"))
     return out

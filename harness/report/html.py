@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from harness.analysis.aggregate import case_pass_rates, scorer_stats
 from harness.analysis.frame import trials_frame
+from harness.analysis.numbers import significant
 from harness.diff import DiffResult
 from harness.diff.compare import STATUS_ORDER
 from harness.diff.preference import preference_verdict
@@ -41,6 +42,8 @@ def _env() -> jinja2.Environment:
 def _num(value: Any, spec: str = ".2f") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if spec.endswith("g"):  # significant digits, never 1.02e+03
+        return significant(float(value), int(spec.strip(".g") or 3))
     text = format(value, spec)
     return format(0.0, spec) if text.startswith("-") and not text.strip("-0.%") else text  # no "-0.00"
 
@@ -57,6 +60,37 @@ def _text(value: Any) -> str:
 
 def procedural(*manifests: Manifest) -> bool:
     return any(m.procedural_images or m.backend == "emulator" for m in manifests)
+
+
+COMPLETE = "finished"
+
+
+def status_banner(manifest: Manifest, arm: str | None = None) -> str | None:
+    """A run that did not complete (interrupted, killed, over budget, still running, or with fewer trials
+    than planned) says so as plainly as the emulator banner: its numbers cover only what finished."""
+    done, planned = manifest.totals.get("trials"), manifest.totals.get("planned")
+    short = isinstance(done, int) and isinstance(planned, int) and done < planned
+    if manifest.status == COMPLETE and not short:
+        return None
+    count = f"{done} of {planned} planned trials" if short else f"{done} trial(s)"
+    who = f"{arm}: run {manifest.run_id}" if arm else f"Run {manifest.run_id}"
+    state = manifest.status.replace("_", " ")
+    return f"{who} is {state} and partial: {count} finished; every figure covers only those"
+
+
+def _score_items(stats: Any) -> list[dict[str, Any]]:
+    """A case's scorers for its row: mean, pass rate, and how many scores could not be measured."""
+    return [
+        {
+            "name": s.scorer + (f"@{s.step}" if s.step else ""),
+            "mean": s.mean,
+            "rate": None if s.pass_rate != s.pass_rate else s.pass_rate,
+            "unmeasured": int(s.unmeasured),
+            "n": int(s.n),
+            "reason": s.reason,
+        }
+        for s in stats.itertuples()
+    ]
 
 
 def _strip(run: Run, record: TrialRecord | None, page: Path) -> list[dict[str, Any]]:
@@ -106,6 +140,7 @@ def _repeat_details(run: Run, records: list[TrialRecord], page: Path) -> list[di
                 "trial_id": rec.trial_id,
                 "outcome": rec.outcome,
                 "passed": rec.passed,
+                "unmeasured": rec.unmeasured,
                 "steps": steps,
                 "trial_scores": by_step.get(None, []),
                 "cost": rec.cost_usd,
@@ -168,19 +203,7 @@ def render_run(run: Run, page: Path) -> str:
         details = _repeat_details(run, recs, page)
         for d in details:
             d["labels"] = labels.get(d["trial_id"], [])
-        scorers = (
-            [
-                {
-                    "name": s.scorer + (f"@{s.step}" if s.step else ""),
-                    "mean": s.mean,
-                    "rate": s.pass_rate,
-                    "reason": s.reason,
-                }
-                for s in stats_by[key].itertuples()
-            ]
-            if key in stats_by
-            else []
-        )
+        scorers = _score_items(stats_by[key]) if key in stats_by else []
         outcome_list = sorted({step.outcome for r in recs for step in r.steps} | {r.outcome for r in recs})
         status = _status(c.pass_rate)
         label = (f"{c.suite}::" if several else "") + c.case
@@ -195,6 +218,7 @@ def render_run(run: Run, page: Path) -> str:
                 "status_rank": RUN_STATUS_ORDER[status],
                 "bad": status in ("fail", "mixed"),
                 "pass_text": f"{int(c.passes)}/{int(c.n)}",
+                "unmeasured": sum(r.unmeasured for r in recs),
                 "pass_rate": _sortable(c.pass_rate),
                 "scorers": scorers,
                 "scorer_names": sorted({s.scorer for s in stats_by[key].itertuples()})
@@ -220,6 +244,7 @@ def render_run(run: Run, page: Path) -> str:
     charts = run_charts(cases, stats)
     summary = [arm_stats(v, frame[frame["variant"] == v]) for v in arms]
     m = run.manifest
+    partial = status_banner(m)
     return (
         _env()
         .get_template("run.j2")
@@ -227,6 +252,7 @@ def render_run(run: Run, page: Path) -> str:
             title=f"Run {m.run_id}",
             manifest=m,
             banner=EMULATOR_BANNER if procedural(m) else None,
+            status_banners=[partial] if partial else [],
             rows=rows,
             filters=_filters(rows),
             charts=[Markup(c) for c in charts if c],
@@ -237,15 +263,17 @@ def render_run(run: Run, page: Path) -> str:
 
 
 def _flip_list(flips: str) -> list[dict[str, str]]:
-    """``"judge pass->fail; aspect fail->pass"`` as items with an arrow and a colour class."""
+    """``"judge pass->fail; aspect fail->pass; ssim 100%->67%"`` as items with an arrow and a colour
+    class (a pass rate that fell is bad)."""
     items = []
     for item in filter(None, flips.split("; ")):
-        items.append(
-            {
-                "text": item.replace("->", "→"),
-                "cls": "flip-bad" if item.endswith("pass->fail") else "flip-good",
-            }
-        )
+        change = item.rpartition(" ")[2]
+        before, _, after = change.partition("->")
+        if change in ("pass->fail", "fail->pass"):
+            bad = change == "pass->fail"
+        else:
+            bad = float(after.rstrip("%")) < float(before.rstrip("%"))
+        items.append({"text": item.replace("->", "→"), "cls": "flip-bad" if bad else "flip-good"})
     return items
 
 
@@ -357,6 +385,15 @@ def render_diff(result: DiffResult, page: Path) -> str:
             pref=pref,
             pref_verdict=preference_verdict(pref) if pref else "",
             banner=EMULATOR_BANNER if procedural(a.manifest, b.manifest) else None,
+            status_banners=[
+                text
+                for text in (
+                    [status_banner(a.manifest)]
+                    if a.manifest.run_id == b.manifest.run_id
+                    else [status_banner(a.manifest, "A"), status_banner(b.manifest, "B")]
+                )
+                if text
+            ],
             rows=rows,
             filters=_filters(rows),
             charts=[Markup(c) for c in charts if c],

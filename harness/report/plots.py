@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
+from harness.analysis.numbers import significant
+
 COLORS = ("#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2")
 W, H = 420, 240
 LEFT, RIGHT, BOTTOM = 46, 14, 40  # room for y tick labels, the right edge, x tick labels + axis title
@@ -74,7 +76,7 @@ def choose_bins(values: list[float], lo: float | None = None) -> Bins:
         return Bins(UNIT_EDGES, labels)
     start, stop = (min(values) if lo is None else min(lo, min(values))), max(values)
     if start == stop:
-        return Bins((start, start + 1), (f"{start:g}",))
+        return Bins((start, start + 1), (significant(start, 6),))
     if all(v == int(v) for v in values):
         first, last = math.floor(start), int(stop)
         if last - first < MAX_INT_BINS:
@@ -159,7 +161,7 @@ def scatter_svg(
     parts = [
         *_frame(title, x_label, y_label),
         *legend,
-        *area.y_axis(y_ticks, (lambda v: f"{v:.0%}") if unit else (lambda v: f"{v:g}")),
+        *area.y_axis(y_ticks, (lambda v: f"{v:.0%}") if unit else (lambda v: significant(v, 6))),
         *area.x_axis(x_ticks, lambda v: f"${v:.{d}f}"),
     ]
     for i, (name, pts) in enumerate(points.items()):
@@ -175,7 +177,7 @@ def scatter_svg(
 def _dot(area: _Area, arm: str, group: list[tuple[float, float, str]], color: str, unit: bool) -> str:
     x, y = sum(p[0] for p in group) / len(group), sum(p[1] for p in group) / len(group)
     cx, cy, n = area.sx(x), area.sy(y), len(group)
-    rate = f"{y:.0%}" if unit else f"{y:.3g}"
+    rate = f"{y:.0%}" if unit else significant(y)
     names = ", ".join(p[2] for p in group)
     tip = f"{arm}: {names} — pass rate {rate}, ${x:.4f} per trial"
     out = (

@@ -50,6 +50,13 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
     run.add_argument("--baseline", help="a run (id, dir or 'latest') that baseline scorers compare with")
+    run.add_argument(
+        "--require-measured",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="an expectation that cannot be measured (no tesseract, no judge) fails its trial "
+        "(default: on when CI is set)",
+    )
     run.set_defaults(func=run_command)
 
     runs = subparsers.add_parser("runs", help="list stored runs")
@@ -84,6 +91,7 @@ def run_command(args: argparse.Namespace) -> int:
         faults=args.faults,
         timeout_s=args.timeout_s,
         baseline=args.baseline,
+        require_measured=args.require_measured,
     )
     run = Run.load(run_dir)
     print(summary(run))
@@ -103,8 +111,9 @@ def summary(run: Run) -> str:
     lines = [
         f"run {manifest.run_id} ({manifest.status}, backend {manifest.backend}, mode {manifest.mode})",
         f"  trials: {totals.get('trials', 0)}/{totals.get('planned', 0)}  {outcomes or 'none'}",
-        f"  passed {totals.get('passed', 0)}, failed {totals.get('failed', 0)}, "
+        f"  passed {totals.get('passed', 0)}{_with_unmeasured(totals)}, failed {totals.get('failed', 0)}, "
         f"no verdict {totals.get('skipped', 0)}",
+        *unmeasured_lines(run),
         f"  cost ${totals.get('cost_usd', 0.0):.4f}, latency p50 {_secs(totals.get('latency_p50_s'))}, "
         f"p95 {_secs(totals.get('latency_p95_s'))}",
     ]
@@ -116,6 +125,32 @@ def summary(run: Run) -> str:
     lines += error_lines(run, set(bad))
     lines.append(f"  results: {run.dir}")
     return "\n".join(lines)
+
+
+def _with_unmeasured(totals: dict[str, Any]) -> str:
+    n = totals.get("passed_with_unmeasured", 0)
+    return f" ({n} with unmeasured checks)" if n else ""
+
+
+def unmeasured_lines(run: Run) -> list[str]:
+    """How many checks could not be measured, by scorer with its first reason, and what that means."""
+    by_name: dict[str, list[str]] = {}
+    for record in run.trials:
+        for s in record.scores:
+            if s.passed is None:
+                by_name.setdefault(s.name, []).append(s.reason)
+    if not by_name:
+        return []
+    total = sum(len(v) for v in by_name.values())
+    trials = sum(r.unmeasured > 0 for r in run.trials)
+    effect = (
+        "each failed its trial (--require-measured)"
+        if run.manifest.require_measured
+        else "counted as neither pass nor fail; --require-measured fails them"
+    )
+    lines = [f"  unmeasured {total} check(s) in {trials} trial(s), {effect}:"]
+    lines += [f"    {name} x{len(reasons)}: {reasons[0]}" for name, reasons in sorted(by_name.items())]
+    return lines
 
 
 def error_lines(run: Run, ids: set[str], limit: int = 3) -> list[str]:

@@ -15,16 +15,34 @@ from harness.record import TrialRecord
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self, record: TrialRecord) -> None: ...
+    def settle(self, records: list[TrialRecord]) -> None: ...
     def stop(self) -> None: ...
 
 
-def trial_line(record: TrialRecord) -> str:
-    verdict = {True: "pass", False: "FAIL", None: "-"}[record.passed]
+PROVISIONAL = "provisional: group scores come when the run ends"
+
+
+def trial_line(record: TrialRecord, provisional: bool = False) -> str:
+    """One trial: outcome, verdict, id, images, cost, latency, then what the verdict leaves out. A verdict
+    that group scores may still change ends in '?'; unmeasured checks are named, never read as passes."""
+    verdict = {True: "pass", False: "FAIL", None: "-"}[record.passed] + ("?" if provisional else "")
     images = len(record.images())
+    notes = []
+    if record.unmeasured:
+        names = ", ".join(dict.fromkeys(s.name for s in record.scores if s.passed is None))
+        notes.append(f"{record.unmeasured} unmeasured: {names}")
+    if provisional:
+        notes.append(PROVISIONAL)
     return (
-        f"{record.outcome:<14} {verdict:<4} {record.trial_id}  {images} image(s)  "
-        f"${record.cost_usd:.4f}  {record.latency_s:.2f}s"
+        f"{record.outcome:<14} {verdict:<5} {record.trial_id}  {images} image(s)  "
+        f"${record.cost_usd:.4f}  {record.latency_s:.2f}s" + "".join(f"  ({n})" for n in notes)
     )
+
+
+def provisional(record: TrialRecord) -> bool:
+    from harness.scoring import awaits_group_scores
+
+    return awaits_group_scores(record)
 
 
 class PlainProgress:
@@ -41,7 +59,14 @@ class PlainProgress:
     def advance(self, record: TrialRecord) -> None:
         self.count += 1
         width = len(str(self.total))
-        print(f"[{self.count:>{width}}/{self.total}] {trial_line(record)}", file=self.stream, flush=True)
+        line = trial_line(record, provisional(record))
+        print(f"[{self.count:>{width}}/{self.total}] {line}", file=self.stream, flush=True)
+
+    def settle(self, records: list[TrialRecord]) -> None:
+        """The final verdicts of the trials whose lines were provisional."""
+        width = len(str(self.total)) * 2 + 3
+        for record in records:
+            print(f"{'final':>{width}} {trial_line(record)}", file=self.stream, flush=True)
 
     def stop(self) -> None:
         return None
@@ -69,8 +94,13 @@ class BarProgress:
 
     def advance(self, record: TrialRecord) -> None:
         if record.outcome != "ok" or record.passed is False:
-            self.bar.console.print(trial_line(record), markup=False, highlight=False)
+            self.bar.console.print(trial_line(record, provisional(record)), markup=False, highlight=False)
         self.bar.update(self.task, advance=1, description=record.trial_id)
+
+    def settle(self, records: list[TrialRecord]) -> None:
+        for record in records:
+            if record.outcome != "ok" or record.passed is False:
+                self.bar.console.print(f"final {trial_line(record)}", markup=False, highlight=False)
 
     def stop(self) -> None:
         self.bar.stop()

@@ -45,7 +45,7 @@ async def score_record(record: TrialRecord, env: Any) -> None:
         record.scores = await asyncio.to_thread(score_trial, record, env)
     except Exception as exc:
         record.scores = [Score(name="scoring", value=None, passed=None, reason=f"scoring failed: {exc}")]
-    record.passed = decide_passed(record)
+    record.passed = decide_passed(record, env.require_measured)
 
 
 async def run_targets(

@@ -8,6 +8,8 @@ Pass rules (a case's `pass_rule:`; default "all"):
 Whatever the rule, a trial whose outcome is not ok fails unless an `outcome` or `finish_reason`
 expectation was scored (and passes under the rule), so an unexpected block is never a pass.
 A trial with no scores passes when its outcome is ok; one whose scores were all skipped is undecided (None).
+With `require_measured` (`--require-measured`, the default under CI) any skipped score fails the trial:
+a check that could not run is then a failure, not a gap.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ def by_step(scores: list[Score]) -> dict[int | None, Summary]:
     }
 
 
-def decide_passed(record: TrialRecord) -> bool | None:
-    """Apply record.pass_rule to record.scores."""
+def decide_passed(record: TrialRecord, require_measured: bool = False) -> bool | None:
+    """Apply record.pass_rule to record.scores; with `require_measured` an unmeasured score fails."""
     scores = record.scores
     expects_outcome = any(s.name.split(".")[0] in OUTCOME_SCORERS for s in scores)
     if record.outcome != "ok" and not expects_outcome:
@@ -79,6 +81,8 @@ def decide_passed(record: TrialRecord) -> bool | None:
     if not scores:
         return record.outcome == "ok"
     measured = [s for s in scores if s.passed is not None]
+    if require_measured and len(measured) < len(scores):
+        return False
     if not measured:
         return None
     rule = record.pass_rule.strip()

@@ -29,6 +29,7 @@ class ScoringEnv:
     baseline: Run | None = None
     judge_model: str = "gemini-2.5-flash"
     judge_temperature: float = 0.0
+    require_measured: bool = False  # an unmeasured score fails its trial (decide_passed)
     stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)

@@ -10,6 +10,7 @@ from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext
 from harness.scoring.image_scorers import HashKind, _closeness
+from harness.scoring.numbers import near, percent
 from harness.scoring.registry import Params, scorer
 
 
@@ -27,8 +28,10 @@ def _range_scorer(stat: str) -> None:
         v = imaging.STATS[stat](ctx.image)
         ok = (p.min is None or v >= p.min) and (p.max is None or v <= p.max)
         bounds = f"[{'' if p.min is None else p.min}, {'' if p.max is None else p.max}]"
+        nearest = min((b for b in (p.min, p.max) if b is not None), key=lambda b: abs(v - b), default=None)
+        shown = near(v, nearest)
         return [
-            ctx.score(v, ok, f"{stat} {v:.1f} {'within' if ok else 'outside'} {bounds}", threshold=bounds)
+            ctx.score(v, ok, f"{stat} {shown} {'within' if ok else 'outside'} {bounds}", threshold=bounds)
         ]
 
     fn.__doc__ = f"Absolute {stat} within [min, max]."
@@ -73,7 +76,9 @@ def _delta_scorer(name: str) -> None:
             return [ctx.skip(f"{name}: no previous image to compare with")]
         ok, delta, need = relative_decision(name, ctx.image, prev, p.min_delta)
         arrow = "+" if sign > 0 else "-"
-        reason = f"{stat} moved {delta:+.1f} from the previous image (need {arrow}{need})"
+        reason = (
+            f"{stat} moved {near(delta, sign * need, sign=True)} from the previous image (need {arrow}{need})"
+        )
         return [ctx.score(delta, ok, reason, threshold=sign * need)]
 
     fn.__doc__ = f"{stat} moved {'up' if sign > 0 else 'down'} from the previous image by at least min_delta."
@@ -155,9 +160,9 @@ def score_changed(ctx: ScoreContext, p: ChangedParams) -> list[Score]:
         return [ctx.skip("no previous image to compare with")]
     ok, share, shift = changed_decision(ctx.image, prev, p)
     reason = (
-        f"{share * 100:.1f}% of pixels moved > {p.pixel_delta_e} ΔE "
-        f"(change at {p.min_pixel_share * 100:.1f}%), "
-        f"overall shift {shift:.1f} ΔE (change at {p.min_color_shift}): {'changed' if ok else 'unchanged'}"
+        f"{percent(share, p.min_pixel_share, 1)} of pixels moved > {p.pixel_delta_e} ΔE "
+        f"(change at {p.min_pixel_share * 100:.1f}%), overall shift {near(shift, p.min_color_shift)} ΔE "
+        f"(change at {p.min_color_shift}): {'changed' if ok else 'unchanged'}"
     )
     return [ctx.score(share, ok, reason, threshold=p.min_pixel_share)]
 

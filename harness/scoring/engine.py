@@ -76,6 +76,19 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
     return out
 
 
+def awaits_group_scores(record: TrialRecord) -> bool:
+    """Whether the trial has a cross-trial expectation (e.g. `consistent`), scored only once every trial of
+    its set has finished: until then its verdict is provisional."""
+    for step in record.steps:
+        for spec in step.expect:
+            try:
+                if parse_expect(spec).scorer.kind == "group":
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
 def _set_key(record: TrialRecord, over: str) -> tuple[str, ...] | None:
     if over == "group":
         return None if record.group is None else ("group", record.suite, record.group, record.variant)

@@ -12,6 +12,7 @@ from pydantic import Field
 from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext, ScoringEnv
+from harness.scoring.numbers import near
 from harness.scoring.registry import Params, scorer
 
 
@@ -57,9 +58,8 @@ def score_consistent(g: GroupContext, p: ConsistentParams) -> dict[str, list[Sco
         worst[i], worst[j] = max(worst[i], d), max(worst[j], d)
     for m, w in zip(g.members, worst, strict=True):
         ok = w <= p.max_distance
-        reason = (
-            f"largest {p.metric} distance {w:.2f} across {len(images)} outputs of {g.label} "
-            f"(max {p.max_distance})"
-        )
+        shown = near(w, p.max_distance, 2)
+        reason = f"largest {p.metric} distance {shown} across {len(images)} outputs of {g.label} "
+        reason += f"(max {p.max_distance})"
         out[m.record.trial_id] = [m.score(w, ok, reason, threshold=p.max_distance)]
     return out

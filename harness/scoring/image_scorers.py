@@ -15,6 +15,7 @@ from skimage.color import deltaE_ciede2000
 from harness.record import Score
 from harness.scoring import imaging
 from harness.scoring.context import ScoreContext
+from harness.scoring.numbers import near, percent
 from harness.scoring.registry import Params, scorer
 
 HashKind = Literal["phash", "dhash", "whash", "colorhash"]
@@ -51,8 +52,8 @@ def _ratio(text: str) -> float:
     return float(m.group(1)) / float(m.group(2))
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f}%"
+def _pct(x: float, bound: float | None = None) -> str:
+    return percent(x, bound)
 
 
 class FormatParams(Params):
@@ -243,7 +244,7 @@ def _closeness(
             ctx.score(
                 s,
                 s >= min_ssim,
-                f"SSIM {s:.2f} to {what} (min {min_ssim})",
+                f"SSIM {near(s, min_ssim, 2)} to {what} (min {min_ssim})",
                 threshold=min_ssim,
                 suffix="ssim",
             )
@@ -277,7 +278,8 @@ def score_background(ctx: ScoreContext, p: BackgroundParams) -> list[Score]:
         ctx.score(
             frac,
             ok,
-            f"background {p.color} covers {_pct(frac)} of the border (min {_pct(p.min_fraction)})",
+            f"background {p.color} covers {_pct(frac, p.min_fraction)} of the border "
+            f"(min {_pct(p.min_fraction)})",
             threshold=p.min_fraction,
         )
     ]
@@ -326,7 +328,7 @@ def score_palette(ctx: ScoreContext, p: PaletteParams) -> list[Score]:
         ctx.score(
             on,
             ok,
-            f"{_pct(on)} of the image is on the palette (min {_pct(p.min_fraction)})",
+            f"{_pct(on, p.min_fraction)} of the image is on the palette (min {_pct(p.min_fraction)})",
             threshold=p.min_fraction,
         )
     ]
@@ -357,7 +359,7 @@ def score_text_in_image(ctx: ScoreContext, p: TextInImageParams) -> list[Score]:
         ctx.score(
             ratio,
             ok,
-            f"OCR read '{seen}'; match {ratio:.2f} for '{p.text}' (min {p.min_ratio})",
+            f"OCR read '{seen}'; match {near(ratio, p.min_ratio, 2)} for '{p.text}' (min {p.min_ratio})",
             threshold=p.min_ratio,
         )
     ]

@@ -82,6 +82,8 @@ def _looks_like_suite(path: Path) -> bool:
 def _validate(args: argparse.Namespace) -> int:
     report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
     print(report.render())
+    for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
+        print(f"warning: {warning}", file=sys.stderr)
     if args.prompts:
         for suite_report in report.suites:
             for plan in suite_report.plans:

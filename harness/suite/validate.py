@@ -117,8 +117,7 @@ class ValidationReport:
             f"estimated ${self.est_usd:.2f} (no request was sent)"
         )
         lines.append(self.price_note())
-        lines += [f"warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+        return "\n".join(lines)  # the warnings go to stderr, as they do when validation fails
 
 
 def trial_cost(plan: TrialPlan) -> float:

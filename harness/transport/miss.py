@@ -106,6 +106,25 @@ def _describe(trial: dict[str, Any] | None) -> str:
     return ", ".join(f"{k} {trial[k]!r}" for k in ("case", "variant", "repeat", "step") if k in trial)
 
 
+def backend_flags(backend: str | None) -> str:
+    """The `harness run` flags that reach the backend a cassette was recorded with."""
+    if backend == "emulator":
+        return "--backend emulator"
+    if backend in (None, "", "gemini", "unknown"):
+        return "--backend gemini"
+    return f"--base-url https://{backend}"
+
+
+def rerecord_from(backend: str | None) -> str:
+    if backend == "emulator":
+        return "from the local emulator, as it was recorded (no key)"
+    if backend in (None, "", "unknown"):
+        return "(the cassette names no backend; with a key for Gemini, or --backend emulator)"
+    if backend == "gemini":
+        return "from Gemini, as it was recorded (needs GEMINI_API_KEY)"
+    return f"from {backend}, where it was recorded"
+
+
 def build_miss(
     *,
     form: dict[str, Any],
@@ -117,9 +136,11 @@ def build_miss(
     exhausted: int,
     suite_ref: str | None = None,
     other_versions: list[str] | None = None,
+    backend: str | None = None,
 ) -> ReplayMiss:
     """`exhausted` > 0 means this exact request was recorded that many times and all were replayed;
-    `other_versions`: the judge prompt versions this same request was recorded with, when none is this one."""
+    `other_versions`: the judge prompt versions this same request was recorded with, when none is this one;
+    `backend` is where the cassette was recorded (its header), so the hint re-records from there."""
     what = f"{form.get('method')} {form.get('path')}"
     lines = [f"replay miss for {_trial_words(ctx, suite)}: {what} (key {key})"]
     if other_versions and ctx is not None:
@@ -145,7 +166,7 @@ def build_miss(
                 lines.append(f"    ... and {len(diff) - MAX_DIFF_LINES} more field(s)")
     target = suite_ref or f"<suite file of '{suite}'>"
     hint = (
-        f"re-record it: harness run {target} --mode auto (records only what is missing) "
-        f"or --mode record (re-records the whole suite)"
+        f"re-record it {rerecord_from(backend)}: harness run {target} {backend_flags(backend)} --mode auto "
+        f"(records only what is missing) or --mode record (re-records the whole suite)"
     )
     return ReplayMiss("\n".join(lines), file=cassette, case=ctx.label() if ctx else None, hint=hint)

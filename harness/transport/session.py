@@ -239,6 +239,7 @@ class TransportSession:
             exhausted=exhausted,
             suite_ref=suite_ref,
             other_versions=versions,
+            backend=self.cassette.header.get("backend"),
         )
 
     # -- lifecycle ----------------------------------------------------------------------------------
