@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("harness.suite.cli", "print the JSON Schema of suite files or style presets (for editors)"),
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
+    "batches": ("harness.batches_cli", "the Batch API jobs of a run (run --batch): list, status, cancel"),
     "score": ("harness.scoring.cli", "re-score a stored run offline"),
     "diff": ("harness.diff.cli", "compare two runs (or two variants of one run) case by case"),
     "compare": ("harness.api.cli", "rank two or more arms by the pairwise judge (Bradley-Terry)"),
@@ -32,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "harness.api.review_cli",
         "a page to label a run's trials; `review import` stores the labels",
     ),
-    "agreement": ("harness.api.review_cli", "judge-human agreement over a run's labels (kappa, Spearman)"),
+    "agreement": ("harness.api.cli", "judge-human agreement over a run's labels (kappa, Spearman)"),
 }
 
 

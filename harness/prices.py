@@ -7,6 +7,7 @@ $30/M = $0.039. Estimates before a run and costs after it both come from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from harness.record import Usage
 
@@ -22,6 +23,10 @@ class Price:
 
 
 _GEMINI_PRICING = "ai.google.dev/gemini-api/docs/pricing (standard tier, paid)"
+Tier = Literal["standard", "batch"]
+BATCH_DISCOUNT = 0.5  # every price of the table, for requests sent through the Batch API
+BATCH_SOURCE = "ai.google.dev/gemini-api/docs/batch-mode (Batch API: 50% of the standard price)"
+TIER_FACTOR: dict[str, float] = {"standard": 1.0, "batch": BATCH_DISCOUNT}
 
 PRICES: dict[str, Price] = {
     "gemini-2.5-flash-image": Price(0.30, 2.50, 30.0, {"1K": 1290}, "2025-10", _GEMINI_PRICING),
@@ -43,20 +48,30 @@ def price_for(model: str) -> Price | None:
     return PRICES.get(ALIASES.get(name, name))
 
 
-def cost_usd(model: str, usage: Usage) -> float:
+def cost_usd(model: str, usage: Usage, tier: Tier = "standard") -> float:
     """Cost of one response from its reported usage; 0.0 for a model with no known price."""
     price = price_for(model)
     if price is None:
         return 0.0
     text_out = max(usage.output_tokens - usage.image_tokens, 0) + usage.thought_tokens
     return (
-        usage.prompt_tokens * price.input_per_m
-        + text_out * price.text_output_per_m
-        + usage.image_tokens * price.image_output_per_m
-    ) / 1e6
+        TIER_FACTOR[tier]
+        * (
+            usage.prompt_tokens * price.input_per_m
+            + text_out * price.text_output_per_m
+            + usage.image_tokens * price.image_output_per_m
+        )
+        / 1e6
+    )
 
 
-def estimate_image_usd(model: str, image_size: str | None, images: int = 1, prompt_tokens: int = 50) -> float:
+def estimate_image_usd(
+    model: str,
+    image_size: str | None,
+    images: int = 1,
+    prompt_tokens: int = 50,
+    tier: Tier = "standard",
+) -> float:
     """A pre-run estimate: the image tokens the model bills for that size, plus a short prompt."""
     price = price_for(model)
     if price is None:
@@ -64,4 +79,4 @@ def estimate_image_usd(model: str, image_size: str | None, images: int = 1, prom
     per_image = price.image_tokens.get(image_size or "1K") or max(price.image_tokens.values(), default=0)
     tokens = per_image * images
     usage = Usage(prompt_tokens=prompt_tokens, output_tokens=tokens, image_tokens=tokens)
-    return cost_usd(model, usage)
+    return cost_usd(model, usage, tier)

@@ -110,6 +110,20 @@ class SuiteRef(_Model):
     sha256: str
 
 
+class BatchJobRef(_Model):
+    """A Batch API job of this run, written the moment it is created so `--resume` re-attaches to it."""
+
+    name: str  # batches/<id>
+    suite: str
+    model: str
+    step: int  # which step of its trials (chains run one batch round per step)
+    trials: list[str]  # trial ids, in request order; each request's key is its trial id
+    source: Literal["inline", "file"] = "inline"
+    input_file: str | None = None
+    state: str = "JOB_STATE_PENDING"
+    created_at: str
+
+
 class Manifest(_Model):
     run_id: str
     status: Literal["running", "finished", "interrupted"] = "running"
@@ -129,3 +143,5 @@ class Manifest(_Model):
     finished_at: str | None = None
     totals: dict[str, Any] = Field(default_factory=dict)
     argv: list[str] = Field(default_factory=list)
+    batch: bool = False  # trials went through the Batch API (billed at the batch tier)
+    batch_jobs: list[BatchJobRef] = Field(default_factory=list)

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
 SHARED = {"record", "plan", "errors", "store", "prices", "context", "files", "labels"}
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
-FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console"}
+FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console", "batches_cli"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.
 STAGE_DEPS: dict[str, set[str]] = {
     "suite": {"scoring"},  # validating `expect:` asks the scorer registry for each scorer's parameters

@@ -207,3 +207,46 @@ def test_pairwise_labels_against_the_other_run(tmp_path, runs):
     assert result.preferences == 2 and result.preference_agreement == 0.5
     page = write_review(a, b, root=a.parent)
     assert 'value="b"' in page.read_text() and "stored label by ana" in page.read_text()
+
+
+PAIR_SUITE = """
+suite: pairs
+defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", repeats: 1}
+judge: {model: gemini-2.5-flash, temperature: 0, pairwise: {rubric: "a red ball on a white background"}}
+cases:
+  - id: ball
+    prompt: "PROMPT"
+  - id: other
+    prompt: "PROMPT"
+"""
+
+
+def test_preferences_against_the_pairwise_judge_recorded_then_replayed(tmp_path):
+    """Run "right" draws what the rubric asks, run "wrong" does not; the reviewer agrees with the judge
+    on one pair and not the other. The judge's answers are recorded from the emulator, then replayed."""
+    from harness.api import run_suites
+    from harness.api.pairwise import JudgeOptions
+
+    kw = {"backend": "emulator", "out": tmp_path / "results"}
+    runs = {}
+    for name, prompt in (
+        ("right", "a red ball on a white background"),
+        ("wrong", "a blue cup on a black background"),
+    ):
+        (tmp_path / name).mkdir()
+        suite = tmp_path / name / "pairs.yaml"
+        suite.write_text(PAIR_SUITE.replace("PROMPT", prompt))
+        runs[name] = run_suites([suite], run_id=name, **kw)
+    trials = {r.case: r.trial_id for r in Run.load(runs["right"]).trials}
+    others = {r.case: r.trial_id for r in Run.load(runs["wrong"]).trials}
+    labels = [
+        {"trial_id": trials[c], "preferred": side, "other_run": "wrong", "other_trial": others[c]}
+        for c, side in (("ball", "a"), ("other", "b"))
+    ]
+    import_labels(labels_file(tmp_path, "right", labels), runs["right"])
+    auto = JudgeOptions(mode="auto", backend="emulator")
+    recorded = run_agreement(runs["right"], root=tmp_path / "results", pairwise=auto)
+    assert recorded.preferences == 2 and recorded.preference_agreement == 0.5
+    assert (tmp_path / "right" / "cassettes" / "pairs.cassette.yaml").exists()
+    replayed = run_agreement(runs["right"], root=tmp_path / "results", pairwise=JudgeOptions())
+    assert replayed.preference_agreement == 0.5

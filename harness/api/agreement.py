@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.analysis.agreement import Agreement, LabelledTrial, Preference, Side, agreement
+from harness.api.pairwise import JudgeOptions
 from harness.errors import HarnessError, UsageError
 from harness.labels import Label, human_verdict, latest, read_labels
 from harness.record import TrialRecord
@@ -47,10 +48,7 @@ def _preferences(labels: list[Label], run: Run, scorer: str | None, root: Path) 
     for label in paired:
         assert label.other_run is not None and label.preferred is not None
         if label.other_run not in others:
-            try:
-                found = resolve_run(label.other_run, root)
-            except HarnessError:  # not under --results: look beside the run itself
-                found = run.dir.parent / label.other_run
+            found = _other_dir(label.other_run, run, root)
             other = Run.load(found) if (found / "manifest.json").exists() else None
             others[label.other_run] = {r.trial_id: r for r in other.trials} if other else {}
         twin = others[label.other_run].get(label.other_trial or "")
@@ -62,8 +60,51 @@ def _preferences(labels: list[Label], run: Run, scorer: str | None, root: Path) 
     return out
 
 
-def run_agreement(run: str | Path, scorer: str | None = None, root: Path = Path("results")) -> Agreement:
-    """Judge-human (or verdict-human) agreement over the labelled trials of RUN."""
+JUDGE_SIDES: dict[str, Side] = {"A": "a", "B": "b", "tie": "tie"}
+
+
+def _judged_preferences(labels: list[Label], run: Run, root: Path, options: JudgeOptions) -> list[Preference]:
+    """The pairwise judge's side for each labelled pair (issue #14's judge, replayed from the suite's
+    cassette unless `options` say otherwise): A is this run, B the run the reviewer compared it with."""
+    from harness.api.pairwise import judge_pairs, judge_sessions, select_pairs
+    from harness.diff.align import load_arms
+
+    paired = [label for label in labels if label.preferred and label.other_run and label.other_trial]
+    records = {r.trial_id: r for r in run.trials}
+    out = []
+    for other in sorted({label.other_run for label in paired if label.other_run}):
+        a, b = load_arms(run.dir, _other_dir(other, run, root), None, root)
+        mine = [label for label in paired if label.other_run == other and label.trial_id in records]
+        wanted = {
+            (records[x.trial_id].suite, records[x.trial_id].case, records[x.trial_id].repeat) for x in mine
+        }
+        pairs = [pair for pair in select_pairs(a, b) if (pair.suite, pair.case, pair.repeat) in wanted]
+        with judge_sessions(options, a, b) as sessions:
+            outcomes = judge_pairs(sessions, pairs)
+        winner = {(o.suite, o.case, o.repeat): o.winner for o in outcomes}
+        for label in mine:
+            r = records[label.trial_id]
+            side = JUDGE_SIDES.get(winner.get((r.suite, r.case, r.repeat)) or "")
+            assert label.preferred is not None
+            out.append(Preference(label.trial_id, label.other_trial or "", label.preferred, side))
+    return out
+
+
+def _other_dir(other: str, run: Run, root: Path) -> Path:
+    try:
+        return resolve_run(other, root)
+    except HarnessError:  # not under --results: look beside the run itself
+        return run.dir.parent / other
+
+
+def run_agreement(
+    run: str | Path,
+    scorer: str | None = None,
+    root: Path = Path("results"),
+    pairwise: JudgeOptions | None = None,
+) -> Agreement:
+    """Judge-human (or verdict-human) agreement over the labelled trials of RUN; with `pairwise`, the
+    preferred sides are compared with the pairwise judge's, otherwise with the machine scores'."""
     loaded = Run.load(resolve_run(run, root))
     labels = read_labels(loaded.dir)
     if not labels:
@@ -98,4 +139,8 @@ def run_agreement(run: str | Path, scorer: str | None = None, root: Path = Path(
             )
         )
     latest_labels = [label for given in by_trial.values() for label in given]
-    return agreement(scorer or "verdict", trials, _preferences(latest_labels, loaded, scorer, root))
+    if pairwise is not None:
+        preferences = _judged_preferences(latest_labels, loaded, root, pairwise)
+    else:
+        preferences = _preferences(latest_labels, loaded, scorer, root)
+    return agreement(scorer or "verdict", trials, preferences)

@@ -1,5 +1,6 @@
-"""`harness compare RUN[:VARIANT]...` and `harness trend [--suite NAME] [RUNS...]`: the front end of the
-orchestration operations that rank arms by the pairwise judge and follow stored runs over time."""
+"""`harness compare RUN[:VARIANT]...`, `harness trend [--suite NAME] [RUNS...]` and `harness agreement RUN`:
+the front end of the orchestration operations that rank arms by the pairwise judge, follow stored runs
+over time, and measure how far a machine scorer (or the pairwise judge) agrees with human labels."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ MAX_SCORER_COLUMNS = 4
 def register(subparsers: argparse._SubParsersAction) -> None:
     register_compare(subparsers)
     register_trend(subparsers)
+    register_agreement(subparsers)
 
 
 def register_compare(subparsers: argparse._SubParsersAction) -> None:
@@ -153,4 +155,67 @@ def run_trend(args: argparse.Namespace) -> int:
 
         write_trend_html(t, args.html)
         console.print(f"HTML: {args.html}")
+    return 0
+
+
+def register_agreement(subparsers: argparse._SubParsersAction) -> None:
+    q = subparsers.add_parser(
+        "agreement",
+        help="judge-human agreement over a run's labels: kappa, Spearman, confusion, disagreements",
+        description="Cohen's kappa on pass/fail, Spearman on scores, the confusion matrix and the most "
+        "disagreeing trials, between a run's human labels and a machine scorer (or the trial verdicts).",
+    )
+    q.add_argument("run", metavar="RUN", help="run directory, run id under --results, or 'latest'")
+    q.add_argument("--scorer", help="the machine scorer to compare (e.g. judge); default: the trial verdict")
+    q.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
+    q.add_argument("--html", type=Path, metavar="FILE", help="write the agreement page")
+    q.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
+    q.add_argument(
+        "--pairwise",
+        action="store_true",
+        help="compare preferred sides with the pairwise judge's (default: with the machine scores')",
+    )
+    add_judge_arguments(q)
+    q.set_defaults(func=run_agreement_command)
+
+
+def _figure(value: float | None, spec: str = ".3f") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def run_agreement_command(args: argparse.Namespace) -> int:
+    from harness.api.agreement import run_agreement
+    from harness.store import resolve_run
+
+    pairwise = judge_options(args) if getattr(args, "pairwise", False) else None
+    result = run_agreement(args.run, args.scorer, args.results, pairwise)
+    print(f"agreement of {result.scorer} with human labels: {result.labelled} labelled trial(s)")
+    raw = f"{result.observed:.1%}" if result.observed is not None else "–"
+    print(
+        f"  pass/fail   {result.verdicts} trial(s), raw agreement {raw}, "
+        f"Cohen's kappa {_figure(result.kappa)}" + (f" ({result.kappa_note})" if result.kappa_note else "")
+    )
+    why = f"p = {result.spearman_p:.3g}" if result.spearman_p is not None else result.spearman_note
+    print(f"  scores      {result.scores} trial(s), Spearman rho {_figure(result.spearman)} ({why})")
+    c = result.confusion
+    print("  confusion   human\\machine  pass  fail")
+    for h in ("pass", "fail"):
+        print(f"              {h:13s} {c[h]['pass']:5d} {c[h]['fail']:5d}")
+    if result.preferences or result.preference_note:
+        share = f"{result.preference_agreement:.1%}" if result.preference_agreement is not None else "–"
+        print(f"  preferred   {share} of {result.preferences} pair(s) {result.preference_note}".rstrip())
+    if result.disagreements:
+        print("  most disagreeing:")
+        for d in result.disagreements:
+            note = f"  note: {d.note}" if d.note else ""
+            print(f"    {d.trial_id}: human {d.human}, machine {d.machine}{note}")
+    if args.json:
+        atomic_write(args.json, json.dumps(asdict(result), indent=2).encode())
+        print(f"JSON: {args.json}")
+    if args.html:
+        from harness.report.agreement_html import write_agreement_html
+
+        run_id = resolve_run(args.run, args.results).name
+        write_agreement_html(result, run_id, args.html)
+        print(f"HTML: {args.html}")
     return 0

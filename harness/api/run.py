@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from harness.api.batch import run_batch
 from harness.errors import UsageError
 from harness.plan import TrialPlan
-from harness.record import Score, TrialRecord
+from harness.record import BatchJobRef, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.progress import Progress, make_progress, provisional
@@ -39,6 +40,7 @@ class SuiteWork:
     plans: list[TrialPlan]
     mode: str
     target: Target | None = None
+    keep: set[str] | None = None  # the selected trial ids, when `plans` holds more (a replayed batch)
 
 
 def ci_default() -> bool:
@@ -74,6 +76,7 @@ def load_work(
     repeats: int | None,
     mode: str | None,
     select: Iterable[str] | None,
+    batch: bool | None = None,
 ) -> list[SuiteWork]:
     from harness.suite import validate
     from harness.transport import resolve_mode
@@ -86,8 +89,17 @@ def load_work(
     for checked in report.suites:
         suite = checked.suite
         assert suite is not None
-        plans = [p for p in checked.plans if chosen is None or p.trial_id in chosen]
-        works.append(SuiteWork(suite, plans, str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))))
+        suite_mode = str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))
+        plans = checked.plans
+        # A replayed batch job must hold the trials it was recorded with: every trial is sent, and only
+        # the selected ones are kept (replay costs nothing). Calling out sends only what was selected.
+        whole_jobs = suite_mode == "replay" and _batched(
+            suite.name, batch, {suite.name} if suite.batch else set()
+        )
+        keep = {p.trial_id for p in plans if chosen is None or p.trial_id in chosen}
+        if not whole_jobs:
+            plans = [p for p in plans if p.trial_id in keep]
+        works.append(SuiteWork(suite, plans, suite_mode, keep=keep))
     return works
 
 
@@ -132,6 +144,10 @@ def run_suites(
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
     require_measured: bool | None = None,
+    batch: bool | None = None,
+    attach: Sequence[BatchJobRef] = (),
+    on_batch_status: Any = None,
+    batch_options: Any = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -140,7 +156,8 @@ def run_suites(
 
     `backend` None means gemini (or a gateway when `base_url` is given); `timeout_s` None keeps each
     step's own timeout (default 120 s); `select` limits the run to those trial ids; `cassettes` relative
-    to the working directory."""
+    to the working directory. `batch` True sends the trials through the Batch API (None: as each suite's
+    `batch:` says); `attach` are jobs an earlier attempt of this run created, polled instead of re-created."""
     paths = [Path(p) for p in paths]
     if not paths:
         raise UsageError("no suite given", hint="harness run suites/<name>.yaml")
@@ -149,7 +166,8 @@ def run_suites(
     label = choose_backend(backend, base_url)
     if faults and label != "emulator":
         raise UsageError("--faults only applies to the emulator", hint="add --backend emulator")
-    works = load_work(paths, variants, repeats, mode, select)
+    works = load_work(paths, variants, repeats, mode, select, batch)
+    batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     keys = {w.suite.name: resolve_api_key(label, w.mode) for w in works}  # fails before anything starts
     out = Path(out)
     baseline_run = Run.load(resolve_run(baseline, out)) if baseline else None
@@ -186,18 +204,36 @@ def run_suites(
                 )
                 work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in work.plans]
-            progress.start(len(work_items))
-            records = asyncio.run(
-                run_targets(
-                    work_items,
-                    writer,
-                    concurrency=concurrency,
-                    policy=policy,
-                    timeout_s=timeout_s,
-                    progress=progress,
-                    finished=finished,
+            progress.start(_planned(works))
+            batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
+            interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
+            if batched:
+                asyncio.run(
+                    run_batch(
+                        batched,
+                        writer,
+                        attach=attach,
+                        progress=progress,
+                        on_status=on_batch_status,
+                        finished=finished,
+                        options=batch_options or _batch_options(label),
+                        keep=set().union(*(w.keep or set() for w in works)),
+                    )
                 )
-            )
+            if interactive:
+                asyncio.run(
+                    run_targets(
+                        interactive,
+                        writer,
+                        concurrency=concurrency,
+                        policy=policy,
+                        timeout_s=timeout_s,
+                        progress=progress,
+                        finished=finished,
+                    )
+                )
+            order = {plan.trial_id: n for n, (plan, _) in enumerate(work_items)}
+            records = sorted(finished, key=lambda r: order.get(r.trial_id, len(order)))  # plan order
             group_scores(records, works)
             progress.settle([r for r in records if provisional(r)])
             Run(writer.dir, manifest, records).rewrite_trials(records)
@@ -209,9 +245,25 @@ def run_suites(
             manifest.backend = "replay:" + "+".join(
                 sorted({s.recorded_backend or "unknown" for s in sessions})
             )
-        writer.close(status, compute_totals(records, sum(len(w.plans) for w in works)))
+        writer.close(status, compute_totals(records, _planned(works)))
     _write_parquet(writer.dir)
     return writer.dir
+
+
+def _planned(works: Sequence[SuiteWork]) -> int:
+    return sum(len(w.keep) if w.keep is not None else len(w.plans) for w in works)
+
+
+def _batch_options(label: str) -> Any:
+    """The local emulator finishes a job in a poll or two: poll it fast; anything else at the default."""
+    from harness.runner.batch import BatchOptions, PollPolicy
+
+    return BatchOptions(PollPolicy(first=0.05, factor=1.5, ceiling=1.0)) if label == "emulator" else None
+
+
+def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:
+    """`--batch` decides for every suite; without it, each suite's own `batch:` does."""
+    return batch if batch is not None else suite in batch_suites
 
 
 def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The emulated API behind the HTTP edge: a routing table of endpoints returning Replies.
 
-Batches and files will be more rows in ROUTES; each handler gets the path match, the headers, the body.
+Batches and files are rows from `batches.BatchStore`; each handler gets the request and the path match.
 """
 
 from __future__ import annotations
@@ -9,41 +9,22 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from hashlib import sha256
 
+from harness.emulator.batches import BatchStore
+from harness.emulator.exchange import Reply, Request
 from harness.emulator.faults import FaultPlan, FaultSpecError, Rule, decide, seconds
 from harness.emulator.generate import blocked, generate, prompt_usage, response_id, stream_events
 from harness.emulator.models import MODELS, ModelProfile, get_model, model_resource
 from harness.emulator.protocol import ApiError, GenerateRequest, parse_generate, parse_json, words
 
 
-@dataclass
-class Reply:
-    """What the HTTP edge sends: a JSON body or SSE events, extra headers, a delivery fault, a delay."""
-
-    status: int = 200
-    body: dict | None = None
-    events: list[dict] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delivery: str = "normal"  # or "drop" / "truncate"
-    delay: float = 0.0
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-
 class Api:
     """Endpoint logic and the small amount of state the emulator keeps (attempt counts, signatures seen)."""
 
-    def __init__(self, plan: FaultPlan, latency_scale: float = 0.0):
+    def __init__(self, plan: FaultPlan, latency_scale: float = 0.0, batch_duration_s: float = 0.0):
         self.plan, self.latency_scale = plan, latency_scale
+        self.batches = BatchStore(self, batch_duration_s)
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}
         self._sig_order: deque[str] = deque(maxlen=10_000)
@@ -66,6 +47,7 @@ class Api:
                 self.count_tokens,
             ),
             ("GET", re.compile(r"^/(?P<ver>v1beta|v1)/models$"), self.list_models),
+            *self.batches.routes(),
             ("GET", re.compile(r"^/(?P<ver>v1beta|v1)/models/(?P<model>[^/:]+)$"), self.get_model),
         ]
 
@@ -76,7 +58,8 @@ class Api:
             for method, pattern, func in self.routes:
                 m = pattern.match(req.path)
                 if m and method == req.method:
-                    _check_key(req)
+                    if not self.batches.exempt_from_key(req):
+                        _check_key(req)
                     return func(req, m)
             raise ApiError(404, f"Method not found: {req.method} {req.path}")
         except ApiError as exc:
@@ -114,8 +97,13 @@ class Api:
                     self.signatures.add(digest)
 
     def _answer(self, req: Request, m: re.Match[str]) -> tuple[dict, Reply]:
-        profile = self._model(m)
-        gen = parse_generate(profile.name, parse_json(req.body))
+        return self.answer(self._model(m), parse_json(req.body), req.headers.get("x-harness-fault"))
+
+    def answer(
+        self, profile: ModelProfile, data: dict, fault_header: str | None = None
+    ) -> tuple[dict, Reply]:
+        """One generateContent request's body and reply, sent alone or as one request of a batch job."""
+        gen = parse_generate(profile.name, data)
         self._record_signatures(gen)
         attempt = self._attempt(gen.key)
         prompt_words = set(words(" ".join([gen.system, gen.current.text])))
@@ -126,7 +114,7 @@ class Api:
                 occurrence=attempt,
                 model=profile.name,
                 prompt_words=prompt_words,
-                header=req.headers.get("x-harness-fault"),
+                header=fault_header,
             )
         except FaultSpecError as exc:
             raise ApiError(400, f"x-harness-fault header: {exc}") from exc

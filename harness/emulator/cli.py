@@ -30,13 +30,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="X",
         help="answer after X times a real model's latency (default 0: at once)",
     )
+    serve.add_argument(
+        "--batch-duration",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="a batch job stays RUNNING for at least S seconds (default 0; also batch_polls= in --faults)",
+    )
     serve.add_argument("--verbose", action="store_true", help="log one line per request (never headers)")
     serve.set_defaults(func=serve_command)
 
 
 def serve_command(args: argparse.Namespace) -> int:
     try:
-        emu = Emulator(args.host, args.port, args.faults, args.latency_scale, verbose=args.verbose)
+        emu = Emulator(
+            args.host,
+            args.port,
+            args.faults,
+            args.latency_scale,
+            batch_duration_s=args.batch_duration,
+            verbose=args.verbose,
+        )
         emu.start()
     except (FaultSpecError, ValueError) as exc:
         raise UsageError(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 ACTIONS = {"drop", "truncate", "block_prompt", "block_output", "no_image", "slow"}
+BATCH_FAULTS = {"failed", "expired"}
 OPTIONS = {"retry_after", "retry_info", "first", "model", "reason"}
 # Built-in safety rules, as the real models refuse such prompts.
 OUTPUT_BLOCK_WORDS = {"gore", "gory", "bloody", "gruesome"}
@@ -54,6 +55,8 @@ class FaultPlan:
     seed: int = 0
     rules: list[Rule] = field(default_factory=list)
     words: dict[str, Rule] = field(default_factory=dict)
+    batch_fault: str | None = None  # "failed" or "expired": every batch job ends in that state
+    batch_polls: int = 1  # GETs a batch job answers RUNNING before it finishes
 
 
 def parse_rule(text: str) -> Rule:
@@ -99,6 +102,15 @@ def parse_spec(spec: str | None) -> FaultPlan:
                 plan.seed = int(clause[5:])
             except ValueError as exc:
                 raise FaultSpecError(f"fault clause {clause!r}: seed must be an integer") from exc
+        elif clause.startswith("batch="):
+            plan.batch_fault = clause[6:].lower()
+            if plan.batch_fault not in BATCH_FAULTS:
+                raise FaultSpecError(f"fault clause {clause!r}: expected batch=failed or batch=expired")
+        elif clause.startswith("batch_polls="):
+            try:
+                plan.batch_polls = int(clause[12:])
+            except ValueError as exc:
+                raise FaultSpecError(f"fault clause {clause!r}: batch_polls must be an integer") from exc
         elif clause.startswith("word:"):
             word, sep, fault = clause[5:].partition("=")
             if not sep or not word:

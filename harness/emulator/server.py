@@ -76,6 +76,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
 
     def _send_json(self, reply: Reply) -> None:
+        if reply.raw is not None:
+            self._head(reply.status, reply.content_type, reply.headers)
+            self.send_header("Content-Length", str(len(reply.raw)))
+            self.end_headers()
+            self.wfile.write(reply.raw)
+            return
         data = json.dumps(reply.body or {}, separators=(",", ":")).encode()
         if reply.delivery == "truncate":
             data = data[: max(1, len(data) // 2)]
@@ -168,6 +174,7 @@ class Emulator:
         faults: str | None = None,
         latency_scale: float = 0.0,
         *,
+        batch_duration_s: float = 0.0,
         workers: int = 64,
         verbose: bool = False,
     ):
@@ -176,7 +183,7 @@ class Emulator:
         if latency_scale < 0:
             raise ValueError("latency_scale must be >= 0 (0 answers at once, 1 is real-model speed)")
         self.host, self.port, self.workers, self.verbose = host, port, workers, verbose
-        self.api = Api(parse_spec(faults), latency_scale)
+        self.api = Api(parse_spec(faults), latency_scale, batch_duration_s)
         self._server: PoolServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -191,6 +198,11 @@ class Emulator:
     def received_signatures(self) -> set[str]:
         """sha256 hex digests of the thoughtSignature bytes clients sent back (chat echo checks)."""
         return set(self.api.signatures)
+
+    @property
+    def batch_creates(self) -> int:
+        """How many batch jobs clients created (a resumed run must not create one twice)."""
+        return self.api.batches.creates
 
     @property
     def request_count(self) -> int:

@@ -57,6 +57,12 @@ def register(subparsers: Any) -> None:
         help="an expectation that cannot be measured (no tesseract, no judge) fails its trial "
         "(default: on when CI is set)",
     )
+    run.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="send the trials through the Batch API: half price, answered within 24 h (suite: `batch: true`)",
+    )
     run.set_defaults(func=run_command)
 
     runs = subparsers.add_parser("runs", help="list stored runs")
@@ -92,10 +98,27 @@ def run_command(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         baseline=args.baseline,
         require_measured=args.require_measured,
+        batch=args.batch,
+        on_batch_status=batch_status_printer(),
     )
     run = Run.load(run_dir)
     print(summary(run))
     return 1 if failing(run) else 0
+
+
+def batch_status_printer() -> Any:
+    """One stderr line per poll of a batch job: its state, polls so far, and done/failed once read."""
+    import sys
+
+    def show(status: Any) -> None:
+        state = status.state.removeprefix("JOB_STATE_")
+        if status.done is None:
+            line = f"{state} ({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s)"
+        else:
+            line = f"{state}: {status.done} done, {status.failed} failed of {status.requests} requests"
+        print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def failing(run: Run) -> list[str]:
@@ -119,6 +142,10 @@ def summary(run: Run) -> str:
     ]
     if manifest.procedural_images:
         lines.append("  images are procedural (emulator), not model output")
+    if manifest.batch:
+        from harness.prices import BATCH_SOURCE
+
+        lines.append(f"  batch: {len(manifest.batch_jobs)} job(s); cost at the batch tier, {BATCH_SOURCE}")
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))

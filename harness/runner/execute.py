@@ -19,7 +19,7 @@ from google.genai import types
 from harness.context import RequestContext, current_request
 from harness.files import utc_now
 from harness.plan import StepPlan, TrialPlan
-from harness.prices import cost_usd
+from harness.prices import Tier, cost_usd
 from harness.record import StepRecord, TrialError, TrialRecord
 from harness.runner.outcome import classify, error_of
 from harness.runner.request import build_config, build_parts, config_record, relative_path, wants_image
@@ -85,9 +85,26 @@ async def run_step(
     finally:
         current_request.reset(token)
     latency = round(time.monotonic() - started[0], 4)
+    return await asyncio.to_thread(
+        step_from_response, plan, step, response, writer, attempts=attempts, latency_s=latency
+    )
+
+
+def step_from_response(
+    plan: TrialPlan,
+    step: StepPlan,
+    response: types.GenerateContentResponse,
+    writer: RunWriter,
+    *,
+    attempts: int,
+    latency_s: float,
+    tier: Tier = "standard",
+) -> StepRecord:
+    """Classify a response and store its images: the one path interactive and batch answers share."""
+    base = _step_base(plan, step)
     result = classify(response, wants_image(step.config))
     try:
-        images = [await asyncio.to_thread(writer.save_image, data, mime) for data, mime in result.images]
+        images = [writer.save_image(data, mime) for data, mime in result.images]
     except Exception as exc:  # an undecodable image is this trial's error, not the run's
         return StepRecord(
             **base,
@@ -95,7 +112,7 @@ async def run_step(
             finish_reason=result.finish_reason,
             error=error_of(exc),
             attempts=attempts,
-            latency_s=latency,
+            latency_s=latency_s,
             usage=result.usage,
         )
     return StepRecord(
@@ -106,10 +123,15 @@ async def run_step(
         images=images,
         text=result.text,
         usage=result.usage,
-        cost_usd=cost_usd(step.config.model, result.usage),
-        latency_s=latency,
+        cost_usd=cost_usd(step.config.model, result.usage, tier),
+        latency_s=latency_s,
         attempts=attempts,
     )
+
+
+def step_from_error(plan: TrialPlan, step: StepPlan, error: TrialError, *, attempts: int = 1) -> StepRecord:
+    """A step whose request failed (an HTTP error, or a per-request error inside a batch job)."""
+    return StepRecord(**_step_base(plan, step), outcome="error", error=error, attempts=attempts)
 
 
 async def execute_trial(

@@ -26,7 +26,8 @@ from harness.scoring.alignment import AnswerSet, render_answer_prompt, render_qu
 from harness.scoring.questions import Question, QuestionSet
 
 SCENE_KEY = "harness-scene"  # where emulator images carry the scene they show (PNG text chunk)
-KINDS = ("cup", "apple", "tree", "car", "ball", "book", "star", "dog")
+# Not "book": the emulator reads a book in a prompt as a storybook figure and draws one.
+KINDS = ("cup", "apple", "tree", "car", "ball", "shoe", "star", "dog")
 COLORS = ("red", "blue", "green", "yellow", "purple", "white", "black", "orange")
 BACKGROUNDS = ("white", "grey", "blue", "beige", "black", "pink")
 TEXTS = ("SALE", "OPEN", "HELLO")

@@ -5,7 +5,7 @@ entry is found by the hash of the prompt text, so a changed prompt gets new ques
 prompt keeps its (possibly hand-edited) ones.
 
     format: prompt-harness-questions/1
-    suite: showcase
+    questions_of: showcase           # the suite (not `suite:`, so no tool mistakes this file for one)
     prompts:
       3f2a...:                      # sha256 of the prompt, first 16 hex digits
         prompt: A blue cup on a white table
@@ -58,6 +58,19 @@ class Entry(BaseModel):
     questions: list[Question]
 
 
+class _Flow(dict):
+    """A question, written on one line: `- {id: 2, kind: attribute, question: ..., parents: [1]}`."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+
+
 def prompt_hash(prompt: str) -> str:
     return hashlib.sha256(prompt.strip().encode()).hexdigest()[:16]
 
@@ -104,11 +117,12 @@ def load(path: Path) -> dict[str, Entry]:
 
 def save(path: Path, suite: str, entries: dict[str, Entry]) -> None:
     """Written sorted by prompt so a new prompt is a small diff in review."""
-    doc: dict[str, Any] = {"format": FORMAT, "suite": suite, "prompts": {}}
+    doc: dict[str, Any] = {"format": FORMAT, "questions_of": suite, "prompts": {}}
     for key in sorted(entries, key=lambda k: (entries[k].prompt, k)):
         entry = entries[key].model_dump()
+        entry["generated_by"] = _Flow(entry["generated_by"])
         entry["questions"] = [
-            {"id": q.id, "kind": q.kind, "question": q.question, "parents": q.parents}
+            _Flow(id=q.id, kind=q.kind, question=q.question, parents=q.parents)
             for q in entries[key].questions
         ]
         doc["prompts"][key] = entry
@@ -116,5 +130,5 @@ def save(path: Path, suite: str, entries: dict[str, Entry]) -> None:
         "# Questions the `alignment:` scorer asks of each image, keyed by the prompt's hash.\n"
         "# Review and edit them; a changed prompt gets new questions, the others are kept.\n"
     )
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     atomic_write(path, (head + text).encode("utf-8"))

@@ -24,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--variant", action="append", default=None, metavar="NAME", help="only this variant")
     p.add_argument("--repeats", type=int, default=None, metavar="N", help="override every case's repeats")
     p.add_argument("--prompts", action="store_true", help="also print every rendered prompt")
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="estimate at the Batch API price (50%%), as `run --batch` would pay",
+    )
     p.set_defaults(func=_validate)
 
     s = subparsers.add_parser("styles", help="list or show style presets")
@@ -80,7 +86,7 @@ def _looks_like_suite(path: Path) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats)
+    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats, batch=args.batch)
     print(report.render())
     for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
         print(f"warning: {warning}", file=sys.stderr)

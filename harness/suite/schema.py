@@ -223,6 +223,7 @@ class Suite(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     variants: dict[str, Variant] = Field(default_factory=dict)
     mode: Literal["live", "record", "replay", "auto"] | None = None
+    batch: bool = False  # run through the Batch API (half price, answered within 24 h), as `run --batch`
     cassettes: Path | None = None
     judge: Judge | None = None
     tolerance: Tolerance | None = None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
 from harness.plan import TrialPlan
-from harness.prices import cost_usd, estimate_image_usd, price_for
+from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
 from harness.suite.expand import expand_all
 from harness.suite.load import load_suite_collect
@@ -37,6 +37,7 @@ class SuiteReport:
     path: Path
     rows: list[CaseRow] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    tier: Tier = "standard"  # "batch": the trials go through the Batch API at its price
     suite: Suite | None = None
     plans: list[TrialPlan] = field(default_factory=list)
 
@@ -69,13 +70,16 @@ class ValidationReport:
         unknown = [m for m in used if m not in priced]
         sources = ", ".join(dict.fromkeys(p.source for p in priced.values())) or "-"
         note = f"prices: {sources}; as of: {', '.join(known) or '-'}"
+        if any(s.tier == "batch" for s in self.suites):
+            note += f"; batch suites' trials at the batch tier: {BATCH_SOURCE}; judge calls at standard"
         return note + (f"; no price for {', '.join(unknown)} (counted as $0)" if unknown else "")
 
     def render(self) -> str:
         lines: list[str] = []
         header = ("case", "variants", "repeats", "steps", "trials", "judge", "est. USD")
         for suite in self.suites:
-            lines.append(f"suite {suite.name}  ({suite.path})")
+            tier = "  [Batch API: trials at 50%]" if suite.tier == "batch" else ""
+            lines.append(f"suite {suite.name}  ({suite.path}){tier}")
             rows = [
                 (
                     r.case,
@@ -120,14 +124,16 @@ class ValidationReport:
         return "\n".join(lines)  # the warnings go to stderr, as they do when validation fails
 
 
-def trial_cost(plan: TrialPlan) -> float:
-    """Image tokens per step at its size, plus the prompt and input images, plus judge calls."""
+def trial_cost(plan: TrialPlan, tier: Tier = "standard") -> float:
+    """Image tokens per step at its size, plus the prompt and input images (judge calls are apart)."""
     total = 0.0
     for step in plan.steps:
         images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
         prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
         images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
-        total += estimate_image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens)
+        total += estimate_image_usd(
+            step.config.model, step.config.image_size, images_out, prompt_tokens, tier
+        )
     return total
 
 
@@ -135,14 +141,16 @@ def judge_calls(plan: TrialPlan) -> int:
     return sum(1 for step in plan.steps for spec in step.expect if "judge" in spec)
 
 
-def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str) -> SuiteReport:
-    report = SuiteReport(name=name, path=path)
+def report_suite(
+    name: str, path: Path, plans: list[TrialPlan], judge_model: str, tier: Tier = "standard"
+) -> SuiteReport:
+    report = SuiteReport(name=name, path=path, tier=tier)
     by_case: dict[str, list[TrialPlan]] = {}
     for plan in plans:
         by_case.setdefault(plan.case, []).append(plan)
     for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
-        cost = sum(trial_cost(p) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
+        cost = sum(trial_cost(p, tier) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
         variants = len({p.variant for p in mine})
         report.rows.append(
             CaseRow(
@@ -163,9 +171,14 @@ def report_suite(name: str, path: Path, plans: list[TrialPlan], judge_model: str
 
 
 def validate(
-    paths: list[str | Path], variants: list[str] | None = None, repeats: int | None = None
+    paths: list[str | Path],
+    variants: list[str] | None = None,
+    repeats: int | None = None,
+    batch: bool | None = None,
 ) -> ValidationReport:
-    """Check every suite; raises ValidationFailed with every problem of every suite, else the report."""
+    """Check every suite; raises ValidationFailed with every problem of every suite, else the report.
+
+    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says)."""
     report = ValidationReport()
     errors: list[HarnessError] = []
     for path in paths:
@@ -182,7 +195,9 @@ def validate(
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
             judge = suite.judge.model if suite.judge else "gemini-2.5-flash"
-            checked = report_suite(suite.name, suite.path, result.plans, judge)
+            batched = batch if batch is not None else suite.batch
+            tier: Tier = "batch" if batched else "standard"
+            checked = report_suite(suite.name, suite.path, result.plans, judge, tier)
             checked.suite, checked.plans = suite, result.plans
             report.suites.append(checked)
     if errors:

@@ -48,6 +48,10 @@ TOKEN_QUERY = SECRET_QUERY | {"upload_id"}
 _TOKEN_QUERY = re.compile(rf"((?:{'|'.join(sorted(TOKEN_QUERY))})=)[^&#\s]+", re.I)
 
 
+# Response headers naming where an upload goes: stored redacted, handed back whole while recording.
+UPLOAD_URL_HEADERS = frozenset({"x-goog-upload-url", "x-goog-upload-control-url"})
+
+
 def redact_url(url: str) -> str:
     return _TOKEN_QUERY.sub(lambda m: m.group(1) + REDACTED, url)
 

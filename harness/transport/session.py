@@ -162,7 +162,11 @@ class TransportSession:
             **store_body(body, kept.get("content-type", ""), self.cassette.blobs),
         }
         inter = self._append(prepared, response, emulator=EMULATOR_HEADER in kept)
-        return self._outcome(inter)
+        status, stored, data = self._outcome(inter)
+        # The cassette keeps upload URLs without their upload_id, but the live upload still needs it:
+        # the SDK posts the file's bytes to the URL this response hands back.
+        live = {k.lower(): v for k, v in headers if k.lower() in redact.UPLOAD_URL_HEADERS}
+        return status, {**stored, **live}, data
 
     def after_error(self, prepared: Prepared, exc: Exception) -> None:
         name = type(exc).__name__
