@@ -15,7 +15,11 @@ from harness.suite.json_schema import FILES, SCHEMA_DIR, json_schema, schema_tex
 from harness.suite.yaml_lines import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITES = sorted(p for p in (ROOT / "suites").rglob("*.yaml") if ".cassette." not in p.name)
+SUITES = sorted(  # suite files: a top-level `suite:` key (questions files and cassettes are not suites)
+    p
+    for p in (ROOT / "suites").rglob("*.yaml")
+    if ".cassette." not in p.name and "suite" in (load_yaml(p).data or {})
+)
 PRESETS = sorted((ROOT / "templates" / "styles").glob("*.yaml"))
 
 
