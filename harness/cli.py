@@ -19,6 +19,7 @@ from harness.errors import HarnessError, HarnessWarning
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("harness.suite.cli", "check suites, render every prompt, count trials, estimate cost"),
     "styles": ("harness.suite.cli", "list or show style presets"),
+    "schema": ("harness.suite.cli", "print the JSON Schema of suite files or style presets (for editors)"),
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
     "batches": ("harness.batches_cli", "the Batch API jobs of a run (run --batch): list, status, cancel"),
