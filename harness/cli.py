@@ -19,6 +19,7 @@ from harness.errors import HarnessError, HarnessWarning
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("harness.suite.cli", "check suites, render every prompt, count trials, estimate cost"),
     "styles": ("harness.suite.cli", "list or show style presets"),
+    "schema": ("harness.suite.cli", "print the JSON Schema of suite files or style presets (for editors)"),
     "run": ("harness.runner.cli", "run suites and store the run under --out"),
     "runs": ("harness.runner.cli", "list stored runs"),
     "merge": ("harness.runner.cli", "join the shards of one run (--shard I/N) into one run"),

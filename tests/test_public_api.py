@@ -39,9 +39,9 @@ def test_the_readme_example_runs_and_prints_only_its_own_lines(
     out, err = capfd.readouterr()
     run, d = namespace["run"], namespace["d"]
     assert isinstance(run, harness.Run) and isinstance(d, harness.Diff)
-    assert len(run.trials) == 24 and run.dir.resolve().parent == project.resolve() / "results"
+    assert len(run.trials) == 36 and run.dir.resolve().parent == project.resolve() / "results"
     assert (run.dir / "diff.html").is_file()
-    assert out.splitlines()[0] == f"{run.manifest.run_id} finished 24 trials"  # no progress lines
+    assert out.splitlines()[0] == f"{run.manifest.run_id} finished 36 trials"  # no progress lines
     assert err == ""
 
 

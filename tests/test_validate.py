@@ -172,20 +172,43 @@ def test_variant_changes_the_prompt(tmp_path: Path) -> None:
         """
         suite: ab
         variants:
-          kw: {template: kw}
-          story: {template: story, prompt_suffix: "Soft light"}
-          own: {prompt: "literal from the variant", vars: {product: ignored}}
+          kw: {template: kw, skip: {cases: [fixed]}}
+          story: {template: story, prompt_suffix: "Soft light", skip: {tags: [fixed]}}
+          own: {prompt: "literal from the variant", vars: {product: ignored}, only: {cases: ["c*"]}}
+          plain: {prompt_suffix: "Soft light", only: {tags: [fixed]}}
         cases:
           - {id: cup, vars: {product: cup}}
-          - {id: fixed, template: kw, vars: {product: bottle}}
+          - {id: fixed, template: kw, vars: {product: bottle}, tags: [fixed]}
     """,
     )
     prompts = {p.trial_id: p.steps[0].prompt for p in expand(load_suite(path))}
     assert prompts["ab::cup[kw-r0]"] == "cup, product photo"
     assert prompts["ab::cup[story-r0]"] == "A photograph of a cup (story/cup). Soft light"
     assert prompts["ab::cup[own-r0]"] == "literal from the variant"
-    # a case naming its own template keeps it: the variant's template is for cases that give none
-    assert prompts["ab::fixed[story-r0]"] == "bottle, product photo. Soft light"
+    # variants that would replace the case's own template leave it out (skip:/only:); one that does not
+    # change the prompt source applies to it
+    assert {t for t in prompts if "fixed" in t} == {"ab::fixed[plain-r0]"}
+    assert prompts["ab::fixed[plain-r0]"] == "bottle, product photo. Soft light"
+
+
+def test_variant_prompt_shadowed_by_the_case_names_both_lines(tmp_path: Path) -> None:
+    write(tmp_path, "templates/prompts/kw.j2", "{{ product }}, product photo")
+    path = _suite(
+        tmp_path,
+        """
+        suite: ab
+        variants:
+          a: {}
+          b: {prompt: "a poster of a cup, bold colours"}
+        cases:
+          - {id: cup, prompt: "a cup"}
+          - {id: bowl, template: kw, vars: {product: bowl}}
+    """,
+    )
+    errors = _problems(path)
+    assert [(e.case, e.line, e.key) for e in errors] == [("cup", 6, "prompt"), ("bowl", 7, "template")]
+    assert "variant 'b' sets prompt: at line 4" in errors[0].message
+    assert "own prompt: at line 6" in errors[0].message and "skip:" in str(errors[0])
 
 
 def test_no_prompt_anywhere_is_an_error(tmp_path: Path) -> None:

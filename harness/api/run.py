@@ -81,16 +81,18 @@ def load_work(
     selection: Selection | None,
     batch: bool | None = None,
 ) -> list[SuiteWork]:
-    from harness.suite import expand, load_suite, validate
+    from harness.suite import validate
     from harness.transport import resolve_mode
 
-    for warning in validate(list(paths), variants, repeats, check_cap=False).warnings:
+    report = validate(list(paths), variants, repeats, check_cap=False)  # loads and expands each suite, once
+    for warning in report.warnings:
         warnings.warn(warning, HarnessWarning, stacklevel=2)
     works = []
-    for path in paths:
-        suite = load_suite(path)
+    for checked in report.suites:
+        suite = checked.suite
+        assert suite is not None
         suite_mode = str(resolve_mode(cli=mode, suite=getattr(suite, "mode", None)))
-        every = expand(suite, variants=variants, repeats=repeats)
+        every = checked.plans
         selected = select_plans(every, selection) if selection is not None else every
         # A replayed batch job must hold the trials it was recorded with: every trial is sent, and only
         # the selected ones are kept (replay costs nothing). Calling out sends only what was selected.

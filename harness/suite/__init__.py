@@ -14,6 +14,12 @@ Rules worth knowing (the README's suite section says the same):
   chain's final step.
 - Paths (inputs, references) are relative to the suite file; a preset's references to the preset file.
 - Repeats are numbered from 0: trial ids read `suite::case[variant-r0]`.
+- Cases are built once, at load (`sources.build_cases`): the suite's own (a `matrix:` case becomes one case
+  per combination), then one per row of each `cases_from:` file, then of each `dataset:`. The suite-level
+  `expect:` and named sets are folded into every case's `expect:` there; `Suite.where` gives the file and
+  line that wrote any part of a case (its data row, or the matrix case it came from).
+- A variant runs on the cases its `only:`/`skip:` leave it; a variant prompt that a case's own prompt
+  would replace is an error.
 """
 
 from __future__ import annotations

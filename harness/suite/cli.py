@@ -41,6 +41,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("name")
     s.set_defaults(func=_styles)
 
+    j = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema of suite files or style presets (for editors)",
+        description="The JSON Schema generated from the suite models. Point an editor at it with a first "
+        "line '# yaml-language-server: $schema=PATH' (VS Code's YAML extension, any LSP editor).",
+    )
+    j.add_argument("kind", nargs="?", choices=("suite", "style"), default="suite")
+    j.add_argument("--write", type=Path, metavar="DIR", help="write suite.schema.json and style.schema.json")
+    j.set_defaults(func=_schema)
+
 
 def add_policy_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -94,12 +104,23 @@ def _validate_with_policy(args: argparse.Namespace) -> int:
     for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
         print(f"warning: {warning}", file=sys.stderr)
     if args.prompts:
-        from harness.suite import expand, load_suite
-
         for suite_report in report.suites:
-            for plan in expand(load_suite(suite_report.path), args.variant, 1):
+            for plan in suite_report.plans:
+                if plan.repeat > 0:
+                    continue
                 for step in plan.steps:
                     print(f"{plan.trial_id} step {step.index} [{step.config.model}]: {step.prompt}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from harness.suite.json_schema import schema_text, write_schemas
+
+    if args.write is not None:
+        for path in write_schemas(args.write):
+            print(path)
+        return 0
+    sys.stdout.write(schema_text(args.kind))
     return 0
 
 

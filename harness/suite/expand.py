@@ -7,6 +7,7 @@ the runner, the pytest plugin and `harness validate` all refuse the same suites 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
 from harness.files import image_problem
 from harness.plan import StepPlan, TrialPlan
+from harness.suite import models
 from harness.suite.confine import ALLOW_HINT, outside_problem
 from harness.suite.layers import (
     Resolved,
@@ -24,7 +26,8 @@ from harness.suite.layers import (
     prompt_source,
     resolve_config,
 )
-from harness.suite.load import did_you_mean, suite_error
+from harness.suite.load import suite_error
+from harness.suite.names import did_you_mean
 from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite, Variant
 from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
 from harness.suite.templates import render, search_dirs
@@ -40,12 +43,13 @@ class Expansion:
     warnings: list[str] = field(default_factory=list)
 
     _also: dict[int, list[str]] = field(default_factory=dict)  # error index -> the other cases it hits
+    data_files: set[str] = field(default_factory=set)  # the same problem on many rows is one problem
 
     def error(self, exc: HarnessError) -> None:
         """Add each problem once: the same line and message hit from several cases (a bad default or
         variant value) is one problem, naming its first case and counting the others."""
         for one in exc.errors if isinstance(exc, ValidationFailed) else [exc]:
-            index = next((i for i, e in enumerate(self.errors) if _same_problem(e, one)), None)
+            index = next((i for i, e in enumerate(self.errors) if self._same_problem(e, one)), None)
             if index is None:
                 self.errors.append(one)
             elif one.case and one.case != self.errors[index].case:
@@ -61,13 +65,13 @@ class Expansion:
         self._also.clear()
         return self
 
+    def _same_problem(self, a: HarnessError, b: HarnessError) -> bool:
+        same_line = a.line == b.line or a.file in self.data_files
+        return same_line and (a.file, a.key, a.message, a.hint) == (b.file, b.key, b.message, b.hint)
+
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
-
-
-def _same_problem(a: HarnessError, b: HarnessError) -> bool:
-    return (a.file, a.line, a.key, a.message, a.hint) == (b.file, b.line, b.key, b.message, b.hint)
 
 
 @cache
@@ -88,6 +92,7 @@ def expand(suite: Suite, variants: list[str] | None = None, repeats: int | None 
 
 def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | None = None) -> Expansion:
     out = Expansion()
+    out.data_files = {str(o.file) for i in range(len(suite.cases)) if (o := suite.origin(i)) and o.row}
     names = suite.variant_names()
     chosen = list(dict.fromkeys(variants)) if variants else names
     for name in chosen:
@@ -100,10 +105,18 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
     if repeats is not None and repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
+    applied: set[str] = set()
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
         for name in chosen:
-            ctx.expand_case(index, case, name, repeats)
+            variant = suite.variants.get(name)
+            if variant is None or variant.applies_to(case.id, case.tags):
+                applied.add(name)
+                ctx.expand_case(index, case, name, repeats)
+    for name in chosen:
+        if name not in applied and suite.cases:
+            file, line = suite.where("variants", name)
+            out.warn(f"{file}:{line}: variant '{name}': its only:/skip: leave it no case (a typo in a tag?)")
     for warning in unused_var_warnings(suite, ctx.template_dirs):
         out.warn(warning)
     return out.finish()
@@ -117,6 +130,7 @@ class _Context:
     out: Expansion
     _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
     _decoded: dict[Path, str | None] = field(default_factory=dict)
+    _checked: dict[str, ValueError | None] = field(default_factory=dict)
 
     def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         self.out.error(suite_error(self.suite, message, loc, case, hint))
@@ -141,7 +155,7 @@ class _Context:
 
     def _files(self, paths: list[str], loc: Loc, case: str) -> None:
         for k, rel in enumerate(paths):
-            path = self.suite.dir / rel
+            path = self.suite.where(*loc)[0].parent / rel
             problem = outside_problem(path, self.suite.path, "image")
             if problem is not None:
                 self.err(problem, (*loc, k), case, ALLOW_HINT)
@@ -254,12 +268,12 @@ class _Context:
         known = set(self.suite.variant_names())
         for name in case.xfail:
             if name not in known:
+                file, line = self.suite.where("cases", index, "xfail", name)
                 self.out.error(
                     SuiteError(
                         f"xfail names variant '{name}', which the suite does not define",
-                        file=self.suite.path,
-                        line=self.suite.line("cases", index, "xfail", name)
-                        or self.suite.line("cases", index),
+                        file=file,
+                        line=line,
                         case=case.id,
                         key="xfail",
                         hint=f"use one of: {', '.join(sorted(known))}",
@@ -324,6 +338,9 @@ class _Context:
                 case.id,
                 "drop references from the case or the style",
             )
+        too_long = models.check_prompt_length(config.values["model"], prompt)
+        if too_long:
+            self.err(too_long, loc, case.id, "shorten the prompt or its vars (a template's output counts)")
         kind = "analyze" if output == "text" else ("edit" if j > 0 or inputs else "generate")
         return StepPlan(
             index=j,
@@ -351,6 +368,8 @@ class _Context:
         if edit is not None:
             return edit, False
         source, source_loc = prompt_source(item, loc, variant, variant_name)
+        if variant is not None and source is item and self._shadows(case, item, loc, variant, variant_name):
+            return None, False
         if source.prompt is None and source.template is None:
             by_variant = f" and variant '{variant_name}' gives none" if variant is not None else ""
             self.err(
@@ -374,13 +393,14 @@ class _Context:
                 step=loc[-1] if len(loc) > 2 else 0,
                 style=style.template_vars() if style else None,
             )
+            file, line = self.suite.where(*source_loc, "template")
             try:
                 body = render(
                     source.template,
                     variables,
                     self.template_dirs,
-                    file=self.suite.path,
-                    line=self.suite.line(*source_loc, "template"),
+                    file=file,
+                    line=line,
                     case=case.id,
                 )
             except SuiteError as exc:
@@ -391,27 +411,49 @@ class _Context:
             body = join_sentences(variant.prompt_prefix, body, variant.prompt_suffix)
         return (style.wrap(body) if style else body), style is not None
 
+    def _shadows(self, case: Case, item: Case | Step, loc: Loc, variant: Variant, variant_name: str) -> bool:
+        """A variant's prompt that the case's own prompt/template replaces would send both arms the same
+        prompt, and the diff would say 'no difference': an error naming both lines."""
+        given = next((k for k in ("prompt", "template") if getattr(variant, k) is not None), None)
+        own = next((k for k in ("prompt", "template") if getattr(item, k) is not None), None)
+        if given is None or own is None:
+            return False
+        v_file, v_line = self.suite.where("variants", variant_name, given)
+        c_file, c_line = self.suite.where(*loc, own)
+        v_where = f"line {v_line}" if v_file == c_file else f"{v_file}:{v_line}"
+        self.out.error(
+            SuiteError(
+                f"variant '{variant_name}' sets {given}: at {v_where}, but this case's own {own}: at line "
+                f"{c_line} replaces it: every arm would send the case's prompt and the diff would show no "
+                "difference",
+                file=c_file,
+                line=c_line,
+                case=case.id,
+                key=own,
+                hint=f"drop the case's {own}:, or leave the case out of the variant with "
+                f"'skip: {{cases: [{case.id}]}}' (or 'only:') under variants.{variant_name}",
+            )
+        )
+        return True
+
     def _expect(
         self, case: Case, item: Case | Step, loc: Loc, j: int, total: int, style: ResolvedStyle | None
     ) -> list[dict[str, Any]]:
         """Style promises first, then the step's own; a chain's case-level `expect:` scores its last step."""
-        entries: list[tuple[dict[str, Any], Any]] = []
+        entries: list[tuple[dict[str, Any], tuple[Path, int | None]]] = []
         if style is not None:
             entries += [(p.spec, (p.file, p.line)) for p in style.promises]
         own_loc = (*loc, "expect")
-        entries += [(spec, (*own_loc, k)) for k, spec in enumerate(item.expect)]
+        entries += self._located(item.expect, own_loc)
         if isinstance(item, Step) and j == total - 1:
-            entries += [(spec, ("cases", loc[1], "expect", k)) for k, spec in enumerate(case.expect)]
+            entries += self._located(case.expect, ("cases", loc[1], "expect"))
         checks = scoring_checks()
-        for spec, where in entries:
-            if len(spec) != 1 and not isinstance(where[0], Path):
-                continue  # the suite's own multi-key entries are reported at load
+        for spec, (file, line) in entries:
+            if len(spec) != 1:
+                continue  # reported at load
             try:
-                checks[0](spec, Path(self.suite.path).parent)
+                self._check_expectation(checks[0], spec)
             except ValueError as exc:
-                file, line = (
-                    where if isinstance(where[0], Path) else (self.suite.path, self.suite.line(*where))
-                )
                 self.out.error(
                     SuiteError(
                         f"expectation {spec!r}: {exc}",
@@ -423,6 +465,27 @@ class _Context:
                     )
                 )
         return [spec for spec, _ in entries]
+
+    def _check_expectation(self, check: Any, spec: dict[str, Any]) -> None:
+        """The scorer's own check of one entry, once per distinct entry (a dataset repeats them)."""
+        key = json.dumps(spec, sort_keys=True, default=str)
+        if key not in self._checked:
+            try:
+                check(spec, self.suite.dir)
+                self._checked[key] = None
+            except ValueError as exc:
+                self._checked[key] = exc
+        if self._checked[key] is not None:
+            raise self._checked[key]
+
+    def _located(self, specs: list[Any], loc: Loc) -> list[tuple[dict[str, Any], tuple[Path, int | None]]]:
+        """Each loaded expectation with the file and line that wrote it (a suite-level entry or a named set
+        folded into a case points at the suite's lines, not the case's)."""
+        origin = self.suite.origin(int(loc[1]))
+        at = origin.expect_at.get(tuple(loc[2:-1])) if origin else None
+        if at is None or len(at) != len(specs):
+            return [(spec, self.suite.where(*loc, k)) for k, spec in enumerate(specs)]
+        return list(zip(specs, at, strict=True))
 
 
 def _style_source(

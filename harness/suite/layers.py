@@ -6,6 +6,7 @@ line that wrote 7:3, whether that was the suite defaults, a style preset, a vari
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,26 +27,27 @@ class Sink(Protocol):
     def warn(self, text: str) -> None: ...
 
 
+Lines = Callable[[str], int | None]  # key -> its line, looked up only when a problem names it
+
+
 @dataclass
 class Resolved:
     values: dict[str, Any] = field(default_factory=dict)
-    origin: dict[str, tuple[Path, int | None, str]] = field(default_factory=dict)  # key -> file, line, label
+    origin: dict[str, tuple[Path, Lines, str]] = field(default_factory=dict)  # key -> file, lines, label
 
-    def apply(self, overrides: dict[str, Any], file: Path, lines: dict[str, int | None], label: str) -> None:
+    def apply(self, overrides: dict[str, Any], file: Path, lines: Lines, label: str) -> None:
         for key, value in overrides.items():
             self.values[key] = value
-            self.origin[key] = (file, lines.get(key), label)
+            self.origin[key] = (file, lines, label)
 
     def where(self, key: str) -> tuple[Path, int | None, str]:
-        return self.origin[key]
+        file, lines, label = self.origin[key]
+        return file, lines(key), label
 
 
-def suite_layer(
-    suite: Suite, item: ImageConfig, *loc: str | int
-) -> tuple[dict[str, Any], Path, dict[str, int | None]]:
-    """The keys one suite layer writes, with the file and line of each (for `Resolved.apply`)."""
-    overrides = item.overrides()
-    return overrides, suite.path, {k: suite.line(*loc, k) for k in overrides}
+def suite_layer(suite: Suite, item: ImageConfig, *loc: str | int) -> tuple[dict[str, Any], Path, Lines]:
+    """The keys one suite layer writes, with the file and the line of each (for `Resolved.apply`)."""
+    return item.overrides(), suite.where(*loc)[0], lambda key: suite.line(*loc, key)
 
 
 def resolve_config(
@@ -64,11 +66,11 @@ def resolve_config(
     asks for 3:2 again unless the step itself (or a style the step names) sets another."""
     res = Resolved()
     defaults = suite.defaults.overrides()
-    res.apply(defaults, suite.path, {k: suite.line("defaults", k) for k in defaults}, "the suite defaults")
+    res.apply(defaults, suite.path, lambda key: suite.line("defaults", key), "the suite defaults")
     if style is not None:
         for key, value in style.image.items():
             file, line = style.image_lines[key]
-            res.apply({key: value}, file, {key: line}, f"style '{style.name}'")
+            res.apply({key: value}, file, lambda _key, line=line: line, f"style '{style.name}'")
     if variant is not None:
         res.apply(*suite_layer(suite, variant[1], "variants", variant[0]), f"variant '{variant[0]}'")
     res.apply(*suite_layer(suite, case, *loc[:2]), f"case '{case.id}'")
@@ -115,7 +117,7 @@ def resolve_config(
         return None
     elif output != "text" and models.is_image_model(model) is False:
         out.warn(
-            f"{suite.path}:{suite.line(*loc)}: case '{case.id}': {model} answers in text only; "
+            f"{':'.join(map(str, suite.where(*loc)))}: case '{case.id}': {model} answers in text only; "
             "use an image model or 'output: text'"
         )
     ok = True

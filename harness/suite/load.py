@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import copy
-import difflib
-import re
 import types
 import typing
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import SuiteError, ValidationFailed
+from harness.suite.names import did_you_mean, safe_name
 from harness.suite.schema import MAX_REFERENCES, NAME_PATTERN, Case, Step, Suite
+from harness.suite.sources import build_cases
 from harness.suite.yaml_lines import Loc, LocatedYaml, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
-    """' Did you mean 'x'?' for a near miss, else ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return f" Did you mean '{close[0]}'?" if close else ""
 
 
 def allowed_keys(cls: type[BaseModel]) -> list[str]:
@@ -111,11 +104,6 @@ def _to_suite_error(root: type[BaseModel], doc: LocatedYaml, err: Any) -> SuiteE
 
 def _shown(value: Any) -> str:
     return repr(value) if not isinstance(value, dict | list) else f"a {type(value).__name__}"
-
-
-def safe_name(text: str) -> str:
-    """`text` made into a valid case, suite or variant name ('watch on white' -> 'watch-on-white')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "unnamed"
 
 
 def salvage(data: dict[str, Any], raw_errors: list[Any]) -> dict[str, Any] | None:
@@ -216,44 +204,39 @@ def load_suite_collect(path: str | Path) -> tuple[Suite | None, list[SuiteError]
         suite._source = doc
         if suite.cassettes is not None and not suite.cassettes.is_absolute():
             suite.cassettes = suite.dir / suite.cassettes
-        errors += structural_problems(suite)
+        made = build_cases(suite)
+        errors += made
+        errors += structural_problems(suite, sources_failed=bool(made))
     return suite, errors
 
 
-def structural_problems(suite: Suite) -> list[SuiteError]:
+def structural_problems(suite: Suite, sources_failed: bool = False) -> list[SuiteError]:
     """Checks that need no files: empty or duplicate cases, prompt/template/chain shape, expect shape."""
     errors: list[SuiteError] = []
 
     def err(message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
-        errors.append(
-            SuiteError(
-                message,
-                file=suite.path,
-                line=suite.line(*loc),
-                case=case,
-                key=".".join(map(str, loc)) or None,
-                hint=hint,
-            )
-        )
+        errors.append(suite_error(suite, message, loc, case, hint))
 
-    if not suite.cases:
+    if not suite.cases and not sources_failed:  # no cases because a data file failed: that error says it
         err(
             "the suite has no cases",
             ("cases",),
-            hint="add at least one case under 'cases:' (- id: ..., prompt: ...)",
+            hint="add at least one case under 'cases:' (- id: ..., prompt: ...), or cases_from: / dataset:",
         )
     seen: dict[str, int] = {}
     for i, case in enumerate(suite.cases):
         loc: Loc = ("cases", i)
         if case.id in seen:
+            first_file, first_line = suite.where("cases", seen[case.id])
+            same_file = first_file == suite.where(*loc)[0]
+            first = f"line {first_line}" if same_file else f"{first_file}:{first_line}"
             err(
-                f"duplicate case id '{case.id}' (first at line {suite.line('cases', seen[case.id])})",
+                f"duplicate case id '{case.id}' (first at {first})",
                 (*loc, "id"),
                 case.id,
                 "give every case a unique id; trial ids and diffs are keyed on it",
             )
         seen.setdefault(case.id, i)
-        _check_expect(case.expect, (*loc, "expect"), case.id, err)
         if len(case.references) > MAX_REFERENCES:
             err(
                 f"{len(case.references)} reference images; the models accept at most {MAX_REFERENCES}",
@@ -276,7 +259,6 @@ def structural_problems(suite: Suite) -> list[SuiteError]:
             err("'chain:' is empty", (*loc, "chain"), case.id, "list at least one step, or drop 'chain:'")
         for j, step in enumerate(case.chain):
             _check_source(step, (*loc, "chain", j), case.id, err, first=j == 0 and not case.inputs)
-            _check_expect(step.expect, (*loc, "chain", j, "expect"), case.id, err)
             if len(case.references) + len(step.references) > MAX_REFERENCES:
                 err(
                     f"{len(case.references) + len(step.references)} reference images at this step; "
@@ -307,24 +289,14 @@ def _check_source(item: Case | Step, loc: Loc, case: str, err: Any, first: bool)
         )
 
 
-def _check_expect(expect: list[Any], loc: Loc, case: str, err: Any) -> None:
-    for k, entry in enumerate(expect):
-        if len(entry) != 1:
-            err(
-                f"each expectation is a single-key mapping, got keys {sorted(map(str, entry))}",
-                (*loc, k),
-                case,
-                "one scorer per list item, e.g. '- aspect_ratio: \"1:1\"' (weight: goes inside its value)",
-            )
-
-
 def suite_error(
     suite: Suite, message: str, loc: Loc, case: str | None = None, hint: str | None = None
 ) -> SuiteError:
+    file, line = suite.where(*loc)
     return SuiteError(
         message,
-        file=suite.path,
-        line=suite.line(*loc),
+        file=file,
+        line=line,
         case=case,
         key=".".join(map(str, loc)) or None,
         hint=hint,

@@ -22,6 +22,27 @@ _SIZES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Input token limits from the model cards (ai.google.dev/gemini-api/docs/models, 2025-11). A prompt is
+# counted at about four characters a token, so only a prompt clearly over the limit is refused.
+_INPUT_TOKENS: dict[str, int] = {
+    "gemini-2.5-flash-image": 32_768,
+    "gemini-3-pro-image-preview": 65_536,
+    "gemini-3.1-flash-image": 65_536,
+}
+CHARS_PER_TOKEN = 4
+
+
+def check_prompt_length(model: str, prompt: str) -> str | None:
+    """A problem sentence when `prompt` cannot fit the model's input, else None (unknown models pass)."""
+    limit = _INPUT_TOKENS.get(canonical(model))
+    if limit is None or len(prompt) <= limit * CHARS_PER_TOKEN:
+        return None
+    return (
+        f"the prompt is {len(prompt):,} characters, about {len(prompt) // CHARS_PER_TOKEN:,} tokens; "
+        f"{model} accepts at most {limit:,} input tokens"
+    )
+
+
 def known_models() -> list[str]:
     return sorted({*PRICES, *ALIASES, *_RATIOS})
 

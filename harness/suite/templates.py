@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+import math
 import re
 import sysconfig
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,12 +15,19 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from harness.context import input_policy
 from harness.errors import SuiteError
 from harness.files import outside
-from harness.suite.load import did_you_mean
+from harness.suite.names import did_you_mean
+
+# A template renders a prompt: far under a second and a few kilobytes. These budgets stop one that would
+# hang validation (`{{ 9 ** (9 ** 9) }}`, nested loops) or fill memory (`{{ 'x' * 10 ** 9 }}`).
+RENDER_SECONDS = 2.0
+MAX_RENDER_CHARS = 1_000_000
+MAX_POWER_BITS = 4096
+MAX_LOOP_ITEMS = 1_000_000  # range() items one render may ask for, all loops together
 
 
 def _library() -> Path:
@@ -76,13 +86,78 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+class BudgetExceeded(SecurityError):
+    """A template went over its time or size budget."""
+
+
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=math.inf)
+_loop_items: contextvars.ContextVar[list[int]] = contextvars.ContextVar("loop_items")
+
+
+def _check_clock() -> None:
+    if time.monotonic() > _deadline.get():
+        raise BudgetExceeded(f"rendering took longer than {RENDER_SECONDS:g} s")
+
+
+def _budget_range(*args: int) -> range:
+    rng = range(*args)
+    counter = _loop_items.get([0])
+    counter[0] += len(rng)
+    if counter[0] > MAX_LOOP_ITEMS:
+        raise BudgetExceeded(f"loops over more than {MAX_LOOP_ITEMS:,} range() items")
+    return rng
+
+
+class BudgetedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus a clock checked on every attribute, item, call and intercepted operator, and
+    refusals of powers and repetitions whose results alone would be too big to hold."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_clock()
+        power = operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+        if power and right * math.log2(abs(left)) > MAX_POWER_BITS:
+            raise BudgetExceeded(f"{left} ** {right} is a number too large to compute")
+        if operator == "*" and isinstance(right, int) and isinstance(left, str | list | tuple):
+            left, right = right, left
+        repeat = operator == "*" and isinstance(left, int) and isinstance(right, str | list | tuple)
+        if repeat and left * len(right) > MAX_RENDER_CHARS:
+            raise BudgetExceeded(f"repeating a value {left:,} times exceeds {MAX_RENDER_CHARS:,} items")
+        return super().call_binop(context, operator, left, right)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _check_clock()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _check_clock()
+        return super().getitem(obj, argument)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_clock()
+        return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+
+
+def _budgeted(chunks: Iterator[str]) -> str:
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_RENDER_CHARS:
+            raise BudgetExceeded(f"the rendered text is longer than {MAX_RENDER_CHARS:,} characters")
+        _check_clock()
+        out.append(chunk)
+    return "".join(out)
+
+
 def environment(dirs: tuple[Path, ...]) -> SandboxedEnvironment:
     return _environment(dirs, input_policy.get().allow_outside)
 
 
 @lru_cache(maxsize=32)
 def _environment(dirs: tuple[Path, ...], allowed: tuple[Path, ...]) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = BudgetedEnvironment(
         loader=ConfinedLoader(dirs, allowed),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -90,6 +165,8 @@ def _environment(dirs: tuple[Path, ...], allowed: tuple[Path, ...]) -> Sandboxed
         lstrip_blocks=True,
         auto_reload=True,
     )
+    env.globals["range"] = _budget_range
+    return env
 
 
 def template_file(name: str) -> str:
@@ -142,8 +219,18 @@ def render(
     def fail(message: str, hint: str) -> SuiteError:
         return SuiteError(message, file=file, line=line, case=case, key="template", hint=hint)
 
+    deadline = _deadline.set(time.monotonic() + RENDER_SECONDS)
+    items = _loop_items.set([0])
     try:
-        text = env.get_template(wanted).render(**variables)
+        template = env.get_template(wanted)
+        text = _budgeted(template.generate(**variables))
+    except BudgetExceeded as exc:
+        where = _template_frame(exc) or wanted
+        raise fail(
+            f"template {where} went over its budget: {exc}",
+            f"a prompt template renders text (at most {MAX_RENDER_CHARS:,} characters, "
+            f"{RENDER_SECONDS:g} s); compute big values outside the template and pass them in vars:",
+        ) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise fail(
             f"Jinja syntax error in template {exc.filename or exc.name}:{exc.lineno}: {exc.message}",
@@ -185,6 +272,9 @@ def render(
     except (TypeError, ValueError, ArithmeticError) as exc:
         where = _template_frame(exc) or wanted
         raise fail(f"template {where}: {type(exc).__name__}: {exc}", "fix the template or its vars") from exc
+    finally:
+        _deadline.reset(deadline)
+        _loop_items.reset(items)
     return tidy(text)
 
 

@@ -47,13 +47,23 @@ def unused_var_warnings(suite: Suite, dirs: tuple[Path, ...]) -> list[str]:
                         layer.templates.append(template)
                     layer.unknown |= names is None
                     layer.read |= names or frozenset()
-    return [
-        f"{suite.path}:{suite.line(*loc, var)}: {layer.who}: {message}"
-        for loc, layer in layers.items()
-        if not layer.unknown
-        for var in layer.vars
-        if (message := _unused(var, layer)) is not None
-    ]
+    found: dict[str, None] = {}
+    for loc, layer in layers.items():
+        if layer.unknown:
+            continue
+        origin = suite.origin(int(loc[1])) if loc[0] == "cases" else None
+        if origin is not None and origin.dataset is not None:
+            continue
+        for var in layer.vars:
+            message = _unused(var, layer)
+            if message is None:
+                continue
+            if origin is not None and origin.row is not None:  # one warning per column, not per row
+                message = message.replace(f"var '{var}'", f"column '{var}'")
+                found[f"{origin.file}: cases made from its rows: {message}"] = None
+            else:
+                found[f"{':'.join(map(str, suite.where(*loc, var)))}: {layer.who}: {message}"] = None
+    return list(found)
 
 
 def _template(item: Case | Step, loc: Loc, variant: Variant | None, variant_name: str) -> str | None:

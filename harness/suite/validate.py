@@ -31,11 +31,16 @@ class CaseRow:
 
 @dataclass
 class SuiteReport:
+    """One checked suite: its table, and the loaded suite with its trials, so a run that validated first
+    parses and expands each suite once."""
+
     name: str
     path: Path
     rows: list[CaseRow] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     tier: Tier = "standard"  # "batch": the trials go through the Batch API at its price
+    suite: Suite | None = None
+    plans: list[TrialPlan] = field(default_factory=list)
 
     @property
     def trials(self) -> int:
@@ -141,8 +146,10 @@ def report_suite(
     name: str, path: Path, plans: list[TrialPlan], judge_model: str, tier: Tier = "standard"
 ) -> SuiteReport:
     report = SuiteReport(name=name, path=path, tier=tier)
-    for case in dict.fromkeys(p.case for p in plans):
-        mine = [p for p in plans if p.case == case]
+    by_case: dict[str, list[TrialPlan]] = {}
+    for plan in plans:
+        by_case.setdefault(plan.case, []).append(plan)
+    for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
         cost = sum(trial_cost(p, tier) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
         variants = len({p.variant for p in mine})
@@ -219,6 +226,7 @@ def validate(
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
             suite_report = report_suite(suite.name, suite.path, result.plans, judge, tier)
+            suite_report.suite, suite_report.plans = suite, result.plans
             report.suites.append(suite_report)
             if check_cap and suite.max_cost is not None and suite_report.est_usd > suite.max_cost:
                 errors.append(over_cap(suite_report.est_usd, suite.max_cost, suite.path))
