@@ -83,7 +83,7 @@ def check_callable(path: str, base: Path | None = None) -> None:
                     f"custom scorer file {file} resolves to {resolved}, outside the project; "
                     "move it into the project, or allow it: --allow-outside DIR"
                 )
-    elif module_name in sys.modules:  # already imported: looking costs nothing and runs nothing
+    elif _imported(module_name):  # already imported: looking costs nothing and runs nothing
         if not callable(getattr(sys.modules[module_name], attr, None)):
             raise ValueError(f"custom scorer '{path}': {module_name} has no function '{attr}'")
         return
@@ -120,6 +120,13 @@ def top_level_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names
+
+
+def _imported(name: str) -> bool:
+    """Imported and done: a module another thread is still executing is in sys.modules half-built, and
+    its functions may not be defined yet (the finders and the file are asked instead)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
 
 
 def module_file(name: str) -> Path | None:
