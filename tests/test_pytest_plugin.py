@@ -220,8 +220,9 @@ def _failed(name: str, reason: str) -> Score:
 
 
 def test_case_option_selects_and_a_partial_group_is_not_measured(
-    pytester: pytest.Pytester, suites: Path
+    pytester: pytest.Pytester, suites: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("CI", raising=False)  # under CI an unmeasured check fails the trial (tested apart)
     out = pytester.path / "out"
     result = pytester.runpytest_subprocess(
         "suites", "--harness-case=hero-park", "--harness-variant=pro", f"--harness-out={out}"

@@ -171,13 +171,16 @@ cases:
 def test_a_partly_selected_group_is_not_measured(tmp_path):
     suite = suite_file(tmp_path, GROUPED)
     whole = run(tmp_path, suite, "whole")
-    part = run(tmp_path, suite, "part", selection=Selection(cases=("grp::mascot[default-r1]",)))
+    only = Selection(cases=("grp::mascot[default-r1]",))
+    part = run(tmp_path, suite, "part", selection=only, require_measured=False)
     (one,) = part.trials
     group = [s for s in one.scores if s.name.startswith("consistent")]
     assert group and all(s.passed is None and "not measured" in s.reason for s in group)
     assert one.passed is None
     full = [s for r in whole.trials for s in r.scores if s.name.startswith("consistent")]
     assert full and all(s.passed is not None for s in full)
+    strict = run(tmp_path, suite, "strict", selection=only, require_measured=True)  # the CI default
+    assert strict.trials[0].passed is False  # an unmeasured check fails when measurement is required
 
 
 def test_max_cost_refuses_before_sending_then_stops_at_the_cap_and_resume_finishes(tmp_path, capsys):

@@ -7,6 +7,7 @@ computed lazily and cached, so ten scorers on one image cost about one decode pl
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,22 +22,45 @@ if TYPE_CHECKING:
 
 # scikit-image and imagehash load scipy (about a second): they are imported when pixels are first
 # measured, not when the scorers are registered, so `harness validate` and `--version` stay quick.
-def rgb2lab(rgb: np.ndarray) -> np.ndarray:
-    from skimage.color import rgb2lab as convert
+# Scoring runs in threads, and scipy's submodules import each other: two threads importing different
+# ones at once can meet a half-initialised module. One lock makes the first measurement import them all.
+_IMPORT_LOCK = threading.Lock()
 
-    return convert(rgb)
+
+@dataclass(frozen=True)
+class _PixelLibraries:
+    rgb2lab: Any
+    deltaE_ciede2000: Any
+    structural_similarity: Any
+    imagehash: Any
+
+
+_libraries: list[_PixelLibraries] = []
+
+
+def _pixel_libraries() -> _PixelLibraries:
+    if not _libraries:
+        with _IMPORT_LOCK:
+            if not _libraries:
+                import imagehash as hashes
+                from skimage.color import deltaE_ciede2000 as distance
+                from skimage.color import rgb2lab as convert
+                from skimage.metrics import structural_similarity as similarity
+
+                _libraries.append(_PixelLibraries(convert, distance, similarity, hashes))
+    return _libraries[0]
+
+
+def rgb2lab(rgb: np.ndarray) -> np.ndarray:
+    return _pixel_libraries().rgb2lab(rgb)
 
 
 def deltaE_ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    from skimage.color import deltaE_ciede2000 as distance
-
-    return distance(lab1, lab2)
+    return _pixel_libraries().deltaE_ciede2000(lab1, lab2)
 
 
 def structural_similarity(a: np.ndarray, b: np.ndarray, **options: Any) -> float:
-    from skimage.metrics import structural_similarity as similarity
-
-    return similarity(a, b, **options)
+    return float(_pixel_libraries().structural_similarity(a, b, **options))
 
 
 WORK_SIZE = 128  # longest side of the working copy every statistic is measured on
@@ -69,7 +93,7 @@ class Prepared:
         return np.asarray(self.small.convert("L"), dtype=np.float32) / 255.0
 
     def hash(self, kind: str = "phash") -> imagehash.ImageHash:
-        import imagehash
+        imagehash = _pixel_libraries().imagehash
 
         if kind not in self._hashes:
             if kind == "phash":
