@@ -74,8 +74,8 @@ def run_demo(args: argparse.Namespace) -> int:
     say = partial(console.print, soft_wrap=True)  # a path folded over two lines cannot be copied
     console.rule("[bold]summary")
     say(
-        f"showcase run     {run_dir}  ({totals.get('trials')} trials, "
-        f"{totals.get('passed')} passed, {totals.get('failed')} failed)"
+        f"showcase run     {run_dir}  ({totals.trials} trials, "
+        f"{totals.passed} passed, {totals.failed} failed)"
     )
     if run.manifest.procedural_images:
         say("[yellow]images are procedural drawings from the local emulator, not model output[/]")

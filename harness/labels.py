@@ -149,7 +149,7 @@ def apply_human_verdicts(records: list[TrialRecord], labels: list[Label]) -> lis
         scores = [label.score for label in given if label.score is not None]
         who = ", ".join(f"{label.reviewer} ({label.labelled_at})" for label in given)
         notes = "; ".join(label.note for label in given if label.note)
-        record.scores = [s for s in record.scores if s.name != HUMAN_SCORE]
+        record.scores = [s for s in record.scores if s.kind != "human"]
         record.scores.append(
             Score(
                 name=HUMAN_SCORE,
@@ -157,6 +157,7 @@ def apply_human_verdicts(records: list[TrialRecord], labels: list[Label]) -> lis
                 passed=verdict,
                 reason=f"human verdict by {who}" + (f": {notes}" if notes else ""),
                 step=None,
+                kind="human",
             )
         )
         if record.passed != verdict:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 StepKind = Literal["generate", "edit", "analyze"]
+# image/both ask for TEXT+IMAGE, text asks for TEXT, any sends no responseModalities (the model decides)
+Output = Literal["image", "text", "both", "any"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class TrialPlan:
     tags: tuple[str, ...] = ()
     pass_rule: str = "all"
     line: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    output: Output = "image"  # what the case asks the model for
+    description: str | None = None  # the case's `description:`
+    xfail: str | None = None  # why this case is expected to fail on this variant (a strict pytest xfail)
 
     @property
     def trial_id(self) -> str:

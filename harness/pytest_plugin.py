@@ -218,7 +218,7 @@ class TrialItem(pytest.Item):
         super().__init__(**kwargs)
         self.plan = plan
         self.add_marker("harness_suite")
-        if reason := plan.extra.get("xfail"):
+        if reason := plan.xfail:
             self.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=TrialFailed))
 
     def runtest(self) -> None:

@@ -20,14 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from PIL import Image
 from pydantic import ValidationError
 
 from harness.errors import HarnessError, UsageError
 from harness.files import atomic_write, utc_now
-from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
+from harness.record import OUTCOMES, ImageRef, Manifest, Totals, TrialRecord
 
 FSYNC_INTERVAL_S = 0.5  # how stale the on-disk (power-cut-proof) copy of trials.jsonl may get
 MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -104,7 +104,7 @@ class RunWriter:
                 os.fsync(self._trials.fileno())
                 self._synced = now
 
-    def close(self, status: str = "finished", totals: dict | None = None) -> None:
+    def close(self, status: str = "finished", totals: Totals | None = None) -> None:
         with self._lock:
             self._trials.flush()
             os.fsync(self._trials.fileno())
@@ -156,7 +156,7 @@ class Run:
     @property
     def complete(self) -> bool:
         """Finished, with every planned trial on disk (a shard or a selection plans only its own)."""
-        planned = self.manifest.totals.get("planned")
+        planned = self.manifest.totals.planned
         return self.manifest.status == "finished" and (planned is None or len(self.trials) >= planned)
 
     def image_path(self, ref: ImageRef) -> Path:
@@ -192,8 +192,7 @@ def with_live_status(manifest: Manifest, trials: Sequence[TrialRecord]) -> Manif
     when no process is writing it any more."""
     if manifest.status != "running":
         return manifest
-    planned = manifest.totals.get("planned")
-    manifest.totals = compute_totals(trials, planned)
+    manifest.totals = compute_totals(trials, manifest.totals.planned)
     if not process_alive(manifest.pid, manifest.host):
         manifest.status = "killed"
     return manifest
@@ -370,22 +369,22 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
-def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -> dict[str, Any]:
+def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -> Totals:
     """Counts a person reads first: trials per outcome, pass/fail, images, cost, latency."""
     outcomes = Counter(r.outcome for r in records)
     latencies = [r.latency_s for r in records]
-    return {
-        "planned": planned,
-        "trials": len(records),
-        "outcomes": {name: outcomes.get(name, 0) for name in OUTCOMES},
-        "passed": sum(r.passed is True for r in records),
-        "failed": sum(r.passed is False for r in records),
-        "skipped": sum(r.passed is None for r in records),
-        "unmeasured": sum(r.unmeasured for r in records),  # checks that could not run, in any trial
-        "unmeasured_trials": sum(r.unmeasured > 0 for r in records),
-        "passed_with_unmeasured": sum(r.passed is True and r.unmeasured > 0 for r in records),
-        "images": sum(len(r.images()) for r in records),
-        "cost_usd": round(sum(r.cost_usd for r in records), 6),
-        "latency_p50_s": percentile(latencies, 50),
-        "latency_p95_s": percentile(latencies, 95),
-    }
+    return Totals(
+        planned=planned,
+        trials=len(records),
+        outcomes={name: outcomes.get(name, 0) for name in OUTCOMES},
+        passed=sum(r.passed is True for r in records),
+        failed=sum(r.passed is False for r in records),
+        skipped=sum(r.passed is None for r in records),
+        unmeasured=sum(r.unmeasured for r in records),
+        unmeasured_trials=sum(r.unmeasured > 0 for r in records),
+        passed_with_unmeasured=sum(r.passed is True and r.unmeasured > 0 for r in records),
+        images=sum(len(r.images()) for r in records),
+        cost_usd=round(sum(r.cost_usd for r in records), 6),
+        latency_p50_s=percentile(latencies, 50),
+        latency_p95_s=percentile(latencies, 95),
+    )

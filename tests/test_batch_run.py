@@ -93,7 +93,7 @@ def test_batch_run_matches_interactive_at_half_the_cost(tmp_path):
         ("gemini-3-pro-image-preview", 1, 2),
     ]
     assert all(j.state == "JOB_STATE_SUCCEEDED" for j in batch.manifest.batch_jobs)
-    full, half = interactive.manifest.totals["cost_usd"], batch.manifest.totals["cost_usd"]
+    full, half = interactive.manifest.totals.cost_usd, batch.manifest.totals.cost_usd
     assert full > 0
     assert half == pytest.approx(full * BATCH_DISCOUNT, rel=1e-4)
     by_id = {r.trial_id: r for r in interactive.trials}
@@ -227,7 +227,7 @@ def test_batch_with_selection_and_a_cost_cap_stops_then_resumes(tmp_path):
         run_suites([suite], run_id="cap", selection=Selection(limit=3), max_cost=0.03, yes=True, **common)
     )
     assert stopped.manifest.status == "budget_exhausted" and len(stopped.trials) == 1
-    assert stopped.manifest.totals["planned"] == 3
+    assert stopped.manifest.totals.planned == 3
     done = Run.load(run_suites([], resume="cap", max_cost=1.0, **common))
     assert done.manifest.status == "finished" and len(done.trials) == 3
     assert {r.case for r in done.trials} == {"c0", "c1", "c2"} and {r.outcome for r in done.trials} == {"ok"}

@@ -16,6 +16,7 @@ from harness.cli import main
 from harness.diff import diff_runs
 from harness.diff.stats import MIN_CASES, SMALL_SAMPLE, bootstrap_ci, sign_test
 from harness.diff.verdict import gate, verdict
+from harness.record import Manifest
 
 
 def _phash_distance(a: bytes, b: bytes) -> int:
@@ -233,13 +234,29 @@ def test_gate_rules_without_cases(runs: tuple[Path, Path]) -> None:
     assert verdict(s).count(";") == 1
 
 
+def _manifest(**stored: object) -> Manifest:
+    """A manifest.json as older versions wrote it (tolerance a bare number, or only on its suites)."""
+    base = {"run_id": "r", "harness_version": "0", "sdk_version": "0", "api_version": "v1beta"}
+    return Manifest.model_validate({**base, "backend": "emulator", "started_at": "t", **stored})
+
+
+def _suite(tolerance: object = None) -> dict[str, object]:
+    return {
+        "name": "s",
+        "path": "s.yaml",
+        "sha256": "0",
+        **({} if tolerance is None else {"tolerance": tolerance}),
+    }
+
+
 def test_read_tolerance_forms() -> None:
     from harness.diff.verdict import read_tolerance
 
-    assert read_tolerance({"tolerance": 0.1}) == 0.1
-    assert read_tolerance({"suites": [{"tolerance": {"pass_rate_drop": 0.05}}, {"tolerance": 0.2}]}) == 0.05
-    assert read_tolerance({}, {"tolerance": {"pass_rate": 0.03}}) == 0.03
-    assert read_tolerance({"tolerance": True}) is None
+    assert read_tolerance(_manifest(tolerance=0.1)) == 0.1
+    suites = [_suite({"pass_rate_drop": 0.05}), _suite(0.2)]
+    assert read_tolerance(_manifest(suites=suites)) == 0.05
+    assert read_tolerance(_manifest(), _manifest(tolerance={"pass_rate": 0.03})) == 0.03
+    assert read_tolerance(_manifest(tolerance=True)) is None
 
 
 def test_piped_table_is_wide_and_flips_short(runs: tuple[Path, Path]) -> None:
@@ -328,9 +345,10 @@ def test_read_limits_and_the_runner_s_tightest_tolerance() -> None:
     from harness.suite.schema import Tolerance
 
     merged = tightest_tolerance([Tolerance(pass_rate_drop=0.1, cost_increase=0.3), None, Tolerance()])
-    assert merged == {"pass_rate_drop": 0.05, "cost_increase": 0.3}
+    assert merged is not None
+    assert merged.model_dump(exclude_none=True) == {"pass_rate_drop": 0.05, "cost_increase": 0.3}
     assert tightest_tolerance([None]) is None
-    assert read_limits({"tolerance": merged}) == {"cost_increase": 0.3}
-    suites = [{"tolerance": {"latency_increase": 0.5}}, {"tolerance": {"latency_increase": 0.2}}, {}]
-    assert read_limits({}, {"suites": suites}) == {"latency_increase": 0.2}
-    assert read_limits({"tolerance": 0.1}) == {}
+    assert read_limits(_manifest(tolerance=merged.model_dump())) == {"cost_increase": 0.3}
+    suites = [_suite({"latency_increase": 0.5}), _suite({"latency_increase": 0.2}), _suite()]
+    assert read_limits(_manifest(), _manifest(suites=suites)) == {"latency_increase": 0.2}
+    assert read_limits(_manifest(tolerance=0.1)) == {}

@@ -30,8 +30,8 @@ def test_latency_p95_is_the_same_in_the_manifest_and_the_diff() -> None:
     frame = trials_frame(records)
     totals = compute_totals(records)
     arm = arm_stats("A", frame)
-    assert totals["latency_p95_s"] == arm.latency_p95 == 10.0
-    assert totals["latency_p50_s"] == arm.latency_p50 == 3.0
+    assert totals.latency_p95_s == arm.latency_p95 == 10.0
+    assert totals.latency_p50_s == arm.latency_p50 == 3.0
 
 
 def test_the_default_judge_model_is_one_constant() -> None:

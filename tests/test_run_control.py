@@ -67,7 +67,7 @@ def test_a_killed_run_reads_as_killed_with_totals_from_its_trials(tmp_path, caps
     kill_after(first.dir, 3)
     capsys.readouterr()
     manifest = read_manifest(first.dir)
-    assert manifest.status == "killed" and manifest.totals["trials"] == 3 and manifest.totals["planned"] == 8
+    assert manifest.status == "killed" and manifest.totals.trials == 3 and manifest.totals.planned == 8
     assert main(["runs", "list", "--out", str(tmp_path / "results"), "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
     assert listed["status"] == "killed" and listed["totals"]["trials"] == 3
@@ -81,7 +81,7 @@ def test_resume_runs_only_the_missing_trials_and_sets_a_torn_line_aside(tmp_path
     resumed = Run.load(run_suites([], resume="r", out=tmp_path / "results"))
     ids = [r.trial_id for r in resumed.trials]
     assert sorted(ids) == IDS and len(ids) == len(set(ids))
-    assert resumed.manifest.status == "finished" and resumed.manifest.totals["trials"] == 8
+    assert resumed.manifest.status == "finished" and resumed.manifest.totals.trials == 8
     kept = [r.trial_id for r in first.trials[:3]]
     assert all(originals[i] == next(r.finished_at for r in resumed.trials if r.trial_id == i) for i in kept)
     assert (first.dir / "trials.torn.jsonl").read_text().startswith('{"trial_id": "ctl::cup[default-r0]"')
@@ -194,7 +194,7 @@ def test_max_cost_refuses_before_sending_then_stops_at_the_cap_and_resume_finish
     capped = Run.load(out / "cap")
     one_trial = max(r.cost_usd for r in capped.trials)
     assert capped.manifest.status == "budget_exhausted" and 0 < len(capped.trials) < 8
-    assert capped.manifest.totals["cost_usd"] <= 0.1 + one_trial
+    assert capped.manifest.totals.cost_usd <= 0.1 + one_trial
     assert "continue with harness run --resume cap" in capsys.readouterr().out
     assert main(["run", "--resume", "cap", "--out", str(out), "--max-cost", "1"]) == 0
     done = Run.load(out / "cap")

@@ -91,9 +91,9 @@ def test_every_outcome_class_through_the_emulator(tmp_path):
     assert m.status == "finished" and m.backend == "emulator" and m.procedural_images is True
     assert m.api_version == "v1beta" and m.mode == "live" and m.suites[0].name == "mixed"
     assert len(m.suites[0].sha256) == 64 and m.finished_at
-    assert m.totals["trials"] == 6 and sum(m.totals["outcomes"].values()) == 6
-    assert m.totals["outcomes"]["error"] == 1 and m.totals["images"] >= 3
-    assert set(m.totals["outcomes"]) == set(OUTCOMES)
+    assert m.totals.trials == 6 and sum(m.totals.outcomes.values()) == 6
+    assert m.totals.outcomes["error"] == 1 and m.totals.images >= 3
+    assert set(m.totals.outcomes) == set(OUTCOMES)
 
 
 def test_scores_and_pass_decisions_are_stored(tmp_path):
@@ -117,7 +117,7 @@ cases:
     run = Run.load(run_suites([suite], backend="emulator", out=tmp_path / "results"))
     assert all(r.scores for r in run.trials)
     assert [r.passed for r in run.trials] == [True, True]
-    assert run.manifest.totals["passed"] == 2
+    assert run.manifest.totals.passed == 2
     assert (run.dir / "trials.parquet").exists()
 
 
@@ -219,13 +219,14 @@ def test_the_manifest_names_each_suites_judge_when_they_differ(tmp_path):
     out = tmp_path / "r"
     args = ["--backend", "emulator", "--out", str(out)]
     assert main(["run", str(one), *args, "--run-id", "same"]) == 0
-    assert "suites" not in Run.load(out / "same").manifest.judge  # one suite: one judge
+    same = Run.load(out / "same").manifest.judge
+    assert same is not None and same.suites is None  # one suite: one judge
     assert (
         main(["run", str(one), str(write_suite(tmp_path, two, "two.yaml")), *args, "--run-id", "mixed"]) == 0
     )
     judge = Run.load(out / "mixed").manifest.judge
-    assert judge["model"] == "gemini-2.5-flash" and "prompt" in judge
-    assert judge["suites"] == {
+    assert judge is not None and judge.model == "gemini-2.5-flash" and judge.prompt
+    assert judge.model_dump()["suites"] == {
         "one": {"model": "gemini-2.5-flash", "temperature": 0.0},
         "two": {"model": "gemini-2.5-pro", "temperature": 0.3},
     }
@@ -287,7 +288,7 @@ def test_a_killed_run_keeps_its_finished_trials(tmp_path):
     run = Run.load(tmp_path / "results" / "slow")
     assert run.manifest.status == "killed"  # nobody closed it, and its process is gone
     assert 1 <= len(run.trials) < 6
-    assert run.manifest.totals["trials"] == len(run.trials)  # read from trials.jsonl
+    assert run.manifest.totals.trials == len(run.trials)  # read from trials.jsonl
     for record in run.trials:
         assert record.outcome == "ok" and all(run.image_path(ref).exists() for ref in record.images())
 
@@ -309,7 +310,7 @@ def test_ctrl_c_closes_the_run_as_interrupted(tmp_path):
     assert run.manifest.status == "interrupted" and run.manifest.finished_at
     assert (run.dir / "trials.parquet").exists()  # Ctrl-C writes the analysis table too
     assert f"continue with harness run --resume {run.manifest.run_id}" in out
-    assert 1 <= len(run.trials) < 6 and run.manifest.totals["trials"] == len(run.trials)
+    assert 1 <= len(run.trials) < 6 and run.manifest.totals.trials == len(run.trials)
     assert json.loads((run.dir / "manifest.json").read_text())["totals"]["planned"] == 6
 
 

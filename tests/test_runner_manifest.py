@@ -45,17 +45,17 @@ def test_totals_count_outcomes_verdicts_and_latency_percentiles():
         record("d", "blocked_prompt", True, 10.0),
     ]
     totals = compute_totals(records, planned=6)
-    assert totals["planned"] == 6 and totals["trials"] == 4
-    assert totals["outcomes"] == {
+    assert totals.planned == 6 and totals.trials == 4
+    assert totals.outcomes == {
         "ok": 2,
         "blocked_prompt": 1,
         "blocked_output": 0,
         "no_image": 0,
         "error": 1,
     }
-    assert (totals["passed"], totals["failed"], totals["skipped"]) == (2, 1, 1)
-    assert totals["cost_usd"] == pytest.approx(0.04)
-    assert totals["latency_p50_s"] == 2.0 and totals["latency_p95_s"] == 10.0
+    assert (totals.passed, totals.failed, totals.skipped) == (2, 1, 1)
+    assert totals.cost_usd == pytest.approx(0.04)
+    assert totals.latency_p50_s == 2.0 and totals.latency_p95_s == 10.0
 
 
 def test_percentile_is_nearest_rank():

@@ -191,7 +191,7 @@ def test_rescore_rewrites_the_parquet_and_the_manifest_totals(tmp_path):
     suite.write_text(SUITE.format(fraction=0.95))
     rescore_run(b.dir, suite)
     totals = Run.load(b.dir).manifest.totals  # what `harness runs list` shows
-    assert (totals["passed"], totals["failed"], totals["trials"], totals["planned"]) == (0, 1, 1, 1)
+    assert (totals.passed, totals.failed, totals.trials, totals.planned) == (0, 1, 1, 1)
     frame = pd.read_parquet(b.dir / "trials.parquet")
     assert frame["trial_passed"].tolist() == [False] and frame["threshold"].tolist() == ["0.95"]
 

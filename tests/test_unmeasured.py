@@ -80,7 +80,7 @@ def test_every_surface_counts_the_unmeasured_checks(tmp_path: Path, monkeypatch)
     by_case = {r.case: r for r in run.trials}
     assert by_case["only-unmeasured"].passed is None and by_case["half-measured"].passed is True
     totals = run.manifest.totals
-    assert (totals["unmeasured"], totals["unmeasured_trials"], totals["passed_with_unmeasured"]) == (2, 2, 1)
+    assert (totals.unmeasured, totals.unmeasured_trials, totals.passed_with_unmeasured) == (2, 2, 1)
     text = summary(run)
     assert "passed 1 (1 with unmeasured checks)" in text
     assert "unmeasured 2 check(s) in 2 trial(s)" in text and "warmer x2: warmer: no previous image" in text

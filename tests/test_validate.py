@@ -356,7 +356,7 @@ def test_style_promises_reach_every_case_using_it_and_inputs_make_an_edit(tmp_pa
     assert plans["b"].steps[0].inputs == ((tmp_path / "in.png").resolve(),)
     text = plans["c"].steps[0]
     assert text.kind == "analyze" and text.config.response_modalities == ("TEXT",)
-    assert text.config.aspect_ratio is None and plans["c"].extra["output"] == "text"
+    assert text.config.aspect_ratio is None and plans["c"].output == "text"
 
 
 def test_expectations_checked_by_the_scoring_part(tmp_path: Path) -> None:

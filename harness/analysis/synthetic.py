@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from harness.plan import trial_id
-from harness.record import Manifest, Score, StepRecord, TrialRecord
+from harness.record import Manifest, Score, StepRecord, Totals, TrialRecord
 from harness.store import RunWriter
 
 ScoreSpec = dict[str, tuple[float | None, bool | None]]
@@ -94,6 +94,7 @@ def build_record(spec: TrialSpec, writer: RunWriter) -> TrialRecord:
                     threshold=0.5,
                     step=i,
                     reason=f"{spec.reason}: {name}={value} at step {i}",
+                    kind="step",
                 )
             )
     return TrialRecord(
@@ -139,7 +140,7 @@ def write_run(
     writer = RunWriter(root, manifest)
     for spec in specs:
         writer.append(build_record(spec, writer))
-    writer.close("finished", {"trials": len(specs)})
+    writer.close("finished", Totals(trials=len(specs)))
     if extra:
         path = writer.dir / "manifest.json"
         data = json.loads(path.read_text())

@@ -17,7 +17,7 @@ def machine_view(record: TrialRecord, scorer: str | None) -> tuple[bool | None, 
     trial's own verdict when `scorer` is None. A scorer that skipped anything gives no verdict."""
     if scorer is None:
         return record.passed, None, ""
-    mine = [s for s in record.scores if s.name == scorer or s.name.startswith(scorer + ".")]
+    mine = [s for s in record.scores if s.scorer == scorer]
     if not mine:
         return None, None, ""
     passed = None if any(s.passed is None for s in mine) else all(s.passed for s in mine)
@@ -112,10 +112,8 @@ def run_agreement(
             f"run {loaded.manifest.run_id} has no human labels",
             hint=f"label it: harness review {loaded.dir}, then harness review import LABELS {loaded.dir}",
         )
-    if scorer is not None and not any(
-        s.name == scorer or s.name.startswith(scorer + ".") for r in loaded.trials for s in r.scores
-    ):
-        names = sorted({s.name.split(".")[0] for r in loaded.trials for s in r.scores})
+    if scorer is not None and not any(s.scorer == scorer for r in loaded.trials for s in r.scores):
+        names = sorted({s.scorer for r in loaded.trials for s in r.scores})
         raise UsageError(
             f"no '{scorer}' scores in this run", hint=f"scorers in it: {', '.join(names) or 'none'}"
         )

@@ -38,7 +38,7 @@ def merge_shards(refs: Sequence[str | Path], out: Path, *, root: Path = Path("re
     first = runs[0].manifest
     if first.request is not None:
         merged.manifest.request = first.request.model_copy(update={"shard": None})
-    planned = [r.manifest.totals.get("planned") for r in runs]
+    planned = [r.manifest.totals.planned for r in runs]
     merged.manifest.totals = compute_totals(merged.trials, sum(p for p in planned if p is not None))
     merged.manifest.status = "finished"
     merged.manifest.pid = None

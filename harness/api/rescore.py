@@ -92,16 +92,18 @@ def _save(run: Run) -> None:
     from harness.analysis import write_parquet
 
     run.rewrite_trials(run.trials)
-    run.manifest.totals = compute_totals(run.trials, run.manifest.totals.get("planned"))
+    run.manifest.totals = compute_totals(run.trials, run.manifest.totals.planned)
     run.rewrite_manifest()
     write_parquet(run.dir)
 
 
 def _judge_of(run: Run, suite_name: str) -> tuple[str, float]:
     """The judge model and temperature a suite's trials were scored with, as the manifest records it."""
-    judge = run.manifest.judge or {}
-    own = (judge.get("suites") or {}).get(suite_name) or judge
-    return own.get("model", DEFAULT_JUDGE_MODEL), float(own.get("temperature", 0.0))
+    judge = run.manifest.judge
+    if judge is None:
+        return DEFAULT_JUDGE_MODEL, 0.0
+    own = (judge.suites or {}).get(suite_name) or judge
+    return own.model, own.temperature
 
 
 def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], suite: Any, name: str) -> None:

@@ -87,7 +87,7 @@ def prefer_human(run_dir: Path) -> HumanVerdicts:
     labels = read_labels(run.dir)
     changed = apply_human_verdicts(run.trials, labels)
     run.rewrite_trials(run.trials)
-    run.manifest.totals = compute_totals(run.trials, run.manifest.totals.get("planned"))
+    run.manifest.totals = compute_totals(run.trials, run.manifest.totals.planned)
     run.rewrite_manifest()
     write_parquet(run.dir)
     labelled = sum(human_verdict(given) is not None for given in latest(labels).values())

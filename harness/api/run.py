@@ -23,7 +23,7 @@ from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
 from harness.errors import HarnessWarning, UsageError
 from harness.plan import TrialPlan
-from harness.record import BatchJobRef, RunRequest, Score, TrialRecord
+from harness.record import BatchJobRef, JudgeInfo, RunRequest, Score, SuiteJudge, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
 from harness.runner.manifest import build_manifest, suite_ref, tightest_tolerance
 from harness.runner.pacing import Budget, Pacer
@@ -114,14 +114,14 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
     scores are skipped and a verdict they could have changed from pass becomes no verdict."""
     from harness.scoring import decide_passed, describe, score_groups
 
-    group_names = {d["name"] for d in describe() if d["kind"] == "group"} | {"group"}
+    group_scorers = {d["name"] for d in describe() if d["kind"] == "group"}
     for work in works:
         env = work.target.env if work.target else None
         mine = [r for r in records if r.suite == work.suite.name]
         if env is None or not mine:
             continue
         for record in mine:  # a retried run's earlier records carry their group's old scores
-            kept = [s for s in record.scores if s.name.split(".")[0] not in group_names]
+            kept = [s for s in record.scores if not _is_group_score(s, group_scorers)]
             if len(kept) < len(record.scores):
                 record.scores = kept
                 record.passed = decide_passed(record, env.require_measured)
@@ -129,7 +129,8 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
             extra = score_groups(mine, env)
         except Exception as exc:
             reason = f"group scoring failed: {exc}"
-            extra = {r.trial_id: [Score(name="group", value=None, passed=None, reason=reason)] for r in mine}
+            failed = Score(name="group", value=None, passed=None, reason=reason, kind="group")
+            extra = {r.trial_id: [failed.model_copy()] for r in mine}
         for record in mine:
             partial = work.partial.get(record_group_key(record))
             scores = extra.get(record.trial_id) or []
@@ -140,6 +141,12 @@ def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None
                 record.passed = decide_passed(record, env.require_measured)
                 if partial and record.passed is True:
                     record.passed = None
+
+
+def _is_group_score(score: Score, group_scorers: set[str]) -> bool:
+    """Whether a stored score came from a cross-trial scorer: its `kind`, or on a record written before
+    scores carried one, its scorer's registered kind."""
+    return score.kind == "group" if score.kind is not None else score.scorer in group_scorers
 
 
 def record_group_key(record: TrialRecord) -> str:
@@ -399,11 +406,10 @@ def run_suites(
             )
         totals = compute_totals(records, planned)
         if pacer is not None:
-            totals["effective_rpm"] = pacer.stats.effective_rpm
-            totals["rate_limited"] = pacer.stats.rate_limited
-            totals["lowest_concurrency"] = pacer.stats.lowest_limit
-        if max_cost is not None:
-            totals["max_cost_usd"] = max_cost
+            totals.effective_rpm = pacer.stats.effective_rpm
+            totals.rate_limited = pacer.stats.rate_limited
+            totals.lowest_concurrency = pacer.stats.lowest_limit
+        totals.max_cost_usd = max_cost
         writer.close(status, totals)
         _write_parquet(writer.dir)
     return writer.dir
@@ -491,7 +497,7 @@ def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:
     return batch if batch is not None else suite in batch_suites
 
 
-def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
+def _judge_manifest(works: Sequence[SuiteWork]) -> JudgeInfo | None:
     """The judge the run uses, as scoring describes it: the first suite's, and under ``suites`` each
     suite's model and temperature when the suites of one run disagree."""
     from harness.scoring import ScoringEnv, judge_manifest
@@ -502,11 +508,9 @@ def _judge_manifest(works: Sequence[SuiteWork]) -> dict[str, Any] | None:
         w.suite.name: judge_manifest(ScoringEnv(run_dir=Path("."), **judge_settings(w.suite))) for w in works
     }
     first = each[works[0].suite.name]
-    if any((j["model"], j["temperature"]) != (first["model"], first["temperature"]) for j in each.values()):
-        first = {
-            **first,
-            "suites": {n: {"model": j["model"], "temperature": j["temperature"]} for n, j in each.items()},
-        }
+    if any((j.model, j.temperature) != (first.model, first.temperature) for j in each.values()):
+        suites = {n: SuiteJudge(model=j.model, temperature=j.temperature) for n, j in each.items()}
+        first = first.model_copy(update={"suites": suites})
     return first
 
 

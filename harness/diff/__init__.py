@@ -45,8 +45,8 @@ def diff_arms(
 ) -> DiffResult:
     comp = compare(align(a, b), drift=drift)
     summary = summarize(comp, seed=seed)
-    tol = tolerance if tolerance is not None else read_tolerance(b.raw_manifest, a.raw_manifest)
-    limits = read_limits(b.raw_manifest, a.raw_manifest)
+    tol = tolerance if tolerance is not None else read_tolerance(b.manifest, a.manifest)
+    limits = read_limits(b.manifest, a.manifest)
     code, why = gate(summary, fail_on, tol, limits)
     return DiffResult(comp, summary, verdict(summary), tol, fail_on, code, why, limits)
 

@@ -8,11 +8,9 @@ the key; when two runs hold the same several variants, each variant is aligned w
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -32,9 +30,6 @@ class Arm:
     dir: Path
     manifest: Manifest
     frame: pd.DataFrame
-    raw_manifest: dict[
-        str, Any
-    ]  # manifest.json as stored, for keys the Manifest model does not know (tolerance)
 
     @property
     def variants(self) -> list[str]:
@@ -56,7 +51,7 @@ class Alignment:
     pairs: pd.DataFrame  # per case, step and repeat present in both: the two images and outcomes
 
 
-def _open(ref: str | Path, root: Path) -> tuple[Path, Manifest, dict[str, Any]]:
+def _open(ref: str | Path, root: Path) -> tuple[Path, Manifest]:
     """A run that cannot be found or read is a usage error (exit 2), never confused with a regression (1)."""
     try:
         directory = resolve_run(ref, root)
@@ -66,8 +61,7 @@ def _open(ref: str | Path, root: Path) -> tuple[Path, Manifest, dict[str, Any]]:
                 f"{directory} is not a run directory (no manifest.json)",
                 hint="pass a folder under results/, e.g. results/<run-id>",
             )
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return directory, Manifest.model_validate(raw), raw
+        return directory, Manifest.model_validate_json(path.read_bytes())
     except UsageError:
         raise
     except HarnessError as exc:
@@ -96,7 +90,7 @@ def load_arms(
                 "comparing inside one run needs two variants",
                 hint="harness diff RUN --variants A B, or harness diff RUN_A RUN_B",
             )
-        directory, manifest, raw = _open(run_a, root)
+        directory, manifest = _open(run_a, root)
         frame = _frame(directory)
         found = sorted(frame["variant"].unique().tolist())
         arms = []
@@ -113,7 +107,6 @@ def load_arms(
                     directory,
                     manifest,
                     frame[frame["variant"] == variant].reset_index(drop=True),
-                    raw,
                 )
             )
         return arms[0], arms[1]
@@ -121,8 +114,8 @@ def load_arms(
         raise UsageError("--variants compares two arms of ONE run", hint="harness diff RUN --variants A B")
     opened = [_open(ref, root) for ref in (run_a, run_b)]
     a, b = (
-        Arm(label, manifest.run_id, directory, manifest, _frame(directory), raw)
-        for label, (directory, manifest, raw) in zip("AB", opened, strict=True)
+        Arm(label, manifest.run_id, directory, manifest, _frame(directory))
+        for label, (directory, manifest) in zip("AB", opened, strict=True)
     )
     return a, b
 
@@ -133,7 +126,7 @@ def load_variant_arms(ref: str | Path, root: Path = Path("results")) -> list[Arm
     run_ref, _, variant = text.rpartition(":")
     if not run_ref or Path(text).exists() or "/" in variant:
         run_ref, variant = text, ""
-    directory, manifest, raw = _open(run_ref, root)
+    directory, manifest = _open(run_ref, root)
     frame = _frame(directory)
     found = sorted(frame["variant"].unique().tolist())
     if variant and variant not in found:
@@ -149,7 +142,6 @@ def load_variant_arms(ref: str | Path, root: Path = Path("results")) -> list[Arm
             directory,
             manifest,
             frame[frame["variant"] == v].reset_index(drop=True),
-            raw,
         )
         for v in chosen
     ]

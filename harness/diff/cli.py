@@ -154,7 +154,7 @@ def partial_problems(refs: list[str], root: Path, variants: list[str] | None) ->
     runs = [Run.load(resolve_run(ref, root)) for ref in refs]
     problems = [
         f"run {run.manifest.run_id} is {run.manifest.status} with {len(run.trials)} of "
-        f"{run.manifest.totals.get('planned', '?')} trials"
+        f"{'?' if run.manifest.totals.planned is None else run.manifest.totals.planned} trials"
         for run in runs
         if not run.complete
     ]

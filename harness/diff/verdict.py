@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from harness.diff.stats import SMALL_SAMPLE, Summary
+from harness.record import Manifest
 
 FAIL_ON = ("regression", "any-change", "preference", "never")
 
@@ -54,45 +53,23 @@ def verdict(s: Summary) -> str:
 LIMITS = ("cost_increase", "latency_increase")  # tolerances besides pass rate (fractions: 0.2 = 20% more)
 
 
-def _tolerances(manifest: dict[str, Any]) -> list[Any]:
-    """A manifest's top-level ``tolerance``, else those of its suites."""
-    if manifest.get("tolerance") is not None:
-        return [manifest["tolerance"]]
-    return [s.get("tolerance") for s in manifest.get("suites") or [] if isinstance(s, dict)]
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def read_tolerance(*manifests: dict[str, Any]) -> float | None:
-    """The tolerated pass-rate drop (fraction, 0.05 = 5 pp): a top-level ``tolerance`` of a manifest, or
-    the smallest one among its suites; ``{pass_rate_drop: 0.05}`` is accepted too. B's manifest first."""
-
-    def number(value: Any) -> float | None:
-        if isinstance(value, dict):
-            value = value.get("pass_rate_drop", value.get("pass_rate"))
-        return _number(value)
-
+def read_tolerance(*manifests: Manifest) -> float | None:
+    """The tolerated pass-rate drop (fraction, 0.05 = 5 pp) of the first manifest that sets one (the
+    tightest over its suites, Manifest.regression_tolerance). B's manifest first."""
     for manifest in manifests:
-        found = [t for value in _tolerances(manifest) if (t := number(value)) is not None]
-        if found:
-            return min(found)
+        tolerance = manifest.regression_tolerance()
+        if tolerance is not None and tolerance.pass_rate_drop is not None:
+            return tolerance.pass_rate_drop
     return None
 
 
-def read_limits(*manifests: dict[str, Any]) -> dict[str, float]:
+def read_limits(*manifests: Manifest) -> dict[str, float]:
     """``cost_increase`` and ``latency_increase`` of the first manifest that sets any (the smallest over its
     suites)."""
     for manifest in manifests:
-        limits: dict[str, float] = {}
-        for value in _tolerances(manifest):
-            for key in LIMITS:
-                number = _number(value.get(key)) if isinstance(value, dict) else None
-                if number is not None:
-                    limits[key] = min(number, limits.get(key, number))
-        if limits:
-            return limits
+        tolerance = manifest.regression_tolerance()
+        if tolerance is not None and tolerance.limits:
+            return tolerance.limits
     return {}
 
 

@@ -68,8 +68,8 @@ COMPLETE = "finished"
 def status_banner(manifest: Manifest, arm: str | None = None) -> str | None:
     """A run that did not complete (interrupted, killed, over budget, still running, or with fewer trials
     than planned) says so as plainly as the emulator banner: its numbers cover only what finished."""
-    done, planned = manifest.totals.get("trials"), manifest.totals.get("planned")
-    short = isinstance(done, int) and isinstance(planned, int) and done < planned
+    done, planned = manifest.totals.trials, manifest.totals.planned
+    short = manifest.totals.short
     if manifest.status == COMPLETE and not short:
         return None
     count = f"{done} of {planned} planned trials" if short else f"{done} trial(s)"

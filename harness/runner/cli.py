@@ -11,7 +11,7 @@ from rich.table import Table
 
 from harness.console import wide
 from harness.errors import UsageError
-from harness.record import Manifest
+from harness.record import Manifest, Totals
 from harness.store import Run, read_manifest
 from harness.transport.redact import base_url_arg
 
@@ -258,27 +258,28 @@ def failing(run: Run) -> list[str]:
 
 def summary(run: Run) -> str:
     totals, manifest = run.manifest.totals, run.manifest
-    outcomes = ", ".join(f"{n} {name}" for name, n in totals.get("outcomes", {}).items() if n)
+    outcomes = ", ".join(f"{n} {name}" for name, n in totals.outcomes.items() if n)
+    planned = totals.planned or 0
     lines = [
         f"run {manifest.run_id} ({manifest.status}, backend {manifest.backend}, mode {manifest.mode})",
-        f"  trials: {totals.get('trials', 0)}/{totals.get('planned', 0)}  {outcomes or 'none'}",
-        f"  passed {totals.get('passed', 0)}{_with_unmeasured(totals)}, failed {totals.get('failed', 0)}, "
-        f"no verdict {totals.get('skipped', 0)}",
+        f"  trials: {totals.trials}/{planned}  {outcomes or 'none'}",
+        f"  passed {totals.passed}{_with_unmeasured(totals)}, failed {totals.failed}, "
+        f"no verdict {totals.skipped}",
         *unmeasured_lines(run),
-        f"  cost ${totals.get('cost_usd', 0.0):.4f}, latency p50 {_secs(totals.get('latency_p50_s'))}, "
-        f"p95 {_secs(totals.get('latency_p95_s'))}",
+        f"  cost ${totals.cost_usd:.4f}, latency p50 {_secs(totals.latency_p50_s)}, "
+        f"p95 {_secs(totals.latency_p95_s)}",
     ]
-    if totals.get("effective_rpm") is not None:
+    if totals.effective_rpm is not None:
         lines.append(
-            f"  pacing: {totals['effective_rpm']} requests/min effective, "
-            f"{totals.get('rate_limited', 0)} rate limited, "
-            f"concurrency went down to {totals.get('lowest_concurrency')}"
+            f"  pacing: {totals.effective_rpm} requests/min effective, "
+            f"{totals.rate_limited or 0} rate limited, "
+            f"concurrency went down to {totals.lowest_concurrency}"
         )
     if manifest.status in ("budget_exhausted", "killed", "interrupted"):
-        cap = totals.get("max_cost_usd")
+        cap = totals.max_cost_usd
         why = f" at the --max-cost ${cap:.2f} cap" if manifest.status == "budget_exhausted" and cap else ""
         lines.append(
-            f"  {manifest.status}{why}: {totals.get('trials', 0)} of {totals.get('planned', 0)} trials done; "
+            f"  {manifest.status}{why}: {totals.trials} of {planned} trials done; "
             f"continue with harness run --resume {manifest.run_id}"
         )
     if manifest.procedural_images:
@@ -295,8 +296,8 @@ def summary(run: Run) -> str:
     return "\n".join(lines)
 
 
-def _with_unmeasured(totals: dict[str, Any]) -> str:
-    n = totals.get("passed_with_unmeasured", 0)
+def _with_unmeasured(totals: Totals) -> str:
+    n = totals.passed_with_unmeasured
     return f" ({n} with unmeasured checks)" if n else ""
 
 
@@ -373,9 +374,9 @@ def runs_list_command(args: argparse.Namespace) -> int:
             ", ".join(s.name for s in m.suites),
             m.backend,
             m.mode,
-            f"{totals.get('trials', 0)}",
-            f"{totals.get('passed', 0)}/{totals.get('trials', 0)}",
-            f"${totals.get('cost_usd', 0.0):.4f}",
+            f"{totals.trials}",
+            f"{totals.passed}/{totals.trials}",
+            f"${totals.cost_usd:.4f}",
         )
     wide().print(table)
     return 0

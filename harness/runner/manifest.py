@@ -7,13 +7,13 @@ import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from google import genai
+from pydantic import BaseModel
 
 from harness import __version__
 from harness.files import utc_now
-from harness.record import Manifest, SuiteRef
+from harness.record import JudgeInfo, Manifest, SuiteRef, Tolerance
 from harness.runner.client import API_VERSION
 
 
@@ -39,14 +39,13 @@ def git_commit(where: Path) -> str | None:
     return commit if done.returncode == 0 and commit else None
 
 
-def tightest_tolerance(tolerances: Iterable[Any]) -> dict[str, float] | None:
+def tightest_tolerance(tolerances: Iterable[BaseModel | None]) -> Tolerance | None:
     """The suites' ``tolerance:`` blocks (None where unset) as one, each field at its smallest value.
 
     Kept in the manifest because `harness diff` gates on it long after the suite file may have changed.
     """
-    found = [t.model_dump(exclude_none=True) for t in tolerances if t is not None]
-    keys = dict.fromkeys(k for t in found for k in t)
-    return {k: min(t[k] for t in found if k in t) for k in keys} or None
+    kept = (None if t is None else Tolerance.model_validate(t.model_dump()) for t in tolerances)
+    return Tolerance.tightest(kept)
 
 
 def build_manifest(
@@ -56,7 +55,7 @@ def build_manifest(
     backend: str,
     modes: Sequence[str],
     variants: Sequence[str],
-    judge: dict[str, Any] | None,
+    judge: JudgeInfo | None,
     argv: Sequence[str] | None = None,
 ) -> Manifest:
     first = Path(suites[0].path).resolve().parent if suites else Path.cwd()

@@ -45,7 +45,8 @@ async def score_record(record: TrialRecord, env: Any) -> None:
     try:
         record.scores = await asyncio.to_thread(score_trial, record, env)
     except Exception as exc:
-        record.scores = [Score(name="scoring", value=None, passed=None, reason=f"scoring failed: {exc}")]
+        failed = Score(name="scoring", value=None, passed=None, reason=f"scoring failed: {exc}", kind="step")
+        record.scores = [failed]
     record.passed = decide_passed(record, env.require_measured)
 
 

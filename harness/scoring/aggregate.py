@@ -75,7 +75,7 @@ def by_step(scores: list[Score]) -> dict[int | None, Summary]:
 def decide_passed(record: TrialRecord, require_measured: bool = False) -> bool | None:
     """Apply record.pass_rule to record.scores; with `require_measured` an unmeasured score fails."""
     scores = record.scores
-    expects_outcome = any(s.name.split(".")[0] in OUTCOME_SCORERS for s in scores)
+    expects_outcome = any(s.scorer in OUTCOME_SCORERS for s in scores)
     if record.outcome != "ok" and not expects_outcome:
         return False
     if not scores:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from harness.record import Score
+from harness.record import Detail, Score
 from harness.scoring.context import ScoreContext
 from harness.scoring.judge_call import JudgeFailure, ask, image_part
 from harness.scoring.questions import (
@@ -153,9 +153,15 @@ def score_alignment(ctx: ScoreContext, p: AlignmentParams) -> list[Score]:
     answers = {a.id: a.answer == "yes" for a in answered.answers}
     share, failed = alignment_score(questions, answers)
     yes = len(questions) - len(failed)
-    detail = "; ".join(failed) if failed else "every question answered yes"
-    reason = f"alignment {model}: {yes}/{len(questions)} questions yes (min {p.min:.0%}): {detail}"
-    return [ctx.score(round(share, 4), share >= p.min, reason, threshold=p.min)]
+    which = "; ".join(failed) if failed else "every question answered yes"
+    reason = f"alignment {model}: {yes}/{len(questions)} questions yes (min {p.min:.0%}): {which}"
+    detail: Detail = {
+        "yes": yes,
+        "questions": len(questions),
+        "model": model,
+        "prompt_version": ANSWER_PROMPT_VERSION,
+    }
+    return [ctx.score(round(share, 4), share >= p.min, reason, threshold=p.min, detail=detail)]
 
 
 def _failure(ctx: ScoreContext, failure: JudgeFailure, threshold: float, doing: str) -> Score:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.models import DEFAULT_JUDGE_MODEL
-from harness.record import Score, StepRecord, TrialRecord
+from harness.record import Detail, Score, StepRecord, TrialRecord
 from harness.scoring.cache import CACHE_FILE, ScoreCache
 from harness.scoring.imaging import Prepared, prepare
 from harness.store import Run
@@ -135,11 +135,21 @@ class ScoreContext:
         reason: str,
         threshold: float | str | None = None,
         suffix: str | None = None,
+        detail: Detail | None = None,
     ) -> Score:
-        """A Score named after the scorer (plus `.suffix` when one scorer gives several values)."""
+        """A Score named after the scorer (plus `.suffix` when one scorer gives several values); `detail`
+        holds what a later stage reads back (the judge's grade and reason), never parsed from `reason`.
+        The engine stamps its kind (step or group)."""
         name = f"{self.scorer}.{suffix}" if suffix else self.scorer
         return Score(
-            name=name, value=value, passed=passed, threshold=threshold, reason=reason, step=self.step_index
+            name=name,
+            value=value,
+            passed=passed,
+            threshold=threshold,
+            reason=reason,
+            step=self.step_index,
+            scorer=self.scorer,
+            detail=detail or {},
         )
 
     def skip(self, reason: str, suffix: str | None = None) -> Score:

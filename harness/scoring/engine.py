@@ -86,6 +86,7 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
                         passed=False,
                         reason=f"bad expectation: {exc}",
                         step=i,
+                        kind="step",
                     )
                 )
                 continue
@@ -93,7 +94,7 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
                 continue
             ctx = ScoreContext(record, i, env, scorer=exp.scorer.name)
             for s in _run(exp, ctx):
-                s.step, s.weight = i, exp.weight
+                s.step, s.weight, s.kind = i, exp.weight, "step"
                 out.append(s)
     return out
 
@@ -144,7 +145,7 @@ def score_groups(records: list[TrialRecord], env: ScoringEnv) -> dict[str, list[
                         ].append((ctx, exp))
                         continue
                     s = ctx.score(None, False, missing)
-                s.step, s.weight = i, exp.weight
+                s.step, s.weight, s.kind = i, exp.weight, "group"
                 out[record.trial_id].append(s)
     for key, members in sets.items():
         exp = members[0][1]
@@ -158,6 +159,6 @@ def score_groups(records: list[TrialRecord], env: ScoringEnv) -> dict[str, list[
             }
         for ctx, e in members:
             for s in result.get(ctx.record.trial_id, []):
-                s.step, s.weight = ctx.step_index, e.weight
+                s.step, s.weight, s.kind = ctx.step_index, e.weight, "group"
                 out[ctx.record.trial_id].append(s)
     return dict(out)

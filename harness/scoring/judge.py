@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from harness.context import RequestContext, current_request
 from harness.errors import ReplayMiss
-from harness.record import Score, TrialRecord
+from harness.record import JudgeInfo, Score, TrialRecord
 from harness.scoring.context import ScoreContext, ScoringEnv
+from harness.scoring.judge_call import verdict_detail
 from harness.scoring.judge_edit import PROMPTS, judge_kind, score_edit_judge, score_references_judge
 from harness.scoring.registry import Params, parse_expect, scorer
 
@@ -52,16 +52,16 @@ def render_prompt(rubric: str, prompt: str | None, text: str | None) -> str:
     return JUDGE_PROMPT.format(rubric=rubric, prompt_line=prompt_line, text_line=text_line)
 
 
-def judge_manifest(env: ScoringEnv) -> dict[str, Any]:
+def judge_manifest(env: ScoringEnv) -> JudgeInfo:
     """What the run manifest records about the judge, so a judged score can be reproduced."""
-    return {
-        "model": env.judge_model,
-        "temperature": env.judge_temperature,
-        "prompt_version": JUDGE_PROMPT_VERSION,
-        "prompt_sha256": _digest(JUDGE_PROMPT),
-        "prompt": JUDGE_PROMPT,
-        "prompt_versions": {v: _digest(t) for v, t in all_prompts().items()},
-    }
+    return JudgeInfo(
+        model=env.judge_model,
+        temperature=env.judge_temperature,
+        prompt_version=JUDGE_PROMPT_VERSION,
+        prompt_sha256=_digest(JUDGE_PROMPT),
+        prompt=JUDGE_PROMPT,
+        prompt_versions={v: _digest(t) for v, t in all_prompts().items()},
+    )
 
 
 def all_prompts() -> dict[str, str]:
@@ -76,9 +76,6 @@ def _digest(template: str) -> str:
 
 
 STORED_NOTE = "stored grade, judge not asked again"
-_REASON = re.compile(
-    rf"^judge \S+: \d/5 \(min \d(?:; {re.escape(STORED_NOTE)})?\): (?P<reason>.*)$", re.DOTALL
-)
 
 
 def judgement_key(
@@ -94,25 +91,38 @@ def stored_judgements(
     """The grades a stored run already holds, keyed by judgement_key (`model`/`temperature`: the run's judge).
 
     Re-scoring a run that has no cassette (a live run) keeps them for every judge expectation whose rubric
-    and judge settings are unchanged, so changing a threshold does not lose the judgements."""
+    and judge settings are unchanged, so changing a threshold does not lose the judgements. The grade and
+    the judge's reason are read from the score's `detail`; a score without one (a record written before
+    scores carried it) is not a stored grade: the judge is asked again, or the score is unmeasured."""
     out = {}
     for r in records:
         for i, step in enumerate(r.steps):
             specs = [spec for spec in step.expect if isinstance(spec, dict) and "judge" in spec]
-            graded = [s for s in r.scores if s.step == i and s.name == "judge"]
+            graded = [s for s in r.scores if s.step == i and s.scorer == "judge"]
             if len(specs) != len(graded):
                 continue  # the scores do not line up with the expectations; ask again rather than guess
             for spec, s in zip(specs, graded, strict=True):
-                m = _REASON.match(s.reason)
+                verdict = _stored_verdict(s)
                 try:
                     p = parse_expect(spec).params
                 except ValueError:
                     continue
-                if s.value is None or m is None or not isinstance(p, JudgeParams):
+                if verdict is None or not isinstance(p, JudgeParams):
                     continue
-                key = judgement_key(r.trial_id, i, p, p.model or model, temperature)
-                out[key] = JudgeVerdict(score=int(s.value), reason=m.group("reason"))
+                asked = s.detail.get("model")
+                key = judgement_key(r.trial_id, i, p, asked if isinstance(asked, str) else model, temperature)
+                out[key] = verdict
     return out
+
+
+def _stored_verdict(s: Score) -> JudgeVerdict | None:
+    """The single-image judge's verdict a score holds in its detail, or None (another prompt, no grade)."""
+    if s.detail.get("prompt_version") != JUDGE_PROMPT_VERSION:
+        return None
+    try:
+        return JudgeVerdict.model_validate({"score": s.detail.get("grade"), "reason": s.detail.get("reason")})
+    except ValidationError:
+        return None
 
 
 def _graded(ctx: ScoreContext, model: str, verdict: JudgeVerdict, p: JudgeParams, stored: bool) -> Score:
@@ -122,6 +132,7 @@ def _graded(ctx: ScoreContext, model: str, verdict: JudgeVerdict, p: JudgeParams
         verdict.score >= p.min,
         f"judge {model}: {verdict.score}/5 (min {p.min}{note}): {verdict.reason}",
         threshold=p.min,
+        detail=verdict_detail(verdict.score, verdict.reason, model, JUDGE_PROMPT_VERSION),
     )
 
 

@@ -14,10 +14,17 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from harness.context import RequestContext, current_request
+from harness.record import Detail
 from harness.scoring.context import ScoreContext
 from harness.store import image_ref
 
 VerdictT = TypeVar("VerdictT", bound=BaseModel)
+
+
+def verdict_detail(grade: int, reason: str, model: str, prompt_version: str) -> Detail:
+    """What a judged score keeps beside its text (Score.detail): the grade, the judge's own reason, which
+    model was asked with which prompt. Later stages read these, never the score's reason text."""
+    return {"grade": grade, "reason": reason, "model": model, "prompt_version": prompt_version}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from harness.record import Score
 from harness.scoring.context import ScoreContext
-from harness.scoring.judge_call import JudgeFailure, ask, image_part
+from harness.scoring.judge_call import JudgeFailure, ask, image_part, verdict_detail
 
 if TYPE_CHECKING:
     from harness.scoring.judge import JudgeParams
@@ -102,6 +102,9 @@ def score_edit_judge(ctx: ScoreContext, p: JudgeParams, model: str) -> list[Scor
             f"{verdict.instruction_reason}",
             threshold=p.min,
             suffix="instruction",
+            detail=verdict_detail(
+                verdict.instruction_followed, verdict.instruction_reason, model, EDIT_PROMPT_VERSION
+            ),
         ),
         ctx.score(
             float(verdict.rest_preserved),
@@ -109,6 +112,9 @@ def score_edit_judge(ctx: ScoreContext, p: JudgeParams, model: str) -> list[Scor
             f"{head}: rest preserved {verdict.rest_preserved}/5 (min {p.min}): {verdict.preserved_reason}",
             threshold=p.min,
             suffix="preserved",
+            detail=verdict_detail(
+                verdict.rest_preserved, verdict.preserved_reason, model, EDIT_PROMPT_VERSION
+            ),
         ),
     ]
 
@@ -135,6 +141,7 @@ def score_references_judge(ctx: ScoreContext, p: JudgeParams, model: str) -> lis
             verdict.score >= p.min,
             f"judge {model} with {len(refs)} reference(s): {verdict.score}/5 (min {p.min}): {verdict.reason}",
             threshold=p.min,
+            detail=verdict_detail(verdict.score, verdict.reason, model, REFERENCES_PROMPT_VERSION),
         )
     ]
 

@@ -251,13 +251,9 @@ class _Context:
                     tags=tuple(case.tags),
                     pass_rule=case.pass_rule,
                     line=self.suite.line("cases", index),
-                    extra={
-                        "output": case.output,
-                        "description": case.description,
-                        "style_inherits": list(style.inherits) if style else [],
-                        "variant_description": variant.description if variant else None,
-                        "xfail": xfail,
-                    },
+                    output=case.output,
+                    description=case.description,
+                    xfail=xfail,
                 )
             )
 

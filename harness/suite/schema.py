@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 from harness.models import DEFAULT_JUDGE_MODEL
+from harness.plan import Output
 from harness.suite.yaml_lines import LocatedYaml
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -27,10 +28,6 @@ CONFIG_KEYS = (
 Expectation = dict[str, Any]
 # an expect: list item: one scorer entry, or the name of a set under the suite's `expectations:`
 ExpectItem = Expectation | str
-
-
-# image/both ask for TEXT+IMAGE, text asks for TEXT, any sends no responseModalities (the model decides)
-Output = Literal["image", "text", "both", "any"]
 
 
 @dataclass
