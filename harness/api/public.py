@@ -69,14 +69,16 @@ def _run(suites: str | Path | Sequence[str | Path], options: dict[str, Any]) -> 
     return Run.load(run_suites(paths, **options))
 
 
-def score(run: RunRef, suite: str | Path | None = None) -> Run:
+def score(run: RunRef, suite: str | Path | None = None, *, require_measured: bool | None = None) -> Run:
     """Re-score a stored run offline (the judge replayed from its cassette) and return it re-read.
 
-    `suite` gives the expectations to apply; by default the run's own suite file, else those stored."""
+    `suite` gives the expectations to apply; by default the run's own suite file, else those stored.
+    `require_measured` (as `--require-measured`): True fails a trial whose expectation could not be
+    measured, False leaves it undecided; None keeps the setting the run was made with."""
     from harness.api.rescore import rescore_run
 
     directory = load_run(run).dir
-    rescore_run(directory, Path(suite) if suite is not None else None)
+    rescore_run(directory, Path(suite) if suite is not None else None, require_measured)
     return load_run(directory)
 
 

@@ -23,14 +23,25 @@ from harness.scoring.aggregate import by_step, decide_passed, summarize, validat
 from harness.scoring.context import ScoreContext, ScoringEnv
 from harness.scoring.engine import awaits_group_scores, score_groups, score_trial
 from harness.scoring.judge import judge_manifest
-from harness.scoring.registry import SCORERS, Params, Scorer, describe, scorer, validate_expect
+from harness.scoring.registry import (
+    SCORERS,
+    GroupScorer,
+    Params,
+    Scorer,
+    StepScorer,
+    describe,
+    scorer,
+    validate_expect,
+)
 
 __all__ = [
     "SCORERS",
+    "GroupScorer",
     "Params",
     "ScoreContext",
     "Scorer",
     "ScoringEnv",
+    "StepScorer",
     "awaits_group_scores",
     "by_step",
     "decide_passed",

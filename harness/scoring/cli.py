@@ -22,6 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prefer-human", action="store_true", help="a trial a person labelled passes or fails as they said"
     )
+    p.add_argument(
+        "--require-measured",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="an expectation that cannot be measured fails its trial (default: as the run was made)",
+    )
     p.add_argument("--list", action="store_true", help="list every scorer with its parameters and defaults")
     p.add_argument("--markdown", action="store_true", help="with --list: the full tables, as in the docs")
     p.set_defaults(func=handle)
@@ -47,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(
             "harness score needs a run", hint="e.g. `harness score latest --suite suites/x.yaml`"
         )
-    result = rescore_run(resolve_run(args.run, args.results), args.suite)
+    result = rescore_run(resolve_run(args.run, args.results), args.suite, args.require_measured)
     source = f"suite {result.suite}" if result.suite else "the expectations stored in the run"
     print(
         f"re-scored {result.trials} trial(s) of {result.run_dir} from {source}: "

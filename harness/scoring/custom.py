@@ -33,7 +33,7 @@ from harness.context import input_policy
 from harness.files import outside, project_root
 from harness.record import Score
 from harness.scoring.context import ScoreContext
-from harness.scoring.registry import Params, Scorer, scorer
+from harness.scoring.registry import Params, StepScorer, scorer
 
 CustomFn = Callable[[ScoreContext, dict[str, Any]], Any]
 
@@ -220,10 +220,11 @@ class EntryPointParams(Params):
     min: float = 0.5
 
 
-def wrap_callable(name: str, fn: CustomFn) -> Scorer:
+def wrap_callable(name: str, fn: CustomFn) -> StepScorer:
     """A `harness.scorers` entry point that is a plain function becomes a scorer named after the entry."""
 
     def run(ctx: ScoreContext, p: EntryPointParams) -> list[Score]:
         return to_scores(ctx, fn(ctx, dict(p.model_extra or {})), p.min)
 
-    return Scorer(name, EntryPointParams, run, needs="output", summary=(fn.__doc__ or "").strip()[:80])
+    summary = (fn.__doc__ or "").strip()[:80]
+    return StepScorer(name=name, params=EntryPointParams, fn=run, needs="output", summary=summary)

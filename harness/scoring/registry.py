@@ -1,8 +1,10 @@
-"""The scorer protocol and the table of scorers an `expect:` entry can name.
+"""The scorer protocols and the table of scorers an `expect:` entry can name.
 
-A scorer is a name, a pydantic `Params` model (documented defaults, unknown keys rejected), a kind
-("step": one step of one trial; "group": a set of trials) and a function `score(ctx, params) -> list[Score]`
-(group scorers get a GroupContext). Register one with `@scorer("name", Params)`.
+A scorer is a name, a pydantic `Params` model (documented defaults, unknown keys rejected) and a function
+of one of two kinds: a step scorer (`StepScorer`, `score(ctx: ScoreContext, params) -> list[Score]`, one
+step of one trial) or a group scorer (`GroupScorer`, `score(group: GroupContext, params) ->
+{trial_id: [Score]}`, a set of trials scored together once all of them have run). Register one with
+`@scorer("name", Params)` or `@scorer("name", Params, kind="group")`.
 
 An expectation is a single-key mapping: `{background: {color: white, min_fraction: 0.4}}`, or a shorthand
 that fills the scorer's main parameter (`{aspect_ratio: "1:1"}`, `{contains: watch}`) or takes every default
@@ -16,11 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.record import Score
+
+if TYPE_CHECKING:
+    from harness.scoring.context import ScoreContext
+    from harness.scoring.group_scorers import GroupContext
 
 Kind = Literal["step", "group"]
 Needs = Literal["image", "text", "output", "none"]
@@ -34,12 +40,24 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True)
-class Scorer:
+class StepScoreFn(Protocol):
+    """A step scorer's function: one step of one trial (`ctx.step`, `ctx.image`) and its parameters (the
+    scorer's own Params subclass) in, its scores out."""
+
+    def __call__(self, ctx: ScoreContext, params: Any, /) -> list[Score]: ...
+
+
+class GroupScoreFn(Protocol):
+    """A group scorer's function: every member of one set (a case's repeats, or a `group:`) in, each
+    member's scores out, keyed by trial id."""
+
+    def __call__(self, group: GroupContext, params: Any, /) -> dict[str, list[Score]]: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Entry:
     name: str
     params: type[Params]
-    fn: Callable[..., list[Score]]
-    kind: Kind = "step"
     shorthand: str | None = None  # the parameter a bare (non-mapping) value fills
     needs: Needs = "image"  # what the step must have produced; "none" scorers run on any outcome
     summary: str = ""
@@ -51,6 +69,21 @@ class Scorer:
     version: int = 1  # bump when the scorer's result for the same input changes: cached scores expire
 
 
+@dataclass(frozen=True, kw_only=True)
+class StepScorer(_Entry):
+    fn: StepScoreFn
+    kind: Literal["step"] = "step"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupScorer(_Entry):
+    fn: GroupScoreFn
+    kind: Literal["group"] = "group"
+
+
+Scorer = StepScorer | GroupScorer
+
+
 @dataclass(frozen=True)
 class Expectation:
     scorer: Scorer
@@ -59,6 +92,36 @@ class Expectation:
 
 
 SCORERS: dict[str, Scorer] = {}
+StepFnT = TypeVar("StepFnT", bound=StepScoreFn)
+GroupFnT = TypeVar("GroupFnT", bound=GroupScoreFn)
+
+
+@overload
+def scorer(
+    name: str,
+    params: type[Params],
+    *,
+    kind: Literal["step"] = "step",
+    shorthand: str | None = None,
+    needs: Needs = "image",
+    dict_shorthand: bool = False,
+    cached: Cached = None,
+    version: int = 1,
+) -> Callable[[StepFnT], StepFnT]: ...
+
+
+@overload
+def scorer(
+    name: str,
+    params: type[Params],
+    *,
+    kind: Literal["group"],
+    shorthand: str | None = None,
+    needs: Needs = "image",
+    dict_shorthand: bool = False,
+    cached: Cached = None,
+    version: int = 1,
+) -> Callable[[GroupFnT], GroupFnT]: ...
 
 
 def scorer(
@@ -71,14 +134,23 @@ def scorer(
     dict_shorthand: bool = False,
     cached: Cached = None,
     version: int = 1,
-) -> Callable[[Callable[..., list[Score]]], Callable[..., list[Score]]]:
-    """Register a scorer function under `name` (the key users write in `expect:`)."""
+) -> Callable[[Any], Any]:
+    """Register a scorer function under `name` (the key users write in `expect:`): a StepScorer, or with
+    `kind="group"` a GroupScorer."""
 
-    def register(fn: Callable[..., list[Score]]) -> Callable[..., list[Score]]:
+    def register(fn: Any) -> Any:
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        SCORERS[name] = Scorer(
-            name, params, fn, kind, shorthand, needs, summary, dict_shorthand, cached, version
-        )
+        common: dict[str, Any] = {
+            "name": name,
+            "params": params,
+            "shorthand": shorthand,
+            "needs": needs,
+            "summary": summary,
+            "dict_shorthand": dict_shorthand,
+            "cached": cached,
+            "version": version,
+        }
+        SCORERS[name] = GroupScorer(fn=fn, **common) if kind == "group" else StepScorer(fn=fn, **common)
         return fn
 
     return register
@@ -104,13 +176,16 @@ def plugin_scorers() -> list[str]:
 
 
 def _from_entry_point(name: str, obj: Any) -> Scorer:
-    if isinstance(obj, Scorer):
+    if isinstance(obj, StepScorer | GroupScorer):
         return obj
     if callable(obj):
         from harness.scoring.custom import wrap_callable
 
         return wrap_callable(name, obj)
-    raise ValueError(f"entry point '{name}' in group {ENTRY_POINT_GROUP} is neither a Scorer nor a callable")
+    raise ValueError(
+        f"entry point '{name}' in group {ENTRY_POINT_GROUP} is neither a StepScorer, a GroupScorer "
+        "nor a callable"
+    )
 
 
 def parse_expect(spec: Any, suite_dir: Path | None = None) -> Expectation:
