@@ -53,7 +53,8 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(
             "harness score needs a run", hint="e.g. `harness score latest --suite suites/x.yaml`"
         )
-    result = rescore_run(resolve_run(args.run, args.results), args.suite, args.require_measured)
+    require_measured = getattr(args, "require_measured", None)
+    result = rescore_run(resolve_run(args.run, args.results), args.suite, require_measured)
     source = f"suite {result.suite}" if result.suite else "the expectations stored in the run"
     print(
         f"re-scored {result.trials} trial(s) of {result.run_dir} from {source}: "
