@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from harness.files import atomic_write
 from harness.record import TrialRecord
-from harness.store import Run, read_trials
+from harness.store import Run, latest_records, read_trials
 
 COLUMNS = (
     "trial_id", "suite", "case", "variant", "repeat", "model", "style", "group",
@@ -90,25 +91,30 @@ def trials_frame(records: Iterable[TrialRecord | dict[str, Any]]) -> pd.DataFram
 
 
 def read_frame(run_dir: str | Path) -> pd.DataFrame:
-    """The frame of a stored run, parsed directly from trials.jsonl (a torn last line is ignored)."""
+    """The frame of a stored run, parsed directly from trials.jsonl (a torn last line is ignored).
+
+    Like `Run.load`, the last record of a trial id wins: a `--retry-errors` run killed before its final
+    rewrite leaves the replaced record in the file too."""
     path = Path(run_dir) / "trials.jsonl"
     rows: list[tuple] = []
     if not path.exists():
         return _frame(rows)
     with open(path, encoding="utf-8") as fh:
         lines = fh.readlines()
+    records: list[dict[str, Any]] = []
     try:
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:
-                    rec = json.loads(line)
+                    records.append(json.loads(line))
                 except json.JSONDecodeError:
                     if number == len(lines) and not line.endswith("\n"):
                         break
                     raise
-                _rows(rec, rows)
+        for rec in latest_records(records, itemgetter("trial_id")):
+            _rows(rec, rows)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return trials_frame(read_trials(path))  # raises a HarnessError naming the line, or copes
+        return trials_frame(latest_records(read_trials(path)))  # a HarnessError naming the line, or copes
     return _frame(rows)
 
 

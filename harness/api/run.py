@@ -21,7 +21,7 @@ from typing import Any
 
 from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
-from harness.errors import HarnessWarning, UsageError
+from harness.errors import HarnessWarning, SuiteError, UsageError
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, RunRequest, Score, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
@@ -104,6 +104,32 @@ def load_work(
         work.partial = partial_groups(every, selected)
         works.append(work)
     return works
+
+
+def import_custom_scorers(works: Sequence[SuiteWork]) -> None:
+    """Import every custom scorer the run will call, once, before anything is sent (validation reads
+    them without running them, so a module that raises on import shows here): SuiteError, exit 2."""
+    from harness.scoring.custom import CustomParams, import_failure
+    from harness.scoring.registry import parse_expect
+
+    seen: set[tuple[str, Path]] = set()
+    for work in works:
+        suite_dir = Path(work.suite.path).parent
+        specs = {repr(spec): spec for plan in work.plans for step in plan.steps for spec in step.expect}
+        for spec in specs.values():
+            params = parse_expect(spec).params  # validated already
+            if not isinstance(params, CustomParams) or (params.path, suite_dir) in seen:
+                continue
+            seen.add((params.path, suite_dir))
+            failed = import_failure(params.path, suite_dir)
+            if failed is not None:
+                file, line, what = failed
+                raise SuiteError(
+                    f"custom scorer '{params.path}' fails on import: {what}; nothing was sent",
+                    file=file,
+                    line=line or None,
+                    hint="fix the module (import it in Python to see the whole traceback)",
+                )
 
 
 def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:
@@ -233,6 +259,7 @@ def run_suites(
         selection = replace(selection or Selection(), ids=frozenset(select))
     with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
         works = load_work(paths, variants, repeats, mode, selection, batch)
+    import_custom_scorers(works)
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     check_size(repeats, _planned(works), yes)
     empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines
