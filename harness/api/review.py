@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.analysis.frame import with_human_verdicts
 from harness.diff import DiffResult, diff_arms
 from harness.diff.align import Arm, load_arms
 from harness.errors import UsageError
 from harness.labels import (
     append_labels,
     apply_human_verdicts,
+    human_score,
     human_verdict,
     latest,
     read_labels,
@@ -95,14 +97,9 @@ def prefer_human(run_dir: Path) -> HumanVerdicts:
 
 
 def _human_arm(arm: Arm) -> Arm:
-    verdicts = {trial: human_verdict(given) for trial, given in latest(read_labels(arm.dir)).items()}
-    verdicts = {trial: v for trial, v in verdicts.items() if v is not None}
-    if verdicts:
-        frame = arm.frame.copy()
-        mask = frame["trial_id"].isin(list(verdicts))
-        frame["trial_passed"] = frame["trial_passed"].astype(object)
-        frame.loc[mask, "trial_passed"] = frame.loc[mask, "trial_id"].map(verdicts)
-        arm.frame = frame
+    given = latest(read_labels(arm.dir))
+    scores = {trial: score for trial, labels in given.items() if (score := human_score(labels)) is not None}
+    arm.frame = with_human_verdicts(arm.frame, scores)
     return arm
 
 
