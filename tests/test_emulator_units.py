@@ -322,7 +322,7 @@ def replace_objects(scene, obj):
 
 
 def test_a_role_word_brings_its_own_figure_beside_an_animal():
-    """"Our mascot ... next to a dog" is two subjects (the mascot was dropped beside any animal); "a cat
+    """ "Our mascot ... next to a dog" is two subjects (the mascot was dropped beside any animal); "a cat
     mascot" and "this character" still name no one new."""
     both = new_scene("Our mascot, wearing a blue hoodie, waves next to a dog.", 1)
     assert sorted((o.kind, o.color) for o in both.objects) == [("dog", "brown"), ("figure", "blue")]

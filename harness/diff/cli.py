@@ -36,9 +36,7 @@ MAX_SCORERS = 6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "diff", help="compare two runs (or two variants of one run) case by case", description=__doc__
-    )
+    p = subparsers.add_parser("diff", description=__doc__)
     p.add_argument(
         "runs", nargs="+", metavar="RUN", help="run directory, run id under --results, or 'latest'"
     )
