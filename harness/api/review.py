@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from harness.analysis.frame import with_human_verdicts
-from harness.diff import DiffResult, diff_arms
-from harness.diff.align import Arm, load_arms
+from harness.diff import DiffResult, diff_runs
 from harness.errors import UsageError
 from harness.labels import (
     append_labels,
     apply_human_verdicts,
-    human_score,
     human_verdict,
     latest,
     read_labels,
@@ -96,21 +94,6 @@ def prefer_human(run_dir: Path) -> HumanVerdicts:
     return HumanVerdicts(labelled, changed)
 
 
-def _human_arm(arm: Arm) -> Arm:
-    given = latest(read_labels(arm.dir))
-    scores = {trial: score for trial, labels in given.items() if (score := human_score(labels)) is not None}
-    arm.frame = with_human_verdicts(arm.frame, scores)
-    return arm
-
-
-def diff_preferring_human(
-    run_a: str | Path,
-    run_b: str | Path | None = None,
-    *,
-    variants: list[str] | None = None,
-    root: Path = Path("results"),
-    **kwargs: object,
-) -> DiffResult:
+def diff_preferring_human(run_a: str | Path, run_b: str | Path | None = None, **kwargs: Any) -> DiffResult:
     """`harness diff --prefer-human`: each labelled trial passes or fails as its reviewers said."""
-    a, b = load_arms(run_a, run_b, variants, root)
-    return diff_arms(_human_arm(a), _human_arm(b), **kwargs)  # type: ignore[arg-type]
+    return diff_runs(run_a, run_b, prefer_human=True, **kwargs)
