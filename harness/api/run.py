@@ -106,30 +106,31 @@ def load_work(
     return works
 
 
-def import_custom_scorers(works: Sequence[SuiteWork]) -> None:
-    """Import every custom scorer the run will call, once, before anything is sent (validation reads
-    them without running them, so a module that raises on import shows here): SuiteError, exit 2."""
+def import_custom_scorers(specs: Iterable[dict[str, Any]], suite_dir: Path | None) -> None:
+    """Import every custom scorer these expectations call, once, before anything is sent or scored
+    (validation reads them without running them, so a module that raises on import shows here):
+    SuiteError naming the module's file and line, exit 2, instead of a failed score on every trial."""
     from harness.scoring.custom import CustomParams, import_failure
     from harness.scoring.registry import parse_expect
 
-    seen: set[tuple[str, Path]] = set()
-    for work in works:
-        suite_dir = Path(work.suite.path).parent
-        specs = {repr(spec): spec for plan in work.plans for step in plan.steps for spec in step.expect}
-        for spec in specs.values():
-            params = parse_expect(spec).params  # validated already
-            if not isinstance(params, CustomParams) or (params.path, suite_dir) in seen:
-                continue
-            seen.add((params.path, suite_dir))
-            failed = import_failure(params.path, suite_dir)
-            if failed is not None:
-                file, line, what = failed
-                raise SuiteError(
-                    f"custom scorer '{params.path}' fails on import: {what}; nothing was sent",
-                    file=file,
-                    line=line or None,
-                    hint="fix the module (import it in Python to see the whole traceback)",
-                )
+    paths: set[str] = set()
+    for spec in {repr(spec): spec for spec in specs}.values():
+        try:
+            params = parse_expect(spec).params
+        except ValueError:
+            continue  # a bad expectation is reported where it is scored
+        if isinstance(params, CustomParams):
+            paths.add(params.path)
+    for path in sorted(paths):
+        failed = import_failure(path, suite_dir)
+        if failed is not None:
+            file, line, what = failed
+            raise SuiteError(
+                f"custom scorer '{path}' fails on import: {what}; nothing was sent or scored",
+                file=file,
+                line=line or None,
+                hint="fix the module (import it in Python to see the whole traceback)",
+            )
 
 
 def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:
@@ -259,7 +260,10 @@ def run_suites(
         selection = replace(selection or Selection(), ids=frozenset(select))
     with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
         works = load_work(paths, variants, repeats, mode, selection, batch)
-    import_custom_scorers(works)
+    for w in works:
+        import_custom_scorers(
+            (e for p in w.plans for st in p.steps for e in st.expect), Path(w.suite.path).parent
+        )
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     check_size(repeats, _planned(works), yes)
     empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines

@@ -77,34 +77,14 @@ FEATURES = {
     "stripes", "wings", "whiskers", "curls", "braids", "ponytail", "smile", "backpack", "umbrella",
 }  # fmt: skip
 DETERMINERS = {
-    "a",
-    "an",
-    "the",
-    "this",
-    "that",
-    "these",
-    "those",
-    "her",
-    "his",
-    "their",
-    "our",
-    "my",
-    "your",
-    "its",
-}
+    "a", "an", "the", "this", "that", "these", "those", "her", "his", "their", "our", "my", "your", "its",
+}  # fmt: skip
 BACK_REFERENCES = {"this", "that", "these", "those", "the", "same"}  # "keep this character": one named before
 # "a picture book illustration", "in a comic book style": the book names a kind of picture, not a subject.
 PICTURE_GENRES = {"picture", "comic", "story", "colouring", "coloring", "children's"}
 STYLE_WORDS = {
-    "style",
-    "illustration",
-    "illustrations",
-    "illustrated",
-    "art",
-    "artwork",
-    "aesthetic",
-    "drawing",
-}
+    "style", "illustration", "illustrations", "illustrated", "art", "artwork", "aesthetic", "drawing",
+}  # fmt: skip
 NOUN_ALIASES = {
     "mug": "cup",
     "sneaker": "shoe",
