@@ -16,7 +16,6 @@ from harness.errors import UsageError
 def register(subparsers: Any) -> None:
     batches = subparsers.add_parser(
         "batches",
-        help="the Batch API jobs of a run (run --batch): list, status, cancel",
         description="list reads the run's manifest; status and cancel ask the API (the run's backend).",
     )
     sub = batches.add_subparsers(dest="batches_command", required=True, metavar="ACTION")

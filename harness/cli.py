@@ -40,18 +40,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """The `harness` subcommands: each parser's help line is its COMMANDS entry (one definition), so a
+    command module registers its parser without one."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("help", COMMANDS[name][1])
+        return super().add_parser(name, **kwargs)
+
+
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     """The parser for this command line: the chosen command's module registers its real parsers; every
     other command is a placeholder carrying only its help line (it is never parsed)."""
     parser = argparse.ArgumentParser(prog="harness", description=__doc__)
     parser.add_argument("--version", action="version", version=f"prompt-harness {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", action=_Commands)
     chosen = chosen_command(argv)
     if chosen is not None:
         importlib.import_module(COMMANDS[chosen][0]).register(sub)
-    for name, (_module, text) in COMMANDS.items():
+    for name in COMMANDS:
         if name not in sub.choices:
-            sub.add_parser(name, help=text)
+            sub.add_parser(name)
     return parser
 
 

@@ -17,9 +17,7 @@ from harness.store import Run, new_run_id
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "demo", help="replay the showcase, diff its variants, write the report (offline)"
-    )
+    p = subparsers.add_parser("demo")
     p.add_argument("--suite", type=Path, default=Path("suites/showcase.yaml"))
     p.add_argument(
         "--real",

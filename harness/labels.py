@@ -135,6 +135,25 @@ def human_verdict(labels: list[Label]) -> bool | None:
 HUMAN_SCORE = "human"
 
 
+def human_score(given: list[Label]) -> Score | None:
+    """The `human` score (step None) that states the reviewers' verdict of one trial, or None when they
+    gave none (see `human_verdict`); its value is their mean 1-5 score, when they gave any."""
+    verdict = human_verdict(given)
+    if verdict is None:
+        return None
+    scores = [label.score for label in given if label.score is not None]
+    who = ", ".join(f"{label.reviewer} ({label.labelled_at})" for label in given)
+    notes = "; ".join(label.note for label in given if label.note)
+    return Score(
+        name=HUMAN_SCORE,
+        value=sum(scores) / len(scores) if scores else None,
+        passed=verdict,
+        reason=f"human verdict by {who}" + (f": {notes}" if notes else ""),
+        step=None,
+        kind="human",
+    )
+
+
 def apply_human_verdicts(records: list[TrialRecord], labels: list[Label]) -> list[str]:
     """Make each labelled trial's verdict the people's (`--prefer-human`), keeping the machine scores.
 
@@ -142,25 +161,12 @@ def apply_human_verdicts(records: list[TrialRecord], labels: list[Label]) -> lis
     by_trial = latest(labels)
     changed = []
     for record in records:
-        given = by_trial.get(record.trial_id, [])
-        verdict = human_verdict(given)
-        if verdict is None:
+        score = human_score(by_trial.get(record.trial_id, []))
+        if score is None:
             continue
-        scores = [label.score for label in given if label.score is not None]
-        who = ", ".join(f"{label.reviewer} ({label.labelled_at})" for label in given)
-        notes = "; ".join(label.note for label in given if label.note)
         record.scores = [s for s in record.scores if s.kind != "human"]
-        record.scores.append(
-            Score(
-                name=HUMAN_SCORE,
-                value=sum(scores) / len(scores) if scores else None,
-                passed=verdict,
-                reason=f"human verdict by {who}" + (f": {notes}" if notes else ""),
-                step=None,
-                kind="human",
-            )
-        )
-        if record.passed != verdict:
+        record.scores.append(score)
+        if record.passed != score.passed:
             changed.append(record.trial_id)
-        record.passed = verdict
+        record.passed = score.passed
     return changed

@@ -16,11 +16,12 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 from PIL import Image
 from pydantic import ValidationError
@@ -206,11 +207,19 @@ def read_manifest(directory: Path) -> Manifest:
     return with_live_status(manifest, latest_records(read_trials(directory / "trials.jsonl")))
 
 
-def latest_records(records: Iterable[TrialRecord]) -> list[TrialRecord]:
-    """One record per trial id, the last one written (a retry appends its replacement), in first order."""
-    by_id: dict[str, TrialRecord] = {}
+_Record = TypeVar("_Record")
+
+
+def latest_records(
+    records: Iterable[_Record], trial_id: Callable[[_Record], str] = attrgetter("trial_id")
+) -> list[_Record]:
+    """One record per trial id, the last one written (a retry appends its replacement), in first order.
+
+    ``trial_id`` reads the id: a TrialRecord's attribute by default, ``itemgetter("trial_id")`` for the
+    JSON dicts the fast frame reader parses."""
+    by_id: dict[str, _Record] = {}
     for record in records:
-        by_id[record.trial_id] = record
+        by_id[trial_id(record)] = record
     return list(by_id.values())
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from harness.files import utc_now
 from harness.plan import GenConfig, StepPlan, TrialPlan
-from harness.record import Manifest
+from harness.record import Manifest, StepRecord, TrialRecord
 from harness.runner.client import build_client
 from harness.store import RunWriter
 
@@ -211,3 +211,26 @@ def writer(tmp_path: Path, run_id: str = "run-1") -> RunWriter:
         started_at=utc_now(),
     )
     return RunWriter(tmp_path / "results", manifest)
+
+
+def trial_record(
+    case: str, outcome: str = "ok", passed: bool | None = True, latency: float = 1.5, cost: float = 0.039
+) -> TrialRecord:
+    """A one-step trial of suite s, as the runner stores it."""
+    step = StepRecord(index=0, kind="generate", prompt="p", outcome=outcome)
+    return TrialRecord(
+        trial_id=f"s::{case}[default-r0]",
+        suite="s",
+        case=case,
+        variant="default",
+        repeat=0,
+        model="m",
+        prompt="p",
+        outcome=outcome,
+        steps=[step],
+        passed=passed,
+        cost_usd=cost,
+        latency_s=latency,
+        started_at="t",
+        finished_at="t",
+    )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from harness.analysis import case_summary, pass_at_k, trials_frame, write_parquet
-from harness.analysis.frame import COLUMNS
+from harness.analysis.frame import COLUMNS, read_frame
 from harness.analysis.synthetic import TrialSpec as T
 from harness.analysis.synthetic import write_run
 from harness.store import Run
@@ -71,3 +71,18 @@ def test_pass_at_k() -> None:
     assert pass_at_k(3, 0, 1) == 0 and pass_at_k(3, 3, 1) == 1
     assert pass_at_k(4, 1, 2) == pytest.approx(0.5)
     assert pass_at_k(2, 1, 5) == 1.0  # k above n is clipped to n
+
+
+def test_the_frame_reader_keeps_the_last_record_of_a_trial_id(run_dir: Path) -> None:
+    """A --retry-errors run killed before its final rewrite leaves the replaced record in trials.jsonl
+    too; the frame (and so the diff) reads the replacement only, like Run.load."""
+    path = run_dir / "trials.jsonl"
+    first = Run.load(run_dir).trials[0]
+    retried = first.model_copy(update={"outcome": "error", "passed": None, "scores": []})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(retried.model_dump_json() + "\n")
+    frame = read_frame(run_dir)
+    rows = frame[frame["trial_id"] == first.trial_id]
+    assert rows["trial_outcome"].tolist() == ["error"]
+    assert frame["trial_id"].nunique() == len(Run.load(run_dir).trials) == 5
+    assert len(frame) == len(trials_frame(Run.load(run_dir).trials))

@@ -4,15 +4,15 @@ manifest, report, cassette) and none of the output of run, runs list, report and
 from __future__ import annotations
 
 import base64
-import logging
 from pathlib import Path
 
 import pytest
-from _transport_helpers import FAKE_KEY
-from test_transport_secrets import LEAK_SUITE, LeakyGemini, all_bytes_under, serve
+from _transport_helpers import FAKE_KEY, LeakRun, all_bytes_under, leak_run
 
 from harness.cli import main
 from harness.transport import redact
+
+__all__ = ["leak_run"]  # the fixture
 
 USER, PASSWORD = "gateway-user-alice", "Pa55w0rd-of-the-gateway"
 QUERY_KEY, TOKEN = "KEYINQUERY-0123456789", "TOKENINQUERY-987654321"
@@ -25,27 +25,18 @@ def with_credentials(url: str) -> str:
 
 
 def test_a_whole_run_through_a_gateway_url_with_credentials_leaks_none_of_them(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path, leak_run: LeakRun
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    suite = tmp_path / "leaky.yaml"
-    suite.write_text(LEAK_SUITE)
-    out = tmp_path / "results"
-    with serve(LeakyGemini()) as url:
-        gateway = with_credentials(url)
-        args = ["--base-url", gateway, "--out", str(out)]
-        assert main(["run", str(suite), *args, "--mode", "record", "--run-id", "recorded"]) == 1
-        assert main(["run", str(suite), *args, "--mode", "live", "--run-id", "live"]) == 1
+    suite, out, url = leak_run.suite, leak_run.out, leak_run.url
+    args = ["--base-url", with_credentials(url), "--out", str(out)]
+    assert main(["run", str(suite), *args, "--mode", "record", "--run-id", "recorded"]) == 1
+    assert main(["run", str(suite), *args, "--mode", "live", "--run-id", "live"]) == 1
     assert main(["run", str(suite), "--mode", "replay", "--out", str(out), "--run-id", "replayed"]) == 1
     assert main(["runs", "list", "--out", str(out)]) == 0
     assert main(["runs", "list", "--out", str(out), "--json"]) == 0
     assert main(["report", "live", "--results", str(out)]) == 0
     main(["diff", "recorded", "live", "--results", str(out), "--html", str(tmp_path / "diff.html")])
-    output = "".join(capfd.readouterr()) + caplog.text
+    output = leak_run.output()
     host = url.split("://", 1)[1]
     assert f"base_url:{host}" in output  # the gateway is still named, by host only
     files = dict(all_bytes_under(tmp_path))

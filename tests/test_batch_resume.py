@@ -53,25 +53,32 @@ def _jobs_in(manifest_path: Path, timeout: float = 60.0) -> Manifest:
     raise AssertionError("the batch run never wrote its job names into the manifest")
 
 
+def _kill_while_polling(suite: Path, out: Path, emu: Emulator) -> Manifest:
+    """`harness run --batch` in a subprocess, killed -9 once its manifest names the first round's jobs;
+    the manifest as it was then (the run is at run id `killed`)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
+    }
+    argv = [sys.executable, "-m", "harness.cli", "run", str(suite), "--batch", "--base-url", emu.url]
+    argv += ["--mode", "live", "--out", str(out), "--run-id", "killed"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        manifest = _jobs_in(out / "killed" / "manifest.json")
+        assert proc.poll() is None, "the run ended before it could be killed while polling"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.stdout.close()
+        proc.stderr.close()
+    return manifest
+
+
 def test_kill_9_while_polling_then_continue_creates_each_job_once(tmp_path):
     suite = tmp_path / "kill.yaml"
     suite.write_text(SUITE)
     out = tmp_path / "results"
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
-    }
     with Emulator(batch_duration_s=2.0) as emu:
-        argv = [sys.executable, "-m", "harness.cli", "run", str(suite), "--batch", "--base-url", emu.url]
-        argv += ["--mode", "live", "--out", str(out), "--run-id", "killed"]
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            manifest = _jobs_in(out / "killed" / "manifest.json")
-            assert proc.poll() is None, "the run ended before it could be killed while polling"
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            proc.stdout.close()
-            proc.stderr.close()
+        manifest = _kill_while_polling(suite, out, emu)
         assert manifest.status == "running" and emu.batch_creates == 2
         assert {j.state for j in manifest.batch_jobs} == {"JOB_STATE_PENDING"}
         fast = BatchOptions(PollPolicy(first=0.05, ceiling=0.5))
@@ -113,20 +120,8 @@ def test_resume_of_a_killed_batch_run_reattaches_its_jobs(tmp_path):
     suite = tmp_path / "kill.yaml"
     suite.write_text(SUITE)
     out = tmp_path / "results"
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
-    }
     with Emulator(batch_duration_s=2.0) as emu:
-        argv = [sys.executable, "-m", "harness.cli", "run", str(suite), "--batch", "--base-url", emu.url]
-        argv += ["--mode", "live", "--out", str(out), "--run-id", "killed"]
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            _jobs_in(out / "killed" / "manifest.json")
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            proc.stdout.close()
-            proc.stderr.close()
+        _kill_while_polling(suite, out, emu)
         assert Run.load(out / "killed").manifest.status == "killed" and emu.batch_creates == 2
         done = run_suites(
             [],

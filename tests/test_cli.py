@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from harness.cli import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +36,14 @@ def test_a_closed_stdout_pipe_ends_quietly(argv: list[str]) -> None:
         os.close(write_end)
     assert done.returncode == 141, done.stderr
     assert done.stderr == ""
+
+
+def test_every_command_help_line_is_its_commands_entry():
+    """The lazy table in harness/cli.py is the one definition of each command's help line, whichever
+    module's parser is the real one."""
+    for name, (_module, text) in COMMANDS.items():
+        sub = next(a for a in build_parser([name])._actions if isinstance(a, argparse._SubParsersAction))
+        assert {a.dest: a.help for a in sub._choices_actions} == {n: t for n, (_m, t) in COMMANDS.items()}, (
+            name
+        )
+        assert text

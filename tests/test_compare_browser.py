@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _browser_helpers import assert_fits, chromium_page
 from _pairwise_helpers import good_and_worse
-from test_report_browser import ARGS, CHROMIUM, _need_chromium
 
 from harness.cli import main
 
 pytestmark = pytest.mark.browser
-
-SIDEWAYS = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
 
 @pytest.fixture(scope="module")
@@ -28,46 +26,30 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_compare_page_in_chromium(pages: tuple[Path, Path], tmp_path: Path) -> None:
-    _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
     compare, _ = pages
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(compare.as_uri())
-            assert page.locator("#emulator-banner").is_visible()
-            rows = page.eval_on_selector_all("#leaderboard tr.arm-row", "els => els.map(e => e.dataset.arm)")
-            assert rows[-1] == "worse" and sorted(rows) == ["good", "twin", "worse"]
-            assert page.locator("#ratings-plot g.pt circle").count() == 3
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            widths = page.eval_on_selector_all("#grid img", "els => els.map(e => e.naturalWidth)")
-            assert len(widths) == 36 and all(w > 0 for w in widths)
-            assert page.locator("#grid tr.case-row").count() == 12
-            assert page.locator("#matrix tbody tr").count() == 3
-            width = page.evaluate(SIDEWAYS)
-            assert width[0] <= width[1], f"the compare page scrolls sideways: {width}"
-            page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(compare.as_uri())
+        assert page.locator("#emulator-banner").is_visible()
+        rows = page.eval_on_selector_all("#leaderboard tr.arm-row", "els => els.map(e => e.dataset.arm)")
+        assert rows[-1] == "worse" and sorted(rows) == ["good", "twin", "worse"]
+        assert page.locator("#ratings-plot g.pt circle").count() == 3
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        widths = page.eval_on_selector_all("#grid img", "els => els.map(e => e.naturalWidth)")
+        assert len(widths) == 36 and all(w > 0 for w in widths)
+        assert page.locator("#grid tr.case-row").count() == 12
+        assert page.locator("#matrix tbody tr").count() == 3
+        assert_fits(page, "the compare page")
+        page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     assert (tmp_path / "compare.png").stat().st_size > 10_000
 
 
 def test_diff_page_shows_the_pairwise_verdict(pages: tuple[Path, Path]) -> None:
-    _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
     _, diff = pages
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(diff.as_uri())
-            assert "judge prefers A" in page.text_content("#preference")
-            assert page.locator("#pairwise").is_visible()
-            assert page.locator(".pref.w-A").count() == 10 and page.locator(".pref.w-tie").count() == 2
-            page.check("#f-bad")  # the filters still work; no pass-rate regression here, so nothing left
-            assert page.locator("#cases tbody.case:not([hidden])").count() == 0
-            width = page.evaluate(SIDEWAYS)
-            assert width[0] <= width[1], f"the diff page scrolls sideways: {width}"
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(diff.as_uri())
+        assert "judge prefers A" in page.text_content("#preference")
+        assert page.locator("#pairwise").is_visible()
+        assert page.locator(".pref.w-A").count() == 10 and page.locator(".pref.w-tie").count() == 2
+        page.check("#f-bad")  # the filters still work; no pass-rate regression here, so nothing left
+        assert page.locator("#cases tbody.case:not([hidden])").count() == 0
+        assert_fits(page, "the diff page")

@@ -363,7 +363,6 @@ def test_shipped_data_suites_validate() -> None:
 
 
 def test_a_bad_entry_in_a_named_set_points_at_the_set(tmp_path: Path) -> None:
-    pytest.importorskip("harness.scoring")
     text = "suite: e\nexpectations:\n  basics:\n    - no_such_scorer: 1\n"
     text += "cases:\n  - {id: a, prompt: x, expect: [basics]}\n"
     (err,) = _problems(write(tmp_path, "s.yaml", text))

@@ -17,7 +17,7 @@ from harness.emulator.judge import answer_text, fill_schema, rubric_checks, rubr
 from harness.emulator.models import get_model
 from harness.emulator.protocol import b64decode, normalize, parse_generate
 from harness.emulator.render import encode, render
-from harness.emulator.scene import apply_edit, new_scene, parse_terms
+from harness.emulator.scene import Scene, apply_edit, new_scene, parse_terms
 from harness.errors import UsageError
 from harness.scoring.judge import render_prompt
 
@@ -285,3 +285,74 @@ def test_plural_nouns_strip_only_their_own_ending():
         ("book", 2),
         ("dog", 3),
     ]
+
+
+def test_a_picture_book_style_is_not_a_book():
+    """The watercolor-storybook preset says "from a children's picture book": that is the kind of picture;
+    a book someone reads is still a book."""
+    preset = "A gentle watercolor illustration from a children's picture book. An orange cat, looking up."
+    assert [o.kind for o in new_scene(preset, 1).objects] == ["cat"]
+    assert [m.kind for m in parse_terms("a fox, in a comic book style").mentions] == []
+    assert [m.kind for m in parse_terms("a child reading a picture book").mentions] == ["figure", "book"]
+    assert [(m.kind, m.count) for m in parse_terms("picture book art: two books").mentions] == [("book", 2)]
+
+
+def test_a_character_keeps_its_look_beside_other_subjects():
+    """A character's identity is its own noun phrase: beside a dog, or doing something else, the girl in
+    the red dress is the same girl (her look once took in the dog and what she did)."""
+    alone = new_scene("A girl in a red dress, smiling. The scene is a park.", 1).objects[0]
+    walking = new_scene("A girl in a red dress walks her dog in a green park", 2)
+    reading = new_scene("A girl in a red dress reads a book on a bench", 3)
+    girls = [o for s in (walking, reading) for o in s.objects if o.kind == "figure"]
+    assert [g.identity for g in girls] == [alone.identity] * 2 == ["a girl in a red dress"] * 2
+    (dog,) = [o for o in walking.objects if o.kind == "dog"]
+    assert dog.identity == "her dog"
+    for o in (alone, *girls):
+        o.x, o.y, o.size = 0.5, 0.5, 0.6
+    drawn = {render(replace_objects(walking, o), (96, 96), "flat").tobytes() for o in (alone, *girls)}
+    assert len(drawn) == 1
+    hair = parse_terms("A girl with red hair in a yellow dress and a green hat, running.").mentions[0]
+    assert hair.identity == "a girl with red hair in a yellow dress and a green hat"
+
+
+def replace_objects(scene, obj):
+    out = Scene.from_dict({**scene.to_dict(), "objects": [], "background": "grey"})
+    out.objects = [obj]
+    return out
+
+
+def test_a_role_word_brings_its_own_figure_beside_an_animal():
+    """ "Our mascot ... next to a dog" is two subjects (the mascot was dropped beside any animal); "a cat
+    mascot" and "this character" still name no one new."""
+    both = new_scene("Our mascot, wearing a blue hoodie, waves next to a dog.", 1)
+    assert sorted((o.kind, o.color) for o in both.objects) == [("dog", "brown"), ("figure", "blue")]
+    assert [o.kind for o in new_scene("a cat mascot on a white background", 1).objects] == ["cat"]
+
+
+def _reference(prompt: str, seed: int) -> str:
+    scene = new_scene(prompt, seed)
+    data = encode(render(scene, (128, 128), "flat"), "image/png", scene.to_dict())
+    return base64.b64encode(data).decode()
+
+
+def test_a_composition_keeps_the_look_of_the_characters_it_is_given():
+    """Two references composed: the figure keeps its description and clothes (they were dropped, so
+    the character came out as someone else), whether the prompt names it bare or not at all."""
+    profile = get_model("gemini-2.5-flash-image")
+    girl = new_scene("A girl with red hair in a yellow dress, running.", 4).objects[0]
+    refs = [_reference("A girl with red hair in a yellow dress, running.", 4), _reference("a brown dog", 5)]
+
+    def composed(text: str) -> list:
+        parts = [{"inlineData": {"mimeType": "image/png", "data": r}} for r in refs] + [{"text": text}]
+        body = {"contents": [{"role": "user", "parts": parts}]}
+        out = generate(parse_generate(profile.name, body), profile, 0)["candidates"][0]["content"]["parts"]
+        data = next(p["inlineData"]["data"] for p in out if "inlineData" in p)
+        from harness.emulator.render import read_scene
+
+        return Scene.from_dict(read_scene(b64decode(data))).objects
+
+    for text in ("Put them together on a beach.", "The girl walks the dog on a beach."):
+        (figure,) = [o for o in composed(text) if o.kind == "figure"]
+        assert (figure.identity, figure.color) == (girl.identity, "yellow"), text
+    (redressed,) = [o for o in composed("The girl in a green coat walks the dog.") if o.kind == "figure"]
+    assert redressed.color == "green"

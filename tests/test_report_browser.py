@@ -3,93 +3,64 @@ filters, sorting, expand; a screenshot lands in the test's tmp dir."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from _analysis_helpers import report_runs
+from _browser_helpers import assert_fits, chromium_page
 
 from harness.diff import diff_runs
 from harness.report import write_diff_html, write_run_html
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = pytest.mark.browser
 
 
-def _need_chromium() -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but /usr/bin/chromium is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-
-
 def test_diff_page_in_chromium(tmp_path: Path) -> None:
-    _need_chromium()
-    from playwright import sync_api
-
     a, _ = report_runs(tmp_path)
     page_file = write_diff_html(diff_runs(a, tmp_path / "run-b"), a / "diff.html")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(page_file.as_uri())
-            visible = "#cases tbody.case:not([hidden])"
-            assert page.locator(visible).count() == 9
-            assert page.locator("#emulator-banner").is_visible()
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            widths = page.eval_on_selector_all(
-                "tbody.case tr.main img", "els => els.map(e => e.naturalWidth)"
-            )
-            assert len(widths) >= 18 and all(w > 0 for w in widths)
+    with chromium_page() as page:
+        page.goto(page_file.as_uri())
+        visible = "#cases tbody.case:not([hidden])"
+        assert page.locator(visible).count() == 9
+        assert page.locator("#emulator-banner").is_visible()
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        widths = page.eval_on_selector_all("tbody.case tr.main img", "els => els.map(e => e.naturalWidth)")
+        assert len(widths) >= 18 and all(w > 0 for w in widths)
 
-            page.check("#f-bad")
-            assert page.locator(visible).count() == 3
-            assert page.text_content("#shown") == "3"
-            page.uncheck("#f-bad")
-            page.fill("#f-text", "chain")
-            assert page.locator(visible).count() == 1
-            page.fill("#f-text", "")
-            page.select_option("#f-style", "studio")
-            assert page.locator(visible).count() == 4
-            page.select_option("#f-style", "")
-            page.select_option("#f-outcome", "blocked_output")
-            assert page.locator(visible).count() == 1
-            page.select_option("#f-outcome", "")
-            page.select_option("#f-scorer", "aspect")  # every case but case-2 and the chain
-            assert page.locator(visible).count() == 7
-            page.check("#f-bad")
-            assert page.locator(visible).count() == 2
-            page.uncheck("#f-bad")
-            page.select_option("#f-scorer", "")
+        page.check("#f-bad")
+        assert page.locator(visible).count() == 3
+        assert page.text_content("#shown") == "3"
+        page.uncheck("#f-bad")
+        page.fill("#f-text", "chain")
+        assert page.locator(visible).count() == 1
+        page.fill("#f-text", "")
+        page.select_option("#f-style", "studio")
+        assert page.locator(visible).count() == 4
+        page.select_option("#f-style", "")
+        page.select_option("#f-outcome", "blocked_output")
+        assert page.locator(visible).count() == 1
+        page.select_option("#f-outcome", "")
+        page.select_option("#f-scorer", "aspect")  # every case but case-2 and the chain
+        assert page.locator(visible).count() == 7
+        page.check("#f-bad")
+        assert page.locator(visible).count() == 2
+        page.uncheck("#f-bad")
+        page.select_option("#f-scorer", "")
 
-            first = "#cases tbody.case >> nth=0"
-            assert page.get_attribute(first, "data-status") == "regressed"  # regressions first
-            page.click("th[data-key=delta]")  # ascending: -100 first
-            page.click("th[data-key=delta]")  # descending: the improvement first
-            assert page.get_attribute(first, "data-id").endswith("::case-2[]")
-            page.click("th[data-key=case]")
-            ids = page.eval_on_selector_all("#cases tbody.case", "els => els.map(e => e.dataset.id)")
-            assert ids == sorted(ids)
+        first = "#cases tbody.case >> nth=0"
+        assert page.get_attribute(first, "data-status") == "regressed"  # regressions first
+        page.click("th[data-key=delta]")  # ascending: -100 first
+        page.click("th[data-key=delta]")  # descending: the improvement first
+        assert page.get_attribute(first, "data-id").endswith("::case-2[]")
+        page.click("th[data-key=case]")
+        ids = page.eval_on_selector_all("#cases tbody.case", "els => els.map(e => e.dataset.id)")
+        assert ids == sorted(ids)
 
-            detail = page.locator("#cases tbody.case >> nth=0").locator("tr.detail")
-            assert detail.is_hidden()
-            page.locator("#cases tbody.case >> nth=0").locator("button.toggle").click()
-            assert detail.is_visible()
-            page.screenshot(path=str(tmp_path / "diff.png"), full_page=True)
-        finally:
-            browser.close()
+        detail = page.locator("#cases tbody.case >> nth=0").locator("tr.detail")
+        assert detail.is_hidden()
+        page.locator("#cases tbody.case >> nth=0").locator("button.toggle").click()
+        assert detail.is_visible()
+        page.screenshot(path=str(tmp_path / "diff.png"), full_page=True)
     assert (tmp_path / "diff.png").stat().st_size > 10_000
 
 
@@ -111,31 +82,17 @@ OVERLAPS = """() => {
 
 
 def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
-    _need_chromium()
-    from playwright import sync_api
-
     long_reason = "background white covers 100% of the border (min 40%); warmth moved +3.7 from the previous"
     a, b = report_runs(tmp_path, reason=long_reason)  # as long as real scorers' reasons
     pages = [write_run_html(a), write_diff_html(diff_runs(a, b), a / "diff.html")]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for file in pages:
-                page.goto(file.as_uri())
-                width = page.evaluate(
-                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-                )
-                assert width[0] <= width[1], f"{file.name} scrolls sideways: {width}"
-                page.eval_on_selector_all("button.toggle", "bs => bs.forEach(b => b.click())")
-                assert page.locator("tr.detail:not([hidden])").count() == 9
-                width = page.evaluate(
-                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-                )
-                assert width[0] <= width[1], f"{file.name} scrolls sideways with every row open: {width}"
-                page.goto(file.as_uri())
-                assert page.locator("svg.plot").count() >= 3
-                assert page.evaluate(OVERLAPS) == []
-                assert page.locator("svg.plot text.tick", has_text="100%").count() >= 1
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        for file in pages:
+            page.goto(file.as_uri())
+            assert_fits(page, file.name)
+            page.eval_on_selector_all("button.toggle", "bs => bs.forEach(b => b.click())")
+            assert page.locator("tr.detail:not([hidden])").count() == 9
+            assert_fits(page, f"{file.name} with every row open")
+            page.goto(file.as_uri())
+            assert page.locator("svg.plot").count() >= 3
+            assert page.evaluate(OVERLAPS) == []
+            assert page.locator("svg.plot text.tick", has_text="100%").count() >= 1

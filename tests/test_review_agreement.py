@@ -171,7 +171,8 @@ def test_cli_import_agreement_json_html_and_reports(tmp_path, runs, capsys):
 
 
 def test_prefer_human_in_diff_changes_pass_rates_and_the_gate(tmp_path, runs):
-    """The reviewer passes case-0 in B: its pass rate holds; the judge's flip is still listed as evidence."""
+    """The reviewer passes case-0 in B: its pass rate holds, and the judge's pass->fail there, which the
+    reviewer overrode, is no flip (nor a regression); its values are still compared."""
     from harness.diff import diff_runs
 
     a, b = runs
@@ -181,9 +182,19 @@ def test_prefer_human_in_diff_changes_pass_rates_and_the_gate(tmp_path, runs):
     human = diff_preferring_human(a, b)
     case = {c.case: c for c in human.comparison.cases.itertuples()}["case-0"]
     was = {c.case: c for c in plain.comparison.cases.itertuples()}["case-0"]
-    assert (was.pass_rate_b, was.delta) == (0.0, -1.0)
-    assert (case.pass_rate_b, case.delta) == (1.0, 0.0) and "judge" in case.flips
+    assert (was.pass_rate_b, was.delta, was.status) == (0.0, -1.0, "regressed") and "judge" in was.flips
+    assert (case.pass_rate_b, case.delta) == (1.0, 0.0)
+    assert "judge" not in case.flips and case.pass_to_fail == 0 and case.status == "unchanged"
+    scorers = human.comparison.scorers
+    judge = scorers[(scorers["case"] == "case-0") & (scorers["scorer"] == "judge")].iloc[0]
+    assert (judge.mean_a, judge.mean_b, judge.flip) == (4.0, 2.0, "")  # the values, without a verdict
     assert human.summary.pass_rate_b == pytest.approx(plain.summary.pass_rate_b + 1 / 9)
+    assert human.summary.arms[1].unmeasured == plain.summary.arms[1].unmeasured  # overridden is measured
+    # labelled in A too, as a fail: the people's verdicts flipped, and that is what the diff lists
+    path = labels_file(tmp_path, "run-a", [{"trial_id": "synthetic::case-0[default-r0]", "verdict": "fail"}])
+    import_labels(path, a)
+    both = {c.case: c for c in diff_preferring_human(a, b).comparison.cases.itertuples()}["case-0"]
+    assert both.flips == "human fail->pass" and both.status == "improved"
 
 
 def test_pairwise_labels_against_the_other_run(tmp_path, runs):
@@ -250,3 +261,18 @@ def test_preferences_against_the_pairwise_judge_recorded_then_replayed(tmp_path)
     assert (tmp_path / "right" / "cassettes" / "pairs.cassette.yaml").exists()
     replayed = run_agreement(runs["right"], root=tmp_path / "results", pairwise=JudgeOptions())
     assert replayed.preference_agreement == 0.5
+
+
+def test_the_diff_page_shows_human_labels_like_the_run_page(tmp_path, runs):
+    """Labels of either run stand beside the machine scores of the diff page, and under each repeat."""
+    a, b = runs
+    path = labels_file(
+        tmp_path, "run-b", [{"trial_id": "synthetic::case-0[default-r0]", "verdict": "pass", "note": "fine"}]
+    )
+    import_labels(path, b)
+    page = tmp_path / "diff.html"
+    assert main(["diff", str(a), str(b), "--prefer-human", "--html", str(page)]) in (0, 1)
+    html = page.read_text()
+    assert "A: no human label · B: human pass 1/1" in html
+    assert "human label by ana (2026-12-02T04:00:00.000Z): pass · fine" in html
+    assert "human fail" not in html and html.count("human label by") == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _analysis_helpers import report_runs
-from test_report_browser import ARGS, CHROMIUM, _need_chromium
+from _browser_helpers import chromium_page
 
 from harness.api.review import import_labels, write_review
 from harness.labels import read_labels
@@ -16,43 +16,35 @@ pytestmark = pytest.mark.browser
 
 
 def test_mark_save_and_import_in_chromium(tmp_path: Path) -> None:
-    _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
     a, b = report_runs(tmp_path)
     page_file = write_review(a, b, root=tmp_path)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            page.goto(page_file.as_uri())
-            assert page.locator("section.trial").count() == 9
-            assert page.locator("#emulator-banner").is_visible()
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            assert all(
-                w > 0
-                for w in page.eval_on_selector_all("section.trial img", "els => els.map(e => e.naturalWidth)")
-            )
-            page.click("#save")  # no reviewer yet: nothing is saved, the page says why
-            assert "enter your name" in page.text_content("#message")
-            page.fill("#reviewer", "ana@example.com")
-            page.check('input[name="verdict-0"][value="fail"]')
-            page.select_option('select[name="score-0"]', "2")
-            page.check('input[name="preferred-0"][value="b"]')
-            page.fill('textarea[name="note-0"]', "the strap colour is wrong")
-            page.check('input[name="verdict-2"][value="pass"]')
-            assert page.text_content("#labelled") == "2"
-            page.reload()  # marks survive a reload (localStorage)
-            assert page.is_checked('input[name="verdict-0"][value="fail"]')
-            assert page.input_value("#reviewer") == "ana@example.com"
-            with page.expect_download() as info:
-                page.click("#save")
-            saved = tmp_path / info.value.suggested_filename
-            info.value.save_as(saved)
-            assert "saved 2 label(s)" in page.text_content("#message")
-            page.screenshot(path=str(tmp_path / "review.png"))
-        finally:
-            browser.close()
+    with chromium_page(viewport=None, accept_downloads=True) as page:
+        page.goto(page_file.as_uri())
+        assert page.locator("section.trial").count() == 9
+        assert page.locator("#emulator-banner").is_visible()
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        assert all(
+            w > 0
+            for w in page.eval_on_selector_all("section.trial img", "els => els.map(e => e.naturalWidth)")
+        )
+        page.click("#save")  # no reviewer yet: nothing is saved, the page says why
+        assert "enter your name" in page.text_content("#message")
+        page.fill("#reviewer", "ana@example.com")
+        page.check('input[name="verdict-0"][value="fail"]')
+        page.select_option('select[name="score-0"]', "2")
+        page.check('input[name="preferred-0"][value="b"]')
+        page.fill('textarea[name="note-0"]', "the strap colour is wrong")
+        page.check('input[name="verdict-2"][value="pass"]')
+        assert page.text_content("#labelled") == "2"
+        page.reload()  # marks survive a reload (localStorage)
+        assert page.is_checked('input[name="verdict-0"][value="fail"]')
+        assert page.input_value("#reviewer") == "ana@example.com"
+        with page.expect_download() as info:
+            page.click("#save")
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        assert "saved 2 label(s)" in page.text_content("#message")
+        page.screenshot(path=str(tmp_path / "review.png"))
     doc = json.loads(saved.read_text())
     assert doc["run_id"] == "run-a" and doc["other_run"] == "run-b" and doc["reviewer"] == "ana@example.com"
     first = doc["labels"][0]

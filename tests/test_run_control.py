@@ -20,8 +20,6 @@ from harness.selection import Selection, Shard, check_size, parse_shard, select_
 from harness.store import Run, read_manifest
 from harness.suite import expand, load_suite
 
-pytest.importorskip("harness.emulator")
-
 SUITE = """\
 suite: ctl
 defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K, repeats: 2}

@@ -26,8 +26,6 @@ from harness.record import TrialRecord
 from harness.store import Run
 from harness.transport.cassette import Cassette
 
-pytest.importorskip("harness.emulator")
-
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 20
 CASES = 30

@@ -7,34 +7,19 @@ import json
 import subprocess
 
 import pytest
+from _runner_helpers import trial_record
 
 from harness.api.run import choose_backend
 from harness.cli import main
 from harness.errors import UsageError
 from harness.files import atomic_write
-from harness.record import Manifest, StepRecord, TrialRecord
+from harness.record import Manifest, TrialRecord
 from harness.runner.manifest import build_manifest, git_commit, suite_ref
 from harness.store import compute_totals, percentile
 
 
 def record(case: str, outcome: str, passed: bool | None, latency: float, cost: float = 0.01) -> TrialRecord:
-    step = StepRecord(index=0, kind="generate", prompt="p", outcome=outcome)
-    return TrialRecord(
-        trial_id=f"s::{case}[default-r0]",
-        suite="s",
-        case=case,
-        variant="default",
-        repeat=0,
-        model="m",
-        prompt="p",
-        outcome=outcome,
-        steps=[step],
-        passed=passed,
-        cost_usd=cost,
-        latency_s=latency,
-        started_at="t",
-        finished_at="t",
-    )
+    return trial_record(case, outcome, passed, latency, cost)
 
 
 def test_totals_count_outcomes_verdicts_and_latency_percentiles():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from harness.record import StepRecord, TrialRecord
+from _runner_helpers import trial_record
+
 from harness.runner.progress import BarProgress, PlainProgress, make_progress
 
 
@@ -13,33 +14,13 @@ class Tty(io.StringIO):
         return True
 
 
-def record(case: str, outcome: str = "ok", passed: bool | None = True) -> TrialRecord:
-    step = StepRecord(index=0, kind="generate", prompt="p", outcome=outcome)
-    return TrialRecord(
-        trial_id=f"s::{case}[default-r0]",
-        suite="s",
-        case=case,
-        variant="default",
-        repeat=0,
-        model="m",
-        prompt="p",
-        outcome=outcome,
-        steps=[step],
-        passed=passed,
-        cost_usd=0.039,
-        latency_s=1.5,
-        started_at="t",
-        finished_at="t",
-    )
-
-
 def test_plain_progress_prints_one_line_per_trial():
     out = io.StringIO()
     progress = make_progress(out)
     assert isinstance(progress, PlainProgress)
     progress.start(2)
-    progress.advance(record("a"))
-    progress.advance(record("b", "blocked_output", False))
+    progress.advance(trial_record("a"))
+    progress.advance(trial_record("b", "blocked_output", False))
     progress.stop()
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("[1/2] ok") and "s::a[default-r0]" in lines[0] and "$0.0390" in lines[0]

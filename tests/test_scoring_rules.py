@@ -173,3 +173,23 @@ def test_custom_file_beside_the_suite_is_checked_at_validate_time(tmp_path):
     with pytest.raises(ValidationFailed) as info:
         expand(load_suite(suite))
     assert "s.yaml:6" in str(info.value) and "no file" in str(info.value)
+
+
+def test_a_custom_file_importing_a_missing_module_is_a_validation_error(tmp_path):
+    """Named with the import's line, found by asking the import finders: the file is never executed."""
+    marker = tmp_path / "EXECUTED"
+    (tmp_path / "checks.py").write_text(
+        "from pathlib import Path\nimport os, sys\nfrom harness.record import Score\n"
+        f"Path({str(marker)!r}).write_text('ran')\n"
+        "try:\n    import optional_zz_thing\nexcept ImportError:\n    optional_zz_thing = None\n"
+        "from . import sibling_zz\n"  # relative: names no module to look for
+        "import no_such_zz.sub\n"
+        "def ok(ctx, params):\n    return True\n"
+    )
+    with pytest.raises(ValueError, match=r"checks.py:10: imports no_such_zz.sub, which cannot be imported"):
+        validate_expect({"custom": "checks.py:ok"}, tmp_path)
+    (tmp_path / "checks.py").write_text(
+        "import json\nimport harness.scoring\ndef ok(ctx, p):\n    return 1\n"
+    )
+    validate_expect({"custom": "checks.py:ok"}, tmp_path)
+    assert not marker.exists()

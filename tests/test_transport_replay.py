@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import httpx2
 import pytest
 import yaml
@@ -244,7 +244,6 @@ def test_async_goes_through_the_transport_even_if_sdk_thinks_aiohttp_is_there(
     assert no_network == []
 
 
-@pytest.mark.skipif(importlib.util.find_spec("aiohttp") is None, reason="aiohttp not installed in this venv")
 def test_async_with_real_aiohttp_installed(cas: Path) -> None:
     assert _api_client.has_aiohttp
     image, chunks, _ = asyncio.run(_async_roundtrip(cas, "aio cup"))
@@ -295,10 +294,7 @@ def test_read_timeout_is_recorded_and_replayed_but_connect_errors_are_not(cas: P
             generate(c, "slow cup")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("httpx") is None, reason="httpx (not httpx2) not installed")
 def test_httpx_inner_transport_makes_httpx_the_backend(cas: Path) -> None:
-    import httpx
-
     fake = FakeGemini()
 
     def handler(request: httpx.Request) -> httpx.Response:

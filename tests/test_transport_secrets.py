@@ -2,103 +2,56 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
 import logging
-import threading
 import traceback
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx2
 import pytest
-from _transport_helpers import FAKE_KEY, MODEL, FakeGemini, client, generate
+from _transport_helpers import (
+    FAKE_KEY,
+    MODEL,
+    UPLOAD_TOKEN,
+    FakeGemini,
+    LeakRun,
+    LeakyGemini,
+    all_bytes_under,
+    client,
+    generate,
+    leak_run,
+)
 
 from harness.cli import main
 from harness.context import RequestContext, current_request
+from harness.emulator import Emulator
 from harness.transport import ReplayMiss, TransportSession
 
-UPLOAD_TOKEN = "UPLOADCAPABILITY0123456789"
+__all__ = ["leak_run"]  # the fixture
 BEARER = "fake-oauth-token-0123456789-not-real"
 
 
-class LeakyGemini(FakeGemini):
-    """Echoes the key back in an error body and hands out an upload URL with a capability token."""
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        if "upload_id" in request.url.query.decode():
-            file = {"name": "files/abc", "mimeType": "text/plain", "sizeBytes": "5"}
-            return httpx2.Response(200, json={"file": file}, headers={"x-goog-upload-status": "final"})
-        if request.url.path.endswith("/upload/v1beta/files"):
-            url = f"{request.url.scheme}://{request.url.host}/upload/v1beta/files?upload_id={UPLOAD_TOKEN}"
-            return httpx2.Response(200, json={}, headers={"x-goog-upload-url": url})
-        if "leak" in request.content.decode():
-            key, auth = request.headers["x-goog-api-key"], request.headers.get("authorization", "-")
-            message = f"API key {key} not valid (authorization {auth})"
-            return httpx2.Response(400, json={"error": {"code": 400, "message": message}})
-        return super().__call__(request)
-
-
-@contextlib.contextmanager
-def serve(app: LeakyGemini) -> Iterator[str]:
-    """`app` behind a real local HTTP server, for whole `harness run`s (which build their own transports)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            content = self.rfile.read(int(self.headers["content-length"]))
-            url = f"http://{self.headers['host']}{self.path}"
-            reply = app(httpx2.Request("POST", url, headers=dict(self.headers), content=content))
-            self.send_response(reply.status_code)
-            for name, value in reply.headers.multi_items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.content)
-
-        def log_message(self, *args: object) -> None:
-            """Quiet: the test greps stderr."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
-def backend() -> Iterator[tuple[str, httpx2.MockTransport | None]]:
-    """The emulator when it is importable (the real thing), else a MockTransport fake."""
-    try:
-        from harness.emulator import Emulator
-    except ImportError:
-        yield "http://fake.test", httpx2.MockTransport(LeakyGemini())
-        return
+def emulator_url() -> Iterator[str]:
+    """The emulator: the real SDK talks to it over HTTP, as to Gemini."""
     with Emulator() as emu:
-        yield emu.url, None
-
-
-def all_bytes_under(root: Path) -> Iterator[tuple[Path, bytes]]:
-    for path in root.rglob("*"):
-        if path.is_file():
-            yield path, path.read_bytes()
+        yield emu.url
 
 
 def test_fake_key_reaches_no_file_log_or_exception(
     tmp_path: Path,
-    backend: tuple[str, httpx2.MockTransport | None],
+    emulator_url: str,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    base_url, inner = backend
+    base_url = emulator_url
     cas = tmp_path / "cassettes" / "s.cassette.yaml"
     current_request.set(RequestContext("s", "c1", "default", 0, 0))
-    with TransportSession("record", cas, suite="s", inner=inner) as session:
+    with TransportSession("record", cas, suite="s") as session:
         c = client(session, base_url=base_url)
         generate(c, "a red cup")
         list(c.models.generate_content_stream(model=MODEL, contents="a red cup"))
@@ -143,32 +96,13 @@ def test_echoed_key_and_upload_token_are_redacted(tmp_path: Path) -> None:
     assert json.dumps(text).count("x-goog-api-key") == 0
 
 
-LEAK_SUITE = """suite: leaky
-defaults: {model: gemini-2.5-flash-image, repeats: 1}
-cases:
-  - id: cup
-    prompt: a red cup
-  - id: leak
-    prompt: leak please
-"""
-
-
 @pytest.mark.parametrize("mode", ["record", "live"])
 def test_a_harness_run_with_a_fake_key_writes_it_nowhere(
-    mode: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    capfd: pytest.CaptureFixture[str],
+    mode: str, tmp_path: Path, leak_run: LeakRun
 ) -> None:
     """A whole run against a gateway that echoes the key in an error: results, cassette, output, logs."""
-    caplog.set_level(logging.DEBUG)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    suite = tmp_path / "leaky.yaml"
-    suite.write_text(LEAK_SUITE)
-    out = tmp_path / "results"
-    with serve(LeakyGemini()) as url:
-        assert main(["run", str(suite), "--base-url", url, "--mode", mode, "--out", str(out)]) == 1
+    suite, out = leak_run.suite, leak_run.out
+    assert main(["run", str(suite), "--base-url", leak_run.url, "--mode", mode, "--out", str(out)]) == 1
     cassette = tmp_path / "cassettes" / "leaky.cassette.yaml"
     assert cassette.exists() == (mode == "record")
     if mode == "record":  # and the replay of what was recorded
@@ -183,8 +117,7 @@ def test_a_harness_run_with_a_fake_key_writes_it_nowhere(
     assert any(p.suffix == ".png" for p in files)
     for path, data in files.items():
         assert FAKE_KEY.encode() not in data, path
-    for text in (caplog.text, *capfd.readouterr()):
-        assert FAKE_KEY not in text
+    assert FAKE_KEY not in leak_run.output()
 
 
 def test_live_error_echoing_the_key_is_scrubbed_even_gzipped() -> None:

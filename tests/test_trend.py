@@ -7,14 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from test_report_browser import ARGS, CHROMIUM, _need_chromium
+from _browser_helpers import assert_fits, chromium_page
 
 from harness.api import run_suites
 from harness.api.trend import trend
 from harness.cli import main
 from harness.errors import UsageError
-
-SIDEWAYS = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
 SUITE = """\
 suite: tr
@@ -76,19 +74,11 @@ def test_trend_cli_table_json_and_page(results: Path, tmp_path: Path, capsys: py
     assert "r3" in text and "suite tr changed" in text
     data = json.loads(out.read_text())
     assert [p["pass_rate"] for p in data["points"]] == [1.0, 1.0, 0.5]
-    _need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            view = browser.new_page(viewport={"width": 1400, "height": 1000})
-            view.goto(page.as_uri())
-            assert view.locator("#emulator-banner").is_visible()
-            assert view.locator("svg.plot").count() >= 4
-            assert view.locator("svg.plot line.mark").count() >= 4  # r3 marked on every plot
-            assert view.locator("#trend-runs tr.run").count() == 3
-            assert view.locator("#trend-runs tr.changed").count() == 1
-            width = view.evaluate(SIDEWAYS)
-            assert width[0] <= width[1], f"the trend page scrolls sideways: {width}"
-        finally:
-            browser.close()
+    with chromium_page() as view:
+        view.goto(page.as_uri())
+        assert view.locator("#emulator-banner").is_visible()
+        assert view.locator("svg.plot").count() >= 4
+        assert view.locator("svg.plot line.mark").count() >= 4  # r3 marked on every plot
+        assert view.locator("#trend-runs tr.run").count() == 3
+        assert view.locator("#trend-runs tr.changed").count() == 1
+        assert_fits(view, "the trend page")

@@ -4,7 +4,8 @@ Rows that carry no score (a step nobody scored) still appear, with the score col
 outcomes, cost and latency of every step are in the table. A trial-level score (Score.step is None)
 is placed on the trial's last step, the one whose output it judged, with ``scope == "trial"``.
 Step columns (outcome, cost_usd, latency_s, image_*) describe the row's step; trial_* columns the trial.
-``verdict`` reads pass, fail or unmeasured (a check that could not run: ``passed`` is empty, never a pass);
+``verdict`` reads pass, fail or unmeasured (a check that could not run: ``passed`` is empty, never a pass),
+or overridden (a machine score a human verdict replaced: see `with_human_verdicts`);
 ``trial_unmeasured`` counts the trial's unmeasured checks.
 
 Rows are built from the JSON form of a TrialRecord. ``read_frame`` parses trials.jsonl straight into
@@ -17,14 +18,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from harness.files import atomic_write
-from harness.record import TrialRecord
-from harness.store import Run, read_trials
+from harness.labels import HUMAN_SCORE
+from harness.record import Score, TrialRecord
+from harness.store import Run, latest_records, read_trials
 
 COLUMNS = (
     "trial_id", "suite", "case", "variant", "repeat", "model", "style", "group",
@@ -90,26 +93,61 @@ def trials_frame(records: Iterable[TrialRecord | dict[str, Any]]) -> pd.DataFram
 
 
 def read_frame(run_dir: str | Path) -> pd.DataFrame:
-    """The frame of a stored run, parsed directly from trials.jsonl (a torn last line is ignored)."""
+    """The frame of a stored run, parsed directly from trials.jsonl (a torn last line is ignored).
+
+    Like `Run.load`, the last record of a trial id wins: a `--retry-errors` run killed before its final
+    rewrite leaves the replaced record in the file too."""
     path = Path(run_dir) / "trials.jsonl"
     rows: list[tuple] = []
     if not path.exists():
         return _frame(rows)
     with open(path, encoding="utf-8") as fh:
         lines = fh.readlines()
+    records: list[dict[str, Any]] = []
     try:
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:
-                    rec = json.loads(line)
+                    records.append(json.loads(line))
                 except json.JSONDecodeError:
                     if number == len(lines) and not line.endswith("\n"):
                         break
                     raise
-                _rows(rec, rows)
+        for rec in latest_records(records, itemgetter("trial_id")):
+            _rows(rec, rows)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return trials_frame(read_trials(path))  # raises a HarnessError naming the line, or copes
+        return trials_frame(latest_records(read_trials(path)))  # a HarnessError naming the line, or copes
     return _frame(rows)
+
+
+OVERRIDDEN = "overridden"  # the verdict of a machine score a human verdict replaced (diff --prefer-human)
+
+
+def with_human_verdicts(frame: pd.DataFrame, human: dict[str, Score]) -> pd.DataFrame:
+    """The frame with each trial in `human` judged by its `human` score (see harness.labels.human_score):
+    that verdict becomes the trial's, the score is a row on the trial's last step, and the machine scores
+    keep their values but no pass state (verdict ``overridden``), so they flip nothing in a diff."""
+    labelled = frame["trial_id"].isin(list(human))
+    if not labelled.any():
+        return frame
+    frame = frame.copy()
+    frame["trial_passed"] = frame["trial_passed"].astype(object)
+    frame.loc[labelled, "trial_passed"] = frame.loc[labelled, "trial_id"].map(
+        {trial: score.passed for trial, score in human.items()}
+    )
+    frame["trial_passed"] = frame["trial_passed"].astype("boolean")
+    machine = labelled & frame["scorer"].notna() & (frame["scorer"] != HUMAN_SCORE)
+    frame.loc[machine, "passed"] = pd.NA
+    frame.loc[machine, "verdict"] = OVERRIDDEN
+    last = frame[labelled].drop_duplicates("trial_id", keep="last").copy()  # rows are in step order
+    scores = [human[trial] for trial in last["trial_id"]]
+    last["scope"], last["scorer"], last["threshold"], last["weight"] = "trial", HUMAN_SCORE, None, 1.0
+    last["value"] = [s.value for s in scores]
+    last["passed"] = pd.array([s.passed for s in scores], dtype="boolean")
+    last["verdict"] = [VERDICTS[s.passed] for s in scores]
+    last["reason"] = [s.reason for s in scores]
+    kept = frame[~(labelled & (frame["scorer"] == HUMAN_SCORE))]  # a stored human score is stated again
+    return pd.concat([kept, last], ignore_index=True)
 
 
 def write_parquet(run_dir: str | Path) -> Path:

@@ -32,7 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def register_compare(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "compare",
-        help="rank two or more arms by the pairwise judge (Bradley-Terry)",
         description="Arms ranked by the pairwise judge, with intervals, in the terminal, as JSON and as a "
         "self-contained page with every case's images side by side.",
     )
@@ -107,7 +106,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def register_trend(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("trend", help="stored runs over time: pass rate, scores, cost, drift")
+    p = subparsers.add_parser("trend")
     p.add_argument("runs", nargs="*", metavar="RUN", help="runs to include (default: all under --results)")
     p.add_argument("--suite", help="only runs of this suite, and only its trials")
     p.add_argument("--results", type=Path, default=Path("results"), help="where runs are stored")
@@ -161,7 +160,6 @@ def run_trend(args: argparse.Namespace) -> int:
 def register_agreement(subparsers: argparse._SubParsersAction) -> None:
     q = subparsers.add_parser(
         "agreement",
-        help="judge-human agreement over a run's labels: kappa, Spearman, confusion, disagreements",
         description="Cohen's kappa on pass/fail, Spearman on scores, the confusion matrix and the most "
         "disagreeing trials, between a run's human labels and a machine scorer (or the trial verdicts).",
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.api.run import import_custom_scorers
 from harness.errors import HarnessError
 from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import TrialRecord
@@ -119,6 +120,7 @@ def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], sui
         asks = ("judge", "alignment")  # the scorers that call the judge model
         if any(k in e for r in records for s in r.steps for e in s.expect for k in asks):
             client = _judge_client(stack, suite, run)
+    import_custom_scorers((e for r in records for st in r.steps for e in st.expect), suite_dir)
     env = ScoringEnv(
         run.dir,
         suite_dir,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from harness.diff import DiffResult, diff_arms
-from harness.diff.align import Arm, load_arms
+from harness.diff import DiffResult, diff_runs
 from harness.errors import UsageError
 from harness.labels import (
     append_labels,
@@ -94,26 +94,6 @@ def prefer_human(run_dir: Path) -> HumanVerdicts:
     return HumanVerdicts(labelled, changed)
 
 
-def _human_arm(arm: Arm) -> Arm:
-    verdicts = {trial: human_verdict(given) for trial, given in latest(read_labels(arm.dir)).items()}
-    verdicts = {trial: v for trial, v in verdicts.items() if v is not None}
-    if verdicts:
-        frame = arm.frame.copy()
-        mask = frame["trial_id"].isin(list(verdicts))
-        frame["trial_passed"] = frame["trial_passed"].astype(object)
-        frame.loc[mask, "trial_passed"] = frame.loc[mask, "trial_id"].map(verdicts)
-        arm.frame = frame
-    return arm
-
-
-def diff_preferring_human(
-    run_a: str | Path,
-    run_b: str | Path | None = None,
-    *,
-    variants: list[str] | None = None,
-    root: Path = Path("results"),
-    **kwargs: object,
-) -> DiffResult:
+def diff_preferring_human(run_a: str | Path, run_b: str | Path | None = None, **kwargs: Any) -> DiffResult:
     """`harness diff --prefer-human`: each labelled trial passes or fails as its reviewers said."""
-    a, b = load_arms(run_a, run_b, variants, root)
-    return diff_arms(_human_arm(a), _human_arm(b), **kwargs)  # type: ignore[arg-type]
+    return diff_runs(run_a, run_b, prefer_human=True, **kwargs)

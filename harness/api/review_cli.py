@@ -12,7 +12,6 @@ from harness.errors import UsageError
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "review",
-        help="write a page to label a run's trials; `review import LABELS RUN` stores the saved labels",
         description="harness review RUN [--against RUN_B] writes a self-contained page where a reviewer "
         "marks each trial pass/fail, a 1-5 score, a preferred side (with --against) and a note, then saves "
         "a labels file; harness review import LABELS RUN appends those labels to RUN/labels.jsonl.",

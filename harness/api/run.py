@@ -21,7 +21,7 @@ from typing import Any
 
 from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
-from harness.errors import HarnessWarning, UsageError
+from harness.errors import HarnessWarning, SuiteError, UsageError
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, JudgeInfo, RunRequest, Score, SuiteJudge, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
@@ -104,6 +104,33 @@ def load_work(
         work.partial = partial_groups(every, selected)
         works.append(work)
     return works
+
+
+def import_custom_scorers(specs: Iterable[dict[str, Any]], suite_dir: Path | None) -> None:
+    """Import every custom scorer these expectations call, once, before anything is sent or scored
+    (validation reads them without running them, so a module that raises on import shows here):
+    SuiteError naming the module's file and line, exit 2, instead of a failed score on every trial."""
+    from harness.scoring.custom import CustomParams, import_failure
+    from harness.scoring.registry import parse_expect
+
+    paths: set[str] = set()
+    for spec in {repr(spec): spec for spec in specs}.values():
+        try:
+            params = parse_expect(spec).params
+        except ValueError:
+            continue  # a bad expectation is reported where it is scored
+        if isinstance(params, CustomParams):
+            paths.add(params.path)
+    for path in sorted(paths):
+        failed = import_failure(path, suite_dir)
+        if failed is not None:
+            file, line, what = failed
+            raise SuiteError(
+                f"custom scorer '{path}' fails on import: {what}; nothing was sent or scored",
+                file=file,
+                line=line or None,
+                hint="fix the module (import it in Python to see the whole traceback)",
+            )
 
 
 def group_scores(records: list[TrialRecord], works: Sequence[SuiteWork]) -> None:
@@ -240,6 +267,10 @@ def run_suites(
         selection = replace(selection or Selection(), ids=frozenset(select))
     with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
         works = load_work(paths, variants, repeats, mode, selection, batch)
+    for w in works:
+        import_custom_scorers(
+            (e for p in w.plans for st in p.steps for e in st.expect), Path(w.suite.path).parent
+        )
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
     check_size(repeats, _planned(works), yes)
     empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines

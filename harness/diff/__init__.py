@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.diff.align import Alignment, Arm, align, load_arms
+from harness.diff.align import Alignment, Arm, align, human_arm, load_arms
 from harness.diff.compare import Comparison, compare
 from harness.diff.preference import PreferenceSummary
 from harness.diff.stats import Summary, summarize
@@ -57,10 +57,14 @@ def diff_runs(
     *,
     variants: list[str] | None = None,
     root: Path = Path("results"),
+    prefer_human: bool = False,
     **kwargs: object,
 ) -> DiffResult:
-    """RUN_A vs RUN_B, or (run_b None) variants[0] vs variants[1] inside run_a."""
+    """RUN_A vs RUN_B, or (run_b None) variants[0] vs variants[1] inside run_a; with `prefer_human`
+    (`--prefer-human`) each labelled trial passes or fails as its reviewers said."""
     a, b = load_arms(run_a, run_b, variants, root)
+    if prefer_human:
+        a, b = human_arm(a), human_arm(b)
     return diff_arms(a, b, **kwargs)  # type: ignore[arg-type]
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis.aggregate import CASE_KEYS, STEP_KEYS, case_pass_rates, case_summary, scorer_stats
-from harness.analysis.frame import read_frame
+from harness.analysis.frame import read_frame, with_human_verdicts
 from harness.errors import HarnessError, UsageError
+from harness.labels import human_score, latest, read_labels
 from harness.record import Manifest
 from harness.store import Run, resolve_run
 
@@ -118,6 +119,14 @@ def load_arms(
         for label, (directory, manifest) in zip("AB", opened, strict=True)
     )
     return a, b
+
+
+def human_arm(arm: Arm) -> Arm:
+    """The arm judged by its run's human labels where they give a verdict (see `with_human_verdicts`)."""
+    given = latest(read_labels(arm.dir))
+    scores = {trial: score for trial, labels in given.items() if (score := human_score(labels)) is not None}
+    arm.frame = with_human_verdicts(arm.frame, scores)
+    return arm
 
 
 def load_variant_arms(ref: str | Path, root: Path = Path("results")) -> list[Arm]:

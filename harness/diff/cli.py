@@ -36,9 +36,7 @@ MAX_SCORERS = 6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "diff", help="compare two runs (or two variants of one run) case by case", description=__doc__
-    )
+    p = subparsers.add_parser("diff", description=__doc__)
     p.add_argument(
         "runs", nargs="+", metavar="RUN", help="run directory, run id under --results, or 'latest'"
     )
@@ -112,14 +110,12 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.tolerance is not None and not 0 <= args.tolerance <= 1:
         raise UsageError("--tolerance is a fraction between 0 and 1", hint="e.g. --tolerance 0.05 for 5 pp")
     run_b = None if args.variants else args.runs[1]
-    compare = diff_runs
-    if getattr(args, "prefer_human", False):
-        from harness.api.review import diff_preferring_human as compare
-    result = compare(
+    result = diff_runs(
         args.runs[0],
         run_b,
         variants=args.variants,
         root=args.results,
+        prefer_human=getattr(args, "prefer_human", False),
         fail_on=args.fail_on,
         tolerance=args.tolerance,
         seed=args.seed,

@@ -73,7 +73,7 @@ def arm_stats(name: str, frame: pd.DataFrame) -> ArmStats:
     cost = float(trials["trial_cost_usd"].sum())
     lat = trials["trial_latency_s"].dropna().tolist()
     p50, p95 = percentile(lat, 50), percentile(lat, 95)  # the manifest's and `runs list`'s definition
-    unmeasured = int((frame["scorer"].notna() & frame["passed"].isna()).sum())
+    unmeasured = int((frame["verdict"] == "unmeasured").sum())  # not a score a human verdict overrode
     return ArmStats(
         name,
         n,

@@ -12,7 +12,7 @@ from harness.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("emulator", help="a local Gemini-compatible image API (procedural images)")
+    parser = subparsers.add_parser("emulator")
     sub = parser.add_subparsers(dest="emulator_command", required=True, metavar="ACTION")
     serve = sub.add_parser("serve", help="serve on loopback until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")

@@ -16,8 +16,19 @@ from PIL import Image, ImageDraw
 from harness.emulator.models import ModelProfile
 from harness.emulator.protocol import ApiError, GenerateRequest
 from harness.emulator.render import decode, draw_text, encode, grade, nearest_color, render, rgb
-from harness.emulator.scene import OBJECTS, Scene, apply_edit, free_slot, layout, new_scene, parse_terms
+from harness.emulator.scene import (
+    OBJECTS,
+    Obj,
+    Scene,
+    Terms,
+    apply_edit,
+    free_slot,
+    layout,
+    new_scene,
+    parse_terms,
+)
 from harness.emulator.shapes import DRAW, Pen
+from harness.emulator.vocab import CREATURES
 
 
 @dataclass
@@ -136,19 +147,37 @@ def _edit_external(
 def _compose(
     req: GenerateRequest, profile: ModelProfile, refs: list[bytes], instruction: str, seed: int
 ) -> MadeImage:
-    """Several reference images: their colours become the palette, their objects the default subject."""
+    """Several reference images: their colours become the palette, their objects the default subject, and
+    a creature they show keeps its look (description, clothes) where the prompt names it without one."""
     palette: list[str] = []
-    kinds: list[tuple[str, str]] = []
+    shown: list[Obj] = []
     for data in refs:
         img, meta = decode(data)
         if meta:
             palette.append(meta.get("background", "grey"))
-            kinds += [(o["kind"], o["color"]) for o in meta.get("objects", [])]
+            shown += Scene.from_dict({"objects": meta.get("objects", [])}).objects
         else:
             small = np.asarray(img.resize((16, 16)), dtype=np.float32).reshape(-1, 3)
             palette.append(nearest_color(tuple(small.mean(axis=0))))
     scene = new_scene(instruction, seed, palette=list(dict.fromkeys(palette)))
-    if not scene.objects and kinds:
-        scene.objects = layout(kinds[:12], random.Random(seed), bool(scene.text))
+    if not scene.objects and shown:
+        placed = layout([(o.kind, o.color) for o in shown[:12]], random.Random(seed), bool(scene.text))
+        for obj, ref in zip(placed, shown, strict=False):
+            obj.identity, obj.wear = ref.identity, ref.wear
+        scene.objects = placed
+    else:
+        keep_looks(scene, shown, parse_terms(instruction))
     scene.source = "compose"
     return _finish(scene, _size(req, profile), profile)
+
+
+def keep_looks(scene: Scene, shown: list[Obj], terms: Terms) -> None:
+    """A creature the prompt names bare ("the girl", "the dog") is the one a reference shows: it takes
+    that one's description, colour and clothes; one the prompt describes (a colour, clothes) is redrawn."""
+    bare = {m.kind for m in terms.mentions if m.kind in CREATURES and m.color is None and m.wear is None}
+    pool = [o for o in shown if o.kind in bare]
+    for obj in scene.objects:
+        ref = next((o for o in pool if o.kind == obj.kind), None)
+        if obj.kind in bare and ref is not None:
+            pool.remove(ref)
+            obj.identity, obj.wear, obj.color = ref.identity, ref.wear, ref.color

@@ -13,19 +13,24 @@ from dataclasses import asdict, dataclass, field
 
 from harness.emulator.protocol import words
 from harness.emulator.vocab import (
+    BACK_REFERENCES,
     BG_WORDS,
     BRIGHT,
     COLOR_ALIASES,
     COLORS,
     CREATURES,
+    DETERMINERS,
+    FEATURES,
     GARMENTS,
     NOUN_ALIASES,
     NUMBERS,
     OBJECTS,
+    PICTURE_GENRES,
     PLURAL_NOUNS,
     REMOVE_WORDS,
     ROLE_WORDS,
     STOP_WORDS,
+    STYLE_WORDS,
     STYLES,
     WARM,
     WEAR_PREPOSITIONS,
@@ -99,14 +104,15 @@ def parse_terms(text: str) -> Terms:
     if "goldenhour" in tokens:
         terms.warmth += 0.45
     used: set[int] = set()
+    styled = style_nouns(tokens, clause_of)
     for i, tok in enumerate(tokens):
-        kind, plural = noun_kind(tok)
+        kind, plural = noun_kind(tok) if i not in styled else (None, False)
         if kind:
             _read_mention(terms, tokens, i, kind, plural, used)
             if kind in CREATURES and terms.mentions and terms.mentions[-1].kind == kind:
                 _read_identity(terms.mentions[-1], tokens, i, clause_of, used)
-    roles = [i for i, tok in enumerate(tokens) if tok in ROLE_WORDS]
-    if roles and not any(m.kind in CREATURES for m in terms.mentions):
+    roles = [i for i, tok in enumerate(tokens) if tok in ROLE_WORDS and _names_someone(tokens, i, clause_of)]
+    if roles and not any(m.kind == "figure" for m in terms.mentions):
         figure = Mention("figure", None, 1, False)
         _read_identity(figure, tokens, roles[0], clause_of, used)
         terms.mentions.append(figure)
@@ -119,6 +125,28 @@ def parse_terms(text: str) -> Terms:
         if tok in STYLES and not terms.style:
             terms.style = STYLES[tok]
     return terms
+
+
+def style_nouns(tokens: list[str], clause_of: list[int]) -> set[int]:
+    """Where an object noun names a kind of picture, not a subject: the book of "a children's picture book
+    illustration" or "in a comic book style" (a style word in its clause); "reading a picture book" is a
+    book."""
+    found = set()
+    for i, tok in enumerate(tokens):
+        if i and tokens[i - 1] in PICTURE_GENRES and noun_kind(tok)[0] == "book":
+            near = [t for j, t in enumerate(tokens) if clause_of[j] == clause_of[i] and abs(j - i) <= 5]
+            if any(t in STYLES or t in STYLE_WORDS for t in near):
+                found.add(i)
+    return found
+
+
+def _names_someone(tokens: list[str], i: int, clause_of: list[int]) -> bool:
+    """Whether a role word (character, mascot) brings a figure of its own: not "a cat mascot" (the cat is
+    the mascot) nor "this character" (one named before)."""
+    before = tokens[i - 1] if i and clause_of[i - 1] == clause_of[i] else ""
+    if before in BACK_REFERENCES:
+        return False
+    return not (before and noun_kind(before)[0] in CREATURES)
 
 
 def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bool, used: set[int]) -> None:
@@ -152,35 +180,12 @@ def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bo
     terms.mentions.append(Mention(kind, color, count, explicit))
 
 
-PLACE_WORDS = {
-    "in",
-    "on",
-    "at",
-    "near",
-    "beside",
-    "behind",
-    "under",
-    "over",
-    "by",
-    "from",
-    "against",
-    "inside",
-}
-
-
 def _read_identity(m: Mention, tokens: list[str], i: int, clause_of: list[int], used: set[int]) -> None:
-    """A creature's identity and the colour it wears. The identity is the description around its noun in
-    its clause, up to where a place begins ("a girl in a red dress" | "in a green park"), so one
-    character described alike in several scenes is drawn alike."""
-    start = clause_of.index(clause_of[i])
-    end = i + 1
-    while end < len(tokens) and clause_of[end] == clause_of[i]:
-        tok = tokens[end]
-        wear_in = tok in WEAR_PREPOSITIONS and any(t in GARMENTS for t in tokens[end + 1 : end + 5])
-        if tok in PLACE_WORDS and not wear_in:
-            break
-        end += 1
-    m.identity = " ".join(tokens[start:end])
+    """A creature's identity and the colour it wears. The identity is its own noun phrase: from its
+    determiner ("a", "her", "two") through what it wears or looks like ("a girl in a red dress", "an old
+    man with a white beard"), never a place ("in a green park") nor another subject ("and her dog"), so
+    one character described alike in several scenes, alone or beside others, is drawn alike."""
+    m.identity = " ".join(tokens[_phrase_start(tokens, i, clause_of) : _phrase_end(tokens, i, clause_of)])
     for j in range(i + 1, min(i + 7, len(tokens))):
         if tokens[j] in WEAR_VERBS or tokens[j] in WEAR_PREPOSITIONS:
             for k in range(j + 1, min(j + 5, len(tokens))):
@@ -196,6 +201,37 @@ def _read_identity(m: Mention, tokens: list[str], i: int, clause_of: list[int], 
                 break
     if m.kind == "figure" and m.wear and m.color is None:
         m.color = m.wear  # a figure's colour is its clothing
+
+
+def _phrase_start(tokens: list[str], i: int, clause_of: list[int]) -> int:
+    """The first word of the noun phrase of tokens[i]: its determiner, at most four words back in its
+    clause, or the word after what ends the phrase before it (a preposition, "and", another noun)."""
+    for j in range(i - 1, max(i - 5, -1), -1):
+        tok = tokens[j]
+        if clause_of[j] != clause_of[i] or tok in STOP_WORDS or tok in GARMENTS or noun_kind(tok)[0]:
+            return j + 1
+        if tok in DETERMINERS or tok in NUMBERS or tok.isdigit():
+            return j
+    return max(i - 4, 0)
+
+
+def _phrase_end(tokens: list[str], i: int, clause_of: list[int]) -> int:
+    """One past the last word of the noun phrase of tokens[i]: role words ("robot mascot") and attire or
+    looks ("wearing a blue hoodie", "with red hair and a yellow hat") belong to it, nothing else."""
+    end = i + 1
+    while end < len(tokens) and clause_of[end] == clause_of[i]:
+        tok = tokens[end]
+        if tok in ROLE_WORDS:
+            end += 1
+            continue
+        if tok not in WEAR_VERBS and tok not in WEAR_PREPOSITIONS and not (tok == "and" and end > i + 1):
+            break
+        ahead = tokens[end + 1 : end + 6]
+        stop = next((k for k, t in enumerate(ahead) if t in GARMENTS or t in FEATURES), None)
+        if stop is None or any(noun_kind(t)[0] or t in STOP_WORDS for t in ahead[:stop]):
+            break
+        end += stop + 2
+    return end
 
 
 def _read_color(terms: Terms, tokens: list[str], i: int, color: str) -> None:

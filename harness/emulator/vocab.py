@@ -71,6 +71,20 @@ GARMENTS = {
     "spacesuit", "kimono", "tunic", "skirt", "jeans", "top", "cap", "helmet", "boots", "gown", "pyjamas",
     "bandana", "bow", "tie", "collar", "outfit", "clothes", "sweatshirt", "cardigan", "trousers", "shorts",
 }  # fmt: skip
+# What a creature looks like, besides its clothes: "with red hair", "with a long white beard".
+FEATURES = {
+    "hair", "beard", "moustache", "mustache", "glasses", "eyes", "freckles", "ears", "tail", "fur", "spots",
+    "stripes", "wings", "whiskers", "curls", "braids", "ponytail", "smile", "backpack", "umbrella",
+}  # fmt: skip
+DETERMINERS = {
+    "a", "an", "the", "this", "that", "these", "those", "her", "his", "their", "our", "my", "your", "its",
+}  # fmt: skip
+BACK_REFERENCES = {"this", "that", "these", "those", "the", "same"}  # "keep this character": one named before
+# "a picture book illustration", "in a comic book style": the book names a kind of picture, not a subject.
+PICTURE_GENRES = {"picture", "comic", "story", "colouring", "coloring", "children's"}
+STYLE_WORDS = {
+    "style", "illustration", "illustrations", "illustrated", "art", "artwork", "aesthetic", "drawing",
+}  # fmt: skip
 NOUN_ALIASES = {
     "mug": "cup",
     "sneaker": "shoe",

@@ -11,9 +11,7 @@ from harness.store import resolve_run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "report", help="write a self-contained HTML page for one run", description=__doc__
-    )
+    p = subparsers.add_parser("report", description=__doc__)
     p.add_argument("run", metavar="RUN", help="run directory, run id under --results, or 'latest'")
     p.add_argument(
         "--html", type=output_file, metavar="FILE", help="output file (default: <run>/report.html)"

@@ -185,6 +185,13 @@ def human_summary(labels: list[Label]) -> str:
     return ("human " + " · ".join(parts)) if parts else ""
 
 
+def _labelled(details: list[dict[str, Any]], labels: dict[str, list[Label]]) -> list[dict[str, Any]]:
+    """Each repeat's details with its people's labels (shown under its scores, on run and diff pages)."""
+    for d in details:
+        d["labels"] = labels.get(d["trial_id"], [])
+    return details
+
+
 def render_run(run: Run, page: Path) -> str:
     """The page for one run: per case its images, scores with reasons, filmstrips, outcomes, cost, latency."""
     frame = trials_frame(run.trials)
@@ -200,9 +207,7 @@ def render_run(run: Run, page: Path) -> str:
     for c in cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
         recs = records.get(key, [])
-        details = _repeat_details(run, recs, page)
-        for d in details:
-            d["labels"] = labels.get(d["trial_id"], [])
+        details = _labelled(_repeat_details(run, recs, page), labels)
         scorers = _score_items(stats_by[key]) if key in stats_by else []
         outcome_list = sorted({step.outcome for r in recs for step in r.steps} | {r.outcome for r in recs})
         status = _status(c.pass_rate)
@@ -296,6 +301,7 @@ def render_diff(result: DiffResult, page: Path) -> str:
     several = comp.cases["suite"].nunique() > 1
     pref = result.preference
     judged = {(c.suite, c.case, c.variant): c for c in pref.per_case} if pref else {}
+    labels_a, labels_b = latest(read_labels(a.dir)), latest(read_labels(b.dir))
     rows = []
     for c in comp.cases.itertuples(index=False):
         key = (c.suite, c.case, c.variant)
@@ -319,6 +325,8 @@ def render_diff(result: DiffResult, page: Path) -> str:
         )
         outcome_list = sorted({st.outcome for r in ra + rb for st in r.steps} | {r.outcome for r in ra + rb})
         label = (f"{c.suite}::" if several else "") + c.case + (f" [{c.variant}]" if keep_variant else "")
+        details_a = _labelled(_repeat_details(a.run, ra, page), labels_a)
+        details_b = _labelled(_repeat_details(b.run, rb, page), labels_b)
         rows.append(
             {
                 "id": f"{c.suite}::{c.case}[{c.variant}]",
@@ -353,8 +361,10 @@ def render_diff(result: DiffResult, page: Path) -> str:
                 "judged": judged.get(key),
                 "strip_a": _strip(a.run, ra[0] if ra else None, page),
                 "strip_b": _strip(b.run, rb[0] if rb else None, page),
-                "details_a": _repeat_details(a.run, ra, page),
-                "details_b": _repeat_details(b.run, rb, page),
+                "details_a": details_a,
+                "details_b": details_b,
+                "human_a": human_summary([label for d in details_a for label in d["labels"]]),
+                "human_b": human_summary([label for d in details_b for label in d["labels"]]),
                 "search": " ".join(
                     [
                         c.suite,

@@ -24,7 +24,6 @@ def register(subparsers: Any) -> None:
 
     run = subparsers.add_parser(
         "run",
-        help="run suites and store the run under --out",
         description="Validate, run every trial, score, and store results/<run-id>/.",
     )
     run.add_argument("suites", nargs="*", metavar="SUITE", help="suite files, or folders holding them")
@@ -79,7 +78,6 @@ def register(subparsers: Any) -> None:
 
     merge = subparsers.add_parser(
         "merge",
-        help="join the shards of one run (--shard I/N) into one run",
         description="Join shard runs into one run; different suites, overlaps, unfinished shards refused.",
     )
     merge.add_argument(
@@ -89,7 +87,7 @@ def register(subparsers: Any) -> None:
     merge.add_argument("--results", type=Path, default=Path("results"), help="where run ids are looked up")
     merge.set_defaults(func=merge_command)
 
-    runs = subparsers.add_parser("runs", help="list stored runs")
+    runs = subparsers.add_parser("runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
     listing = runs_sub.add_parser("list", help="recent runs, newest first")
     listing.add_argument("--out", type=Path, default=Path("results"), help="runs folder (default results/)")

@@ -12,7 +12,6 @@ from harness.store import resolve_run
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "score",
-        help="re-score a stored run offline",
         description="Recompute every score of a stored run from the suite's current expectations; the judge "
         "is replayed from the suite's cassette, so no request is sent.",
     )

@@ -23,6 +23,7 @@ import ast
 import importlib
 import importlib.util
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,29 @@ def check_callable(path: str, base: Path | None = None) -> None:
         raise ValueError(f"custom scorer file {file}: not Python source ({exc})") from None
     if attr not in top_level_names(tree):
         raise ValueError(f"custom scorer '{path}': {file} has no function '{attr}'")
+    for line, name in top_level_imports(tree):
+        if not _findable(name):
+            raise ValueError(
+                f"custom scorer file {file}:{line}: imports {name}, which cannot be imported (no such "
+                "module); install it, or remove the import"
+            )
+
+
+def top_level_imports(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, module) of every absolute import a module runs unconditionally when imported (one inside a
+    try or an if is guarded, and a relative one names no module to look for)."""
+    found: list[tuple[int, str]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _findable(name: str) -> bool:
+    """Whether `import name` would find a module, asking the finders without running anything."""
+    return name in sys.modules or module_spec(name) is not None
 
 
 def top_level_names(tree: ast.Module) -> set[str]:
@@ -129,11 +153,11 @@ def _imported(name: str) -> bool:
     return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
 
 
-def module_file(name: str) -> Path | None:
-    """Where module `name` would be imported from, asking the import finders without running anything
-    (importlib.util.find_spec would import every parent package of a dotted name)."""
+def module_spec(name: str) -> Any:
+    """The spec module `name` would be imported from, or None, asking the import finders without running
+    anything (importlib.util.find_spec would import every parent package of a dotted name)."""
     search: list[str] | None = None
-    origin: str | None = None
+    spec: Any = None
     parts = name.split(".")
     for i in range(len(parts)):
         qualified = ".".join(parts[: i + 1])
@@ -144,7 +168,13 @@ def module_file(name: str) -> Path | None:
         if spec is None:
             return None
         search = list(spec.submodule_search_locations or []) or None
-        origin = spec.origin
+    return spec
+
+
+def module_file(name: str) -> Path | None:
+    """Where module `name` would be imported from (None: not found, or built in, frozen or a namespace)."""
+    spec = module_spec(name)
+    origin = spec.origin if spec is not None else None
     return Path(origin) if origin and origin not in ("built-in", "frozen", "namespace") else None
 
 
@@ -176,6 +206,32 @@ def load_callable(path: str, base: Path | None = None) -> CustomFn:
     if not callable(fn):
         raise ValueError(f"custom scorer '{path}': {module_name} has no function '{attr}'")
     return fn
+
+
+def import_failure(path: str, base: Path | None = None) -> tuple[Path, int, str] | None:
+    """Import the scorer as scoring will, and say where importing it failed: (file, line, what), or None.
+
+    This runs the scorer's module, so validation never calls it; a run does, once per scorer before
+    anything is sent, so a module that raises on import (which reading it cannot tell) stops the run
+    with its file and line instead of failing every trial's score."""
+    module_name, _ = _split(path)
+    if module_name.endswith(".py"):
+        source: Path | None = (base / module_name) if base is not None else Path(module_name)
+    else:
+        source = module_file(module_name)
+    try:
+        load_callable(path, base)
+    except Exception as exc:  # whatever the module raised on import
+        cause = exc.__cause__ if isinstance(exc, ValueError) and exc.__cause__ is not None else exc
+        frames = [f for f in traceback.extract_tb(cause.__traceback__) if Path(f.filename) != Path(__file__)]
+        own = [f for f in frames if source is not None and Path(f.filename).resolve() == source.resolve()]
+        frames = own or [f for f in frames if not f.filename.startswith("<frozen")]
+        ours = cause is exc and not frames  # load_callable's own message (no such function)
+        what = str(exc) if ours else f"{type(cause).__name__}: {cause}"
+        if not frames:
+            return source or Path(module_name), 0, what
+        return Path(frames[-1].filename), frames[-1].lineno or 0, what
+    return None
 
 
 def to_scores(ctx: ScoreContext, result: Any, min_value: float) -> list[Score]:

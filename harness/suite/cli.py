@@ -16,7 +16,6 @@ from harness.suite.validate import validate
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "validate",
-        help="check suites, render every prompt, count trials, estimate cost",
         description="Check suites before spending: no request is sent. Exit 0 or 2.",
     )
     p.add_argument("suites", nargs="+", metavar="SUITE", help="suite files, or folders holding them")
@@ -33,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_policy_arguments(p)
     p.set_defaults(func=_validate)
 
-    s = subparsers.add_parser("styles", help="list or show style presets")
+    s = subparsers.add_parser("styles")
     s.add_argument("--suite", type=Path, default=None, help="see the presets visible from this suite")
     verbs = s.add_subparsers(dest="styles_command", required=True, metavar="list|show")
     verbs.add_parser("list", help="presets with version, description and what they extend")
@@ -43,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     j = subparsers.add_parser(
         "schema",
-        help="print the JSON Schema of suite files or style presets (for editors)",
         description="The JSON Schema generated from the suite models. Point an editor at it with a first "
         "line '# yaml-language-server: $schema=PATH' (VS Code's YAML extension, any LSP editor).",
     )

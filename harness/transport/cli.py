@@ -13,7 +13,7 @@ from harness.transport.vcr_import import import_vcr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("cassettes", help="import, verify, measure and prune recorded cassettes")
+    p = subparsers.add_parser("cassettes")
     sub = p.add_subparsers(dest="cassettes_command", required=True, metavar="ACTION")
     imp = sub.add_parser(
         "import-vcr", help="convert vcrpy cassettes (body.string or parsed_body) to harness ones"

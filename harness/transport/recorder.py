@@ -17,13 +17,10 @@ if TYPE_CHECKING:
 
 def library_of(transport: object | None) -> ModuleType:
     """httpx when the inner transport is an httpx one, else httpx2 (the SDK's default)."""
+    import httpx
     import httpx2
 
     if transport is None or isinstance(transport, httpx2.BaseTransport | httpx2.AsyncBaseTransport):
-        return httpx2
-    try:
-        import httpx
-    except ImportError:
         return httpx2
     if isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
         return httpx
