@@ -88,7 +88,8 @@ class TrialRecord(_Model):
     steps: list[StepRecord]
     scores: list[Score] = Field(default_factory=list)
     passed: bool | None = None
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # generating the output (the steps); the judge's is apart
+    judge_cost_usd: float = 0.0  # the judge and analysis calls scoring it made (batch tier: --batch-judge)
     latency_s: float = 0.0
     started_at: str
     finished_at: str
@@ -154,11 +155,12 @@ class BatchJobRef(_Model):
     suite: str
     model: str
     step: int  # which step of its trials (chains run one batch round per step)
-    trials: list[str]  # trial ids, in request order; each request's key is its trial id
+    trials: list[str]  # request keys in request order: trial ids, or judge request hashes (kind judge)
     source: Literal["inline", "file"] = "inline"
     input_file: str | None = None
     state: str = "JOB_STATE_PENDING"
     created_at: str
+    kind: Literal["generate", "judge"] = "generate"  # judge: scoring's requests (--batch-judge); step = round
 
 
 class Manifest(_Model):
@@ -184,4 +186,5 @@ class Manifest(_Model):
     pid: int | None = None  # the process writing a running run, with its host: a dead one means killed
     host: str | None = None
     batch: bool = False  # trials went through the Batch API (billed at the batch tier)
+    batch_judge: bool = False  # so did the judge and analysis calls of scoring (--batch-judge)
     batch_jobs: list[BatchJobRef] = Field(default_factory=list)

@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="send the trials through the Batch API: half price, answered within 24 h (suite: `batch: true`)",
     )
+    run.add_argument(
+        "--batch-judge",
+        action="store_true",
+        default=None,
+        help="with --batch, send the judge and analysis calls through the Batch API too "
+        "(suite: `judge: {batch: true}`)",
+    )
     run.set_defaults(func=run_command)
 
     merge = subparsers.add_parser(
@@ -213,7 +220,7 @@ def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
         progress=make_progress(),
         require_measured=args.require_measured,
         batch=args.batch,
-        on_batch_status=batch_status_printer(),
+        batch_judge=args.batch_judge,
     )
 
 
@@ -223,21 +230,6 @@ def merge_command(args: argparse.Namespace) -> int:
     run = Run.load(merge_shards(args.runs, args.out, root=args.results))
     print(summary(run))
     return 1 if failing(run) else 0
-
-
-def batch_status_printer() -> Any:
-    """One stderr line per poll of a batch job: its state, polls so far, and done/failed once read."""
-    import sys
-
-    def show(status: Any) -> None:
-        state = status.state.removeprefix("JOB_STATE_")
-        if status.done is None:
-            line = f"{state} ({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s)"
-        else:
-            line = f"{state}: {status.done} done, {status.failed} failed of {status.requests} requests"
-        print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
-
-    return show
 
 
 def check_out_dir(out: Path) -> None:
@@ -265,7 +257,8 @@ def summary(run: Run) -> str:
         f"  passed {totals.get('passed', 0)}{_with_unmeasured(totals)}, failed {totals.get('failed', 0)}, "
         f"no verdict {totals.get('skipped', 0)}",
         *unmeasured_lines(run),
-        f"  cost ${totals.get('cost_usd', 0.0):.4f}, latency p50 {_secs(totals.get('latency_p50_s'))}, "
+        f"  cost ${totals.get('cost_usd', 0.0):.4f}{_judge_cost(run)}, "
+        f"latency p50 {_secs(totals.get('latency_p50_s'))}, "
         f"p95 {_secs(totals.get('latency_p95_s'))}",
     ]
     if totals.get("effective_rpm") is not None:
@@ -293,6 +286,14 @@ def summary(run: Run) -> str:
     lines += error_lines(run, set(bad))
     lines.append(f"  results: {run.dir}")
     return "\n".join(lines)
+
+
+def _judge_cost(run: Run) -> str:
+    """`(judge $0.0012, batch tier)` beside the generation cost, when the judge spent anything."""
+    spent = run.manifest.totals.get("judge_cost_usd") or 0.0
+    if not spent:
+        return ""
+    return f" (judge ${spent:.4f}{', batch tier' if run.manifest.batch_judge else ''})"
 
 
 def _with_unmeasured(totals: dict[str, Any]) -> str:
