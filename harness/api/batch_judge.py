@@ -6,12 +6,15 @@ waiting), the collected requests go out as one job per (suite, judge model), and
 are scored again with the answers. A scorer whose second request needs the first's answer (alignment:
 questions, then answers) takes one round more. Each job's name goes into the manifest the moment it is
 created (kind "judge", step = round); a resumed run finds each request's key in the jobs it names and
-polls those instead of sending the request again.
+polls those instead of sending the request again. A replay looks each request up in the jobs its
+cassette's creates made, so a run grouping its requests otherwise than the recording (a questions file
+the recording wrote, a selection) still replays; a job is read once per run, whichever rounds use it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,9 +41,13 @@ class _JudgeJob:
     keys: list[str]  # the requests of this round the job answers (an attached job may hold more)
 
 
+def _prefix(suite: str) -> str:
+    return f"harness-{suite}-judge-"
+
+
 def display_name(suite: str, model: str, round_: int) -> str:
     """Deterministic (no clock, no run id), so a recorded create matches its replay."""
-    return f"harness-{suite}-judge-{model}-round{round_}"[:128]
+    return f"{_prefix(suite)}{model}-round{round_}"[:128]
 
 
 async def score_batch_judged(
@@ -58,6 +65,8 @@ async def score_batch_judged(
     writer.write_manifest()  # a resumed run batches its judge calls too
     targets = {id(t): t for _, t in items if t.env is not None}
     suites = {id(t): r.suite for r, t in items}
+    attach = [*attach, *(ref for key, t in targets.items() for ref in _recorded(t, suites[key]))]
+    read: dict[str, stage.JobOutcome] = {}
     judges = {key: BatchJudgeClient(t.client) for key, t in targets.items()}
     clients = {key: t.env.client for key, t in targets.items()}
     for key, target in targets.items():
@@ -82,7 +91,7 @@ async def score_batch_judged(
             if not jobs and not waiting:
                 break
             for job in jobs:
-                await asyncio.to_thread(_finish, job, round_, writer, options.poll, on_status)
+                await asyncio.to_thread(_finish, job, round_, writer, options.poll, on_status, read)
             todo = [(r, t) for r, t in todo if (r.suite, r.case, r.variant, r.repeat) in waiting]
             if not todo:
                 break
@@ -135,8 +144,8 @@ def _start(
             )
         except Exception as exc:  # the job could not be created: each of its requests errs with why
             error = error_of(exc)
-            for key in keys:
-                judge.answer(key, JudgeAnswer(error=error))
+            for key in keys:  # raised to each scorer as the call itself would (a replay miss stays one)
+                judge.answer(key, JudgeAnswer(error=error, exception=exc))
             return jobs
         finally:
             current_request.reset(token)
@@ -157,12 +166,45 @@ def _start(
     return jobs
 
 
+def _recorded(target: Target, suite: str) -> list[BatchJobRef]:
+    """The judge jobs the suite's cassette recorded (replay and auto only), as jobs to look keys up in."""
+    session = target.session
+    found = session.recorded_batch_jobs() if session is not None else []
+    prefix = _prefix(suite)
+    out = []
+    for job in found:
+        if not (job.display_name or "").startswith(prefix):
+            continue
+        round_ = re.search(r"-round(\d+)$", job.display_name or "")
+        out.append(
+            BatchJobRef(
+                name=job.name,
+                suite=suite,
+                model=job.model,
+                step=int(round_[1]) if round_ else 0,
+                trials=list(job.keys),
+                created_at="recorded",
+                kind="judge",
+            )
+        )
+    return out
+
+
 def _finish(
-    job: _JudgeJob, round_: int, writer: RunWriter, poll: stage.PollPolicy, on_status: StatusCallback | None
+    job: _JudgeJob,
+    round_: int,
+    writer: RunWriter,
+    poll: stage.PollPolicy,
+    on_status: StatusCallback | None,
+    read: dict[str, stage.JobOutcome],
 ) -> None:
-    """Wait for the job and hand each of its requests its answer (or the job's or the request's error)."""
+    """Wait for the job and hand each of its requests its answer (or the job's or the request's error).
+    A job already read in this run (`read`) is not polled again."""
     ref, client, session = job.ref, job.target.client, job.target.session
     started = time.monotonic()
+    if ref.name in read:
+        _hand_out(job, read[ref.name], started, on_status)
+        return
     token = current_request.set(_context(ref.suite, ref.model, round_))
     try:
         done = stage.wait(
@@ -180,8 +222,16 @@ def _finish(
         outcome = stage.JobOutcome("UNKNOWN", error=error_of(exc))
     finally:
         current_request.reset(token)
+    read[ref.name] = outcome
     ref.state = outcome.state
     writer.write_manifest()
+    _hand_out(job, outcome, started, on_status)
+
+
+def _hand_out(
+    job: _JudgeJob, outcome: stage.JobOutcome, started: float, on_status: StatusCallback | None
+) -> None:
+    ref = job.ref
     failed = 0
     for key in job.keys:
         answer = _answer(key, outcome)

@@ -24,7 +24,7 @@ from harness.errors import HarnessError
 from harness.plan import StepPlan
 from harness.record import TrialError
 from harness.runner.request import build_config, build_parts
-from harness.transport.batch_stats import BatchStats
+from harness.transport.batch_wire import BatchStats
 
 INLINE_LIMIT_BYTES = 20 * 1024 * 1024  # ai.google.dev/gemini-api/docs/batch-mode: inline requests < 20 MB
 TERMINAL_STATES = frozenset(

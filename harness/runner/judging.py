@@ -95,6 +95,19 @@ class JudgeAnswer:
 
     response: types.GenerateContentResponse | None = None
     error: TrialError | None = None
+    exception: Exception | None = None  # the job could not be created: what creating it raised
+
+    def deliver(self) -> types.GenerateContentResponse:
+        """The response, or the failure raised as the interactive call would have raised it."""
+        if self.exception is not None:
+            raise self.exception
+        if self.error is not None:
+            error = self.error
+            body = {"error": {"code": error.code, "message": error.message, "status": error.status}}
+            code = error.code or 500
+            raise (genai_errors.ClientError if code < 500 else genai_errors.ServerError)(code, body)
+        assert self.response is not None
+        return self.response
 
 
 class BatchJudgeClient:
@@ -138,13 +151,7 @@ class BatchJudgeClient:
                     self._waiting.add(trial)
         if answer is None:
             raise JudgePending(model)
-        if answer.error is not None:
-            error = answer.error
-            body = {"error": {"code": error.code, "message": error.message, "status": error.status}}
-            code = error.code or 500
-            raise (genai_errors.ClientError if code < 500 else genai_errors.ServerError)(code, body)
-        assert answer.response is not None
-        return answer.response
+        return answer.deliver()
 
     def take_pending(self) -> tuple[dict[str, list[tuple[str, types.InlinedRequest]]], set[TrialKey]]:
         """The requests collected since the last call, by judge model, in key order (a job's body is then

@@ -25,7 +25,7 @@ from harness.context import RequestContext, current_request
 from harness.errors import UsageError
 from harness.files import utc_now
 from harness.transport import redact
-from harness.transport.batch_stats import BatchStats, polled_job, stats_of
+from harness.transport.batch_wire import BatchStats, RecordedJob, polled_job, recorded_job, stats_of
 from harness.transport.blobs import CassetteError, StagedBlobStore
 from harness.transport.bodies import blob_refs, load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
@@ -205,7 +205,7 @@ class TransportSession:
         if EMULATOR_HEADER in headers:
             self.seen_emulator = True
 
-    # -- what batch polls said (the SDK drops it; see batch_stats) --------------------------------------
+    # -- what batch polls said (the SDK drops it; see batch_wire) ---------------------------------------
     def watches(self, method: str, url: str) -> bool:
         """Whether a response must be read to be seen (a live passthrough is otherwise left unread)."""
         return polled_job(method, url) is not None
@@ -221,6 +221,13 @@ class TransportSession:
         """The request counts of job `name` as its last poll reported them; None when unknown."""
         with self._lock:
             return self._batch_stats.get(name)
+
+    def recorded_batch_jobs(self) -> list[RecordedJob]:
+        """The inlined batch jobs the cassette's creates made, when this session answers from it."""
+        if self.cassette is None or self.mode not in (Mode.REPLAY, Mode.AUTO):
+            return []
+        found = (recorded_job(i.request, i.response) for i in self.cassette.interactions)
+        return [job for job in found if job is not None]
 
     # -- matching and storage -----------------------------------------------------------------------
     def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
