@@ -210,3 +210,23 @@ def test_kill_9_while_a_judge_job_polls_then_resume_creates_each_job_once(tmp_pa
     scores = [s for r in run.trials for s in r.scores if s.name in ("judge", "alignment")]
     assert scores and all(s.value is not None for s in scores)
     assert run.manifest.totals["judge_cost_usd"] > 0
+
+
+def test_validate_estimates_a_batched_judge_at_the_batch_tier(tmp_path):
+    from harness.models import DEFAULT_JUDGE_MODEL
+    from harness.prices import cost_usd
+    from harness.suite import validate
+    from harness.suite.validate import JUDGE_TOKENS
+
+    one_by_one = tmp_path / "a" / "judge.yaml"
+    batched = tmp_path / "b" / "judge.yaml"
+    for path, extra in ((one_by_one, ""), (batched, "\njudge: {batch: true}")):
+        path.parent.mkdir()
+        head = f"suite: est-{path.parent.name}\nbatch: true{extra}"
+        path.write_text(SUITE.replace("suite: batch-judge", head))
+    a, b = (validate([p]) for p in (one_by_one, batched))
+    calls = sum(r.judge_calls for r in a.suites[0].rows)
+    judge_usd = calls * cost_usd(DEFAULT_JUDGE_MODEL, JUDGE_TOKENS)
+    assert calls == 8 and judge_usd > 0
+    assert b.est_usd == pytest.approx(a.est_usd - judge_usd * (1 - BATCH_DISCOUNT))
+    assert "judge calls at standard" in a.price_note() and "judge calls at batch tier" in b.price_note()

@@ -279,7 +279,11 @@ def summary(run: Run) -> str:
     if manifest.batch:
         from harness.prices import BATCH_SOURCE
 
-        lines.append(f"  batch: {len(manifest.batch_jobs)} job(s); cost at the batch tier, {BATCH_SOURCE}")
+        judged = sum(j.kind == "judge" for j in manifest.batch_jobs)
+        of_them = f" ({judged} of judge calls)" if judged else ""
+        lines.append(
+            f"  batch: {len(manifest.batch_jobs)} job(s){of_them}; cost at the batch tier, {BATCH_SOURCE}"
+        )
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
