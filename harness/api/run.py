@@ -298,6 +298,7 @@ def run_suites(
             judge=_judge_manifest(works),
         )
         manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
+        manifest.batch_judge = bool(judge_suites)  # so a resume batches them too, killed before any job
         manifest.require_measured = ci_default() if require_measured is None else require_measured
         manifest.request = _request(
             paths,
