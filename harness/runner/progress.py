@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 
 from harness.record import TrialRecord
 
@@ -134,12 +135,14 @@ class BarProgress:
         self.console = console or Console(stderr=True)
         self.bar = RichProgress(
             TextColumn("[bold]{task.fields[label]}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            TextColumn("{task.description}"),
+            # the words take what is left of the line, cut with an ellipsis: never the bar's room
+            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
             console=self.console,
             transient=False,
+            expand=True,
         )
         self.task: TaskID | None = None
         self.batch_task: TaskID | None = None
@@ -163,7 +166,7 @@ class BarProgress:
         known = status.done is not None and status.failed is not None
         answered = (status.done or 0) + (status.failed or 0)
         fields = {
-            "description": f"{batch_state(status)}  {status.name}",
+            "description": _row_text(status),
             "total": status.requests if known else None,
             "completed": answered if known else 0,
             "count": f"{answered}/{status.requests}" if known else f"?/{status.requests}",
@@ -181,6 +184,14 @@ class BarProgress:
 
     def stop(self) -> None:
         self.bar.stop()
+
+
+def _row_text(status: BatchStatus) -> str:
+    """The batch row's words, short enough for 80 columns: the count column shows answered of all."""
+    state = status.state.removeprefix("JOB_STATE_")
+    counts = "counts unknown" if status.done is None else f"{status.done} done, {status.failed} failed"
+    when = "read" if status.polls == 0 else f"poll {status.polls}"
+    return f"{state}, {counts}, {when}  {status.name}"
 
 
 def make_progress(stream: TextIO | None = None) -> Progress:
