@@ -230,3 +230,4 @@ def test_validate_estimates_a_batched_judge_at_the_batch_tier(tmp_path):
     assert calls == 8 and judge_usd > 0
     assert b.est_usd == pytest.approx(a.est_usd - judge_usd * (1 - BATCH_DISCOUNT))
     assert "judge calls at standard" in a.price_note() and "judge calls at batch tier" in b.price_note()
+    assert validate([one_by_one], batch_judge=True).est_usd == pytest.approx(b.est_usd)  # --batch-judge

@@ -208,10 +208,12 @@ def validate(
     repeats: int | None = None,
     batch: bool | None = None,
     check_cap: bool = True,
+    batch_judge: bool | None = None,
 ) -> ValidationReport:
     """Check every suite; raises ValidationFailed with every problem of every suite, else the report.
 
-    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says).
+    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says);
+    `batch_judge` True estimates a batch suite's judge calls there too (None: its `judge: {batch: true}`).
     `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
     selected (and to what a resumed run already spent)."""
     report = ValidationReport()
@@ -235,7 +237,9 @@ def validate(
             judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
-            judge_tier: Tier = "batch" if batched and suite.judge and suite.judge.batch else "standard"
+            own = bool(suite.judge and suite.judge.batch)
+            judge_batched = batch_judge if batch_judge is not None else own
+            judge_tier: Tier = "batch" if batched and judge_batched else "standard"
             suite_report = report_suite(suite.name, suite.path, result.plans, judge, tier, judge_tier)
             suite_report.suite, suite_report.plans = suite, result.plans
             report.suites.append(suite_report)
