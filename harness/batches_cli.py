@@ -83,6 +83,7 @@ def _row(ref: Any, state: str | None = None, error: str | None = None, live: boo
         "job": ref.name,
         "suite": ref.suite,
         "model": ref.model,
+        "kind": ref.kind,  # judge: the run's judge calls (--batch-judge), step = its round
         "step": ref.step,
         "requests": len(ref.trials),
         "source": ref.source,

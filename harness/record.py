@@ -111,7 +111,8 @@ class TrialRecord(_Model):
     steps: list[StepRecord]
     scores: list[Score] = Field(default_factory=list)
     passed: bool | None = None
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # generating the output (the steps); the judge's is apart
+    judge_cost_usd: float = 0.0  # the judge and analysis calls scoring it made (batch tier: --batch-judge)
     latency_s: float = 0.0
     started_at: str
     finished_at: str
@@ -219,6 +220,7 @@ class Totals(_Model):
     passed_with_unmeasured: int = 0
     images: int = 0
     cost_usd: float = 0.0
+    judge_cost_usd: float = 0.0  # what the judge and analysis calls cost (included in no other figure)
     latency_p50_s: float | None = None
     latency_p95_s: float | None = None
     effective_rpm: float | None = None  # with --rpm or a rate-limit backoff: what the pacer achieved
@@ -269,11 +271,12 @@ class BatchJobRef(_Model):
     suite: str
     model: str
     step: int  # which step of its trials (chains run one batch round per step)
-    trials: list[str]  # trial ids, in request order; each request's key is its trial id
+    trials: list[str]  # request keys in request order: trial ids, or judge request hashes (kind judge)
     source: Literal["inline", "file"] = "inline"
     input_file: str | None = None
     state: str = "JOB_STATE_PENDING"
     created_at: str
+    kind: Literal["generate", "judge"] = "generate"  # judge: scoring's requests (--batch-judge); step = round
 
 
 class Manifest(_Model):
@@ -299,6 +302,7 @@ class Manifest(_Model):
     pid: int | None = None  # the process writing a running run, with its host: a dead one means killed
     host: str | None = None
     batch: bool = False  # trials went through the Batch API (billed at the batch tier)
+    batch_judge: bool = False  # so did the judge and analysis calls of scoring (--batch-judge)
     batch_jobs: list[BatchJobRef] = Field(default_factory=list)
 
     @field_validator("judge", mode="before")

@@ -394,6 +394,7 @@ def compute_totals(records: Sequence[TrialRecord], planned: int | None = None) -
         passed_with_unmeasured=sum(r.passed is True and r.unmeasured > 0 for r in records),
         images=sum(len(r.images()) for r in records),
         cost_usd=round(sum(r.cost_usd for r in records), 6),
+        judge_cost_usd=round(sum(r.judge_cost_usd for r in records), 6),
         latency_p50_s=percentile(latencies, 50),
         latency_p95_s=percentile(latencies, 95),
     )

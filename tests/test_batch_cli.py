@@ -81,11 +81,14 @@ def test_run_batch_prints_each_poll_and_the_summary_names_the_batch_price(tmp_pa
     argv = ["run", str(suite), "--batch", "--backend", "emulator", "--faults", "word:BOOM=500,batch_polls=2"]
     assert main([*argv, "--out", str(tmp_path / "results")]) == 1  # the BOOM trial errs inside the job
     captured = capsys.readouterr()
-    polls = [line for line in captured.err.splitlines() if line.startswith("batch batches/")]
-    assert [line.split(": ", 1)[1].split(" (")[0] for line in polls[:3]] == [
+    # off a terminal the polls are plain lines of the progress output, among the trials' lines
+    polls = [line for line in captured.out.splitlines() if line.startswith("batch batches/")]
+    assert [line.split(": ", 1)[1].split(",")[0] for line in polls[:3]] == [
         "RUNNING",
         "RUNNING",
         "SUCCEEDED",
     ]
-    assert polls[-1].endswith("SUCCEEDED: 1 done, 1 failed of 2 requests")
+    assert "RUNNING, 0 done, 0 failed, 2 pending of 2 requests (poll 1" in polls[0]
+    assert "SUCCEEDED, 1 done, 1 failed of 2 requests (results read" in polls[-1]
+    assert not [line for line in captured.err.splitlines() if line.startswith("batch ")]
     assert "cost at the batch tier" in captured.out and "batch-mode" in captured.out

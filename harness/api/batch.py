@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from google import genai
 from google.genai import types
 
+from harness.api.batch_judge import score_batch_judged
 from harness.context import RequestContext, current_request
 from harness.plan import StepPlan, TrialPlan
 from harness.record import BatchJobRef, Manifest, StepRecord, TrialError, TrialRecord
@@ -55,11 +56,17 @@ class _Job:
 def find_job(
     jobs: Sequence[BatchJobRef], suite: str, model: str, step: int, trials: list[str]
 ) -> BatchJobRef | None:
-    """The job an earlier attempt created holding every one of these requests (it may hold more: trials
-    stored before a crash are not asked again, and their answers are ignored)."""
+    """The generation job an earlier attempt created holding every one of these requests (it may hold
+    more: trials stored before a crash are not asked again, and their answers are ignored)."""
     wanted = set(trials)
     return next(
-        (j for j in jobs if (j.suite, j.model, j.step) == (suite, model, step) and wanted <= set(j.trials)),
+        (
+            j
+            for j in jobs
+            if j.kind == "generate"
+            and (j.suite, j.model, j.step) == (suite, model, step)
+            and wanted <= set(j.trials)
+        ),
         None,
     )
 
@@ -79,9 +86,11 @@ async def run_batch(
     on_status: StatusCallback | None = None,
     finished: list[TrialRecord] | None = None,
     keep: set[str] | None = None,
+    batch_judge: Collection[str] = (),
 ) -> list[TrialRecord]:
     """Run every trial through Batch API jobs; records come back in plan order. With `keep`, only those
-    trials are scored and stored (the others only fill a replayed job as it was recorded)."""
+    trials are scored and stored (the others only fill a replayed job as it was recorded). The judge and
+    analysis calls of the suites named in `batch_judge` go through Batch API jobs too (batch_judge.py)."""
     options = options or stage.BatchOptions()
     manifest = writer.manifest
     manifest.batch = True
@@ -102,12 +111,14 @@ async def run_batch(
         for job in jobs:
             await asyncio.to_thread(_finish, job, k, manifest, writer, options.poll, on_status)
     done = finished if finished is not None else []
+    kept = [(_record(t), t.target) for t in trials if keep is None or t.plan.trial_id in keep]
+    judged = [(r, t) for r, t in kept if r.suite in batch_judge]
+    if judged:
+        await score_batch_judged(judged, writer, attach=attach, options=options, on_status=on_status)
     records = []
-    for trial in trials:
-        if keep is not None and trial.plan.trial_id not in keep:
-            continue
-        record = _record(trial)
-        await score_record(record, trial.target.env)
+    for record, target in kept:
+        if record.suite not in batch_judge:
+            await score_record(record, target.env)
         writer.append(record)
         done.append(record)
         records.append(record)
@@ -197,6 +208,7 @@ def _finish(
             requests=len(ref.trials),
             policy=poll,
             on_status=on_status,
+            stats=job.target.session.batch_stats if job.target.session is not None else None,
         )
         outcome = stage.read_results(client, done)
     except Exception as exc:

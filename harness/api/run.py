@@ -216,6 +216,7 @@ def run_suites(
     attach: Sequence[BatchJobRef] = (),
     on_batch_status: Any = None,
     batch_options: Any = None,
+    batch_judge: bool | None = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -230,8 +231,10 @@ def run_suites(
     the run spends (a run that would pass it is refused unless `yes`, and stops as `budget_exhausted`,
     resumable); `rpm` paces requests. `batch` True sends the trials through the Batch API (None: as each
     suite's `batch:` says); `attach` are jobs an earlier attempt of this run created, polled instead of
-    re-created. Interrupted (Ctrl-C): the run is closed as interrupted and `RunInterrupted` names its
-    directory."""
+    re-created; `batch_judge` True sends a batch run's judge and analysis calls through the Batch API
+    too (None: as each suite's `judge: {batch: true}` says; a batch job's polls are shown through
+    `progress` unless `on_batch_status` is given). Interrupted (Ctrl-C): the run is closed as
+    interrupted and `RunInterrupted` names its directory."""
     from harness.api.batch import reattachable
     from harness.api.resume import continuation, keep_suite_copies, selection_of, with_earlier_attempts
     from harness.suite.validate import trial_cost
@@ -252,6 +255,8 @@ def run_suites(
         yes = True  # the size was accepted when the run started
         if batch is None and cont.manifest.batch:
             batch = True  # a batch run goes on through the Batch API
+        if batch_judge is None and cont.manifest.batch_judge:
+            batch_judge = True  # and so do its judge calls
         if not attach:
             attach = reattachable(cont.manifest)  # poll the jobs it created, never send them again
     paths = [Path(p) for p in paths]
@@ -272,6 +277,7 @@ def run_suites(
             (e for p in w.plans for st in p.steps for e in st.expect), Path(w.suite.path).parent
         )
     batch_suites = {w.suite.name for w in works if getattr(w.suite, "batch", False)}
+    judge_suites = _judge_batched(works, batch, batch_suites, batch_judge)
     check_size(repeats, _planned(works), yes)
     empty_shard_ok = selection is not None and selection.shard is not None  # a small suite, many machines
     if (
@@ -330,6 +336,7 @@ def run_suites(
             judge=_judge_manifest(works),
         )
         manifest.tolerance = tightest_tolerance(w.suite.tolerance for w in works)
+        manifest.batch_judge = bool(judge_suites)  # so a resume batches them too, killed before any job
         manifest.require_measured = ci_default() if require_measured is None else require_measured
         manifest.request = _request(
             paths,
@@ -387,10 +394,11 @@ def run_suites(
                         writer,
                         attach=attach,
                         progress=progress,
-                        on_status=on_batch_status,
+                        on_status=on_batch_status or progress.batch,
                         finished=finished,
                         options=batch_options or _batch_options(label),
                         keep=keep,
+                        batch_judge=judge_suites,
                     )
                 )
                 for record in new:
@@ -523,6 +531,31 @@ def _whole_jobs(work: SuiteWork, batch: bool | None, batch_suites: set[str]) -> 
     return work.mode == "replay" and _batched(work.suite.name, batch, batch_suites)
 
 
+def _judge_batched(
+    works: Sequence[SuiteWork], batch: bool | None, batch_suites: set[str], batch_judge: bool | None
+) -> set[str]:
+    """The suites whose judge calls go through the Batch API: `--batch-judge` decides for every batch
+    suite, else each suite's `judge: {batch: true}`. Only a batch run's trials are scored after all their
+    jobs, so only they can wait for judge jobs; asking it of a run with none is a usage error."""
+    batched = {w.suite.name for w in works if _batched(w.suite.name, batch, batch_suites)}
+    if batch_judge and not batched:
+        raise UsageError(
+            "--batch-judge batches the judge calls of a batch run, and no suite here runs batched",
+            hint="add --batch (or `batch: true` in the suite)",
+        )
+    if batch_judge is not None:
+        return batched if batch_judge else set()
+    wanted = {w.suite.name for w in works if _setting(getattr(w.suite, "judge", None), "batch")}
+    for name in sorted(wanted - batched):
+        warnings.warn(
+            f"suite {name}: `judge: {{batch: true}}` has no effect without `batch: true` (or --batch); "
+            "its judge calls go one by one",
+            HarnessWarning,
+            stacklevel=3,
+        )
+    return wanted & batched
+
+
 def _batched(suite: str, batch: bool | None, batch_suites: set[str]) -> bool:
     """`--batch` decides for every suite; without it, each suite's own `batch:` does."""
     return batch if batch is not None else suite in batch_suites
@@ -584,12 +617,13 @@ def _session(
 
 
 def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline: Run | None) -> Target:
+    from harness.runner.judging import JudgeClient
     from harness.scoring import ScoringEnv
 
     env = ScoringEnv(
         run_dir=run_dir,
         suite_dir=Path(work.suite.path).parent,
-        client=client,
+        client=JudgeClient(client),  # judge costs metered per trial
         baseline=baseline,
         **judge_settings(work.suite),
     )

@@ -24,6 +24,7 @@ from harness.errors import HarnessError
 from harness.plan import StepPlan
 from harness.record import TrialError
 from harness.runner.request import build_config, build_parts
+from harness.transport.batch_wire import BatchStats
 
 INLINE_LIMIT_BYTES = 20 * 1024 * 1024  # ai.google.dev/gemini-api/docs/batch-mode: inline requests < 20 MB
 TERMINAL_STATES = frozenset(
@@ -56,7 +57,9 @@ class BatchOptions:
 
 @dataclass
 class BatchStatus:
-    """What a progress line shows while a job runs; done/failed are known once results are read."""
+    """What the progress display shows while a job runs. The counts are what the job's last poll said
+    (`metadata.batchStats`, read by the transport), then what its results held; None when not known (a
+    recording without batchStats), never shown as 0. `polls` 0 marks the status after the results."""
 
     name: str
     state: str
@@ -65,6 +68,8 @@ class BatchStatus:
     requests: int
     done: int | None = None
     failed: int | None = None
+    pending: int | None = None
+    kind: str = "generate"  # or "judge": a job of judge and analysis requests (--batch-judge)
 
 
 @dataclass
@@ -165,8 +170,11 @@ def wait(
     requests: int = 0,
     policy: PollPolicy | None = None,
     on_status: Callable[[BatchStatus], None] | None = None,
+    stats: Callable[[str], BatchStats | None] | None = None,
+    kind: str = "generate",
 ) -> types.BatchJob:
-    """Poll until the job ends. `sleep` is the session's: real when calling out, skipped in replay."""
+    """Poll until the job ends. `sleep` is the session's: real when calling out, skipped in replay.
+    `stats` gives the counts the transport saw in the job's last poll (the SDK does not map them)."""
     started = time.monotonic()
     delays = (policy or PollPolicy()).delays()
     polls = 0
@@ -175,7 +183,12 @@ def wait(
         polls += 1
         state = state_of(job)
         if on_status is not None:
-            on_status(BatchStatus(name, state, polls, time.monotonic() - started, requests))
+            counts = stats(name) if stats is not None else None
+            status = BatchStatus(name, state, polls, time.monotonic() - started, requests, kind=kind)
+            if counts is not None:
+                status.requests = counts.requests
+                status.done, status.failed, status.pending = counts.succeeded, counts.failed, counts.pending
+            on_status(status)
         if state in TERMINAL_STATES:
             return job
         sleep(next(delays))

@@ -74,6 +74,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="send the trials through the Batch API: half price, answered within 24 h (suite: `batch: true`)",
     )
+    run.add_argument(
+        "--batch-judge",
+        action="store_true",
+        default=None,
+        help="with --batch, send the judge and analysis calls through the Batch API too "
+        "(suite: `judge: {batch: true}`)",
+    )
     run.set_defaults(func=run_command)
 
     merge = subparsers.add_parser(
@@ -211,7 +218,7 @@ def _run(args: argparse.Namespace, paths: list[Path], run_suites: Any) -> Path:
         progress=make_progress(),
         require_measured=args.require_measured,
         batch=args.batch,
-        on_batch_status=batch_status_printer(),
+        batch_judge=args.batch_judge,
     )
 
 
@@ -221,21 +228,6 @@ def merge_command(args: argparse.Namespace) -> int:
     run = Run.load(merge_shards(args.runs, args.out, root=args.results))
     print(summary(run))
     return 1 if failing(run) else 0
-
-
-def batch_status_printer() -> Any:
-    """One stderr line per poll of a batch job: its state, polls so far, and done/failed once read."""
-    import sys
-
-    def show(status: Any) -> None:
-        state = status.state.removeprefix("JOB_STATE_")
-        if status.done is None:
-            line = f"{state} ({status.requests} requests, poll {status.polls}, {status.elapsed_s:.0f}s)"
-        else:
-            line = f"{state}: {status.done} done, {status.failed} failed of {status.requests} requests"
-        print(f"batch {status.name}: {line}", file=sys.stderr, flush=True)
-
-    return show
 
 
 def check_out_dir(out: Path) -> None:
@@ -264,7 +256,7 @@ def summary(run: Run) -> str:
         f"  passed {totals.passed}{_with_unmeasured(totals)}, failed {totals.failed}, "
         f"no verdict {totals.skipped}",
         *unmeasured_lines(run),
-        f"  cost ${totals.cost_usd:.4f}, latency p50 {_secs(totals.latency_p50_s)}, "
+        f"  cost ${totals.cost_usd:.4f}{_judge_cost(run)}, latency p50 {_secs(totals.latency_p50_s)}, "
         f"p95 {_secs(totals.latency_p95_s)}",
     ]
     if totals.effective_rpm is not None:
@@ -285,13 +277,25 @@ def summary(run: Run) -> str:
     if manifest.batch:
         from harness.prices import BATCH_SOURCE
 
-        lines.append(f"  batch: {len(manifest.batch_jobs)} job(s); cost at the batch tier, {BATCH_SOURCE}")
+        judged = sum(j.kind == "judge" for j in manifest.batch_jobs)
+        of_them = f" ({judged} of judge calls)" if judged else ""
+        lines.append(
+            f"  batch: {len(manifest.batch_jobs)} job(s){of_them}; cost at the batch tier, {BATCH_SOURCE}"
+        )
     bad = failing(run)
     if bad:
         lines.append("  failing: " + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
     lines += error_lines(run, set(bad))
     lines.append(f"  results: {run.dir}")
     return "\n".join(lines)
+
+
+def _judge_cost(run: Run) -> str:
+    """`(judge $0.0012, batch tier)` beside the generation cost, when the judge spent anything."""
+    spent = run.manifest.totals.judge_cost_usd
+    if not spent:
+        return ""
+    return f" (judge ${spent:.4f}{', batch tier' if run.manifest.batch_judge else ''})"
 
 
 def _with_unmeasured(totals: Totals) -> str:

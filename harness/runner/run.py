@@ -40,6 +40,7 @@ async def score_record(record: TrialRecord, env: Any) -> None:
     """Per-trial scores in a worker thread (pixel work and judge calls block); a scorer crash is a score."""
     if env is None:
         return
+    from harness.runner.judging import judge_cost
     from harness.scoring import decide_passed, score_trial
 
     try:
@@ -48,6 +49,7 @@ async def score_record(record: TrialRecord, env: Any) -> None:
         failed = Score(name="scoring", value=None, passed=None, reason=f"scoring failed: {exc}", kind="step")
         record.scores = [failed]
     record.passed = decide_passed(record, env.require_measured)
+    record.judge_cost_usd = judge_cost(env.client, record)
 
 
 async def run_targets(

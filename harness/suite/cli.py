@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="estimate at the Batch API price (50%%), as `run --batch` would pay",
     )
+    p.add_argument(
+        "--batch-judge",
+        action="store_true",
+        default=None,
+        help="with --batch, the judge calls at the Batch API price too, as `run --batch-judge` would pay",
+    )
     add_policy_arguments(p)
     p.set_defaults(func=_validate)
 
@@ -97,7 +103,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _validate_with_policy(args: argparse.Namespace) -> int:
-    report = validate(suite_files(args.suites), variants=args.variant, repeats=args.repeats, batch=args.batch)
+    report = validate(
+        suite_files(args.suites),
+        variants=args.variant,
+        repeats=args.repeats,
+        batch=args.batch,
+        batch_judge=args.batch_judge,
+    )
     print(report.render())
     for warning in report.warnings:  # stderr whatever the outcome (a failed validation prints them there)
         print(f"warning: {warning}", file=sys.stderr)

@@ -203,6 +203,7 @@ class Judge(Strict):
     temperature: float = Field(0.0, ge=0, le=2)
     # true, or {rubric, model}: diffs of this suite's runs judge pairwise unless --no-pairwise
     pairwise: bool | PairwiseJudge = False
+    batch: bool = False  # a batch run sends the judge calls as Batch API jobs too (`run --batch-judge`)
 
 
 class Tolerance(Strict):

@@ -39,6 +39,7 @@ class SuiteReport:
     rows: list[CaseRow] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     tier: Tier = "standard"  # "batch": the trials go through the Batch API at its price
+    judge_tier: Tier = "standard"  # "batch": so do its judge calls (`judge: {batch: true}`)
     suite: Suite | None = None
     plans: list[TrialPlan] = field(default_factory=list)
 
@@ -72,7 +73,10 @@ class ValidationReport:
         sources = ", ".join(dict.fromkeys(p.source for p in priced.values())) or "-"
         note = f"prices: {sources}; as of: {', '.join(known) or '-'}"
         if any(s.tier == "batch" for s in self.suites):
-            note += f"; batch suites' trials at the batch tier: {BATCH_SOURCE}; judge calls at standard"
+            judged = "batch tier" if all(s.judge_tier == "batch" for s in self.suites) else "standard"
+            note += f"; batch suites' trials at the batch tier: {BATCH_SOURCE}; judge calls at {judged}"
+            if judged == "standard" and any(s.judge_tier == "batch" for s in self.suites):
+                note += " (batch tier where `judge: {batch: true}`)"
         return note + (f"; no price for {', '.join(unknown)} (counted as $0)" if unknown else "")
 
     def render(self) -> str:
@@ -143,15 +147,21 @@ def judge_calls(plan: TrialPlan) -> int:
 
 
 def report_suite(
-    name: str, path: Path, plans: list[TrialPlan], judge_model: str, tier: Tier = "standard"
+    name: str,
+    path: Path,
+    plans: list[TrialPlan],
+    judge_model: str,
+    tier: Tier = "standard",
+    judge_tier: Tier = "standard",
 ) -> SuiteReport:
-    report = SuiteReport(name=name, path=path, tier=tier)
+    report = SuiteReport(name=name, path=path, tier=tier, judge_tier=judge_tier)
     by_case: dict[str, list[TrialPlan]] = {}
     for plan in plans:
         by_case.setdefault(plan.case, []).append(plan)
     for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
-        cost = sum(trial_cost(p, tier) for p in mine) + judges * cost_usd(judge_model, JUDGE_TOKENS)
+        judge_usd = judges * cost_usd(judge_model, JUDGE_TOKENS, judge_tier)
+        cost = sum(trial_cost(p, tier) for p in mine) + judge_usd
         variants = len({p.variant for p in mine})
         report.rows.append(
             CaseRow(
@@ -198,10 +208,12 @@ def validate(
     repeats: int | None = None,
     batch: bool | None = None,
     check_cap: bool = True,
+    batch_judge: bool | None = None,
 ) -> ValidationReport:
     """Check every suite; raises ValidationFailed with every problem of every suite, else the report.
 
-    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says).
+    `batch` True estimates every suite at the Batch API tier (None: as each suite's `batch:` says);
+    `batch_judge` True estimates a batch suite's judge calls there too (None: its `judge: {batch: true}`).
     `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
     selected (and to what a resumed run already spent)."""
     report = ValidationReport()
@@ -225,7 +237,10 @@ def validate(
             judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
-            suite_report = report_suite(suite.name, suite.path, result.plans, judge, tier)
+            own = bool(suite.judge and suite.judge.batch)
+            judge_batched = batch_judge if batch_judge is not None else own
+            judge_tier: Tier = "batch" if batched and judge_batched else "standard"
+            suite_report = report_suite(suite.name, suite.path, result.plans, judge, tier, judge_tier)
             suite_report.suite, suite_report.plans = suite, result.plans
             report.suites.append(suite_report)
             if check_cap and suite.max_cost is not None and suite_report.est_usd > suite.max_cost:

@@ -38,6 +38,12 @@ def _response(hx: ModuleType, outcome: Any, request: Any) -> Any:
     return hx.Response(status, headers=headers, content=content, request=request)
 
 
+def _seen(session: TransportSession, request: Any, response: Any) -> Any:
+    """The response as the SDK gets it, shown to the session first (it notes what batch polls say)."""
+    session.saw(request.method, str(request.url), response.status_code, response.content)
+    return response
+
+
 @functools.cache
 def transport_classes(hx: ModuleType) -> tuple[type, type]:
     """(sync, async) recording transports for one HTTP library."""
@@ -51,7 +57,7 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
             content = request.read()
             prepared = session.before(request.method, str(request.url), request.headers, content)
             if prepared.outcome is not None:
-                return _response(hx, prepared.outcome, request)
+                return _seen(session, request, _response(hx, prepared.outcome, request))
             inner = session.inner_sync()
             try:
                 response = inner.handle_request(request)
@@ -60,8 +66,8 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             if prepared.passthrough:
                 session.after_live(response.headers)
-                if response.status_code < 400:
-                    return response  # untouched, streams included; errors are read to be scrubbed
+                if response.status_code < 400 and not session.watches(request.method, str(request.url)):
+                    return response  # untouched, streams included; errors and batch polls are read
             try:
                 body = response.read()
             except hx.TransportError as exc:  # dropped mid-body: recorded like any transport error
@@ -69,11 +75,8 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             finally:
                 response.close()
-            return _response(
-                hx,
-                session.after(prepared, response.status_code, response.headers.multi_items(), body),
-                request,
-            )
+            answer = session.after(prepared, response.status_code, response.headers.multi_items(), body)
+            return _seen(session, request, _response(hx, answer, request))
 
         def close(self) -> None:
             """Owned by the session (TransportSession.close), not by any one SDK client."""
@@ -87,7 +90,7 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
             content = await request.aread()
             prepared = session.before(request.method, str(request.url), request.headers, content)
             if prepared.outcome is not None:
-                return _response(hx, prepared.outcome, request)
+                return _seen(session, request, _response(hx, prepared.outcome, request))
             inner = session.inner_async()
             try:
                 response = await inner.handle_async_request(request)
@@ -96,7 +99,7 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             if prepared.passthrough:
                 session.after_live(response.headers)
-                if response.status_code < 400:
+                if response.status_code < 400 and not session.watches(request.method, str(request.url)):
                     return response
             try:
                 body = await response.aread()
@@ -105,11 +108,8 @@ def transport_classes(hx: ModuleType) -> tuple[type, type]:
                 raise
             finally:
                 await response.aclose()
-            return _response(
-                hx,
-                session.after(prepared, response.status_code, response.headers.multi_items(), body),
-                request,
-            )
+            answer = session.after(prepared, response.status_code, response.headers.multi_items(), body)
+            return _seen(session, request, _response(hx, answer, request))
 
         async def aclose(self) -> None:
             """Owned by the session, like the sync one."""

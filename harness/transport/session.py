@@ -25,6 +25,7 @@ from harness.context import RequestContext, current_request
 from harness.errors import UsageError
 from harness.files import utc_now
 from harness.transport import redact
+from harness.transport.batch_wire import BatchStats, RecordedJob, polled_job, recorded_job, stats_of
 from harness.transport.blobs import CassetteError, StagedBlobStore
 from harness.transport.bodies import blob_refs, load_body, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
@@ -89,6 +90,7 @@ class TransportSession:
         self._secrets: set[str] = set()
         self._closed = False
         self._free: dict[str, list[int]] = {}  # request key -> unused recordings, in cassette order
+        self._batch_stats: dict[str, BatchStats | None] = {}  # job name -> counts its last poll gave
         self._inner = inner
         self._owned_sync: Any = None
         self._owned_async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -202,6 +204,30 @@ class TransportSession:
     def after_live(self, headers: Mapping[str, str]) -> None:
         if EMULATOR_HEADER in headers:
             self.seen_emulator = True
+
+    # -- what batch polls said (the SDK drops it; see batch_wire) ---------------------------------------
+    def watches(self, method: str, url: str) -> bool:
+        """Whether a response must be read to be seen (a live passthrough is otherwise left unread)."""
+        return polled_job(method, url) is not None
+
+    def saw(self, method: str, url: str, status: int, content: bytes) -> None:
+        """A response reached the SDK: a job's poll notes its counts (None when its body has none)."""
+        name = polled_job(method, url)
+        if name is not None and status == 200:
+            with self._lock:
+                self._batch_stats[name] = stats_of(content)
+
+    def batch_stats(self, name: str) -> BatchStats | None:
+        """The request counts of job `name` as its last poll reported them; None when unknown."""
+        with self._lock:
+            return self._batch_stats.get(name)
+
+    def recorded_batch_jobs(self) -> list[RecordedJob]:
+        """The inlined batch jobs the cassette's creates made, when this session answers from it."""
+        if self.cassette is None or self.mode not in (Mode.REPLAY, Mode.AUTO):
+            return []
+        found = (recorded_job(i.request, i.response) for i in self.cassette.interactions)
+        return [job for job in found if job is not None]
 
     # -- matching and storage -----------------------------------------------------------------------
     def _take(self, key: str, ctx: RequestContext | None) -> Interaction | None:
