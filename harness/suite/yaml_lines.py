@@ -90,7 +90,7 @@ def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
 _MISSING = object()
 _MERGE = object()  # the key `<<`: merge the mapping(s) its value names
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_KINDS = {dict: "mapping", list: "sequence"}
+_KINDS: dict[type, str] = {dict: "mapping", list: "sequence"}
 
 
 class _Open:
@@ -153,7 +153,7 @@ class _Builder:
     def node(self, get: Any) -> Any:
         """Build one value (the document's root) from the events, in one loop without recursion. This loop
         is most of the load time of a big suite, so a plain key or text value takes the short way."""
-        lines, tags = self.lines, self.tags
+        lines, first = self.lines, self.first_chars
         scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
         map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
         map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
@@ -166,12 +166,12 @@ class _Builder:
             cls = type(event)
             if top is not None and top.is_map and top.key is _MISSING and cls is not map_end:
                 written += 1
-                key = event.value if cls is scalar_event else None
+                key: Any = event.value if cls is scalar_event else None
                 if (
                     cls is not scalar_event
                     or event.tag is not None
                     or event.anchor is not None
-                    or (event.implicit[0] and (tags.get(key) or self.tag_of(key)) != _STR)
+                    or (event.implicit[0] and (not key or key[0] in first) and self.tag_of(key) != _STR)
                 ):
                     key = self.key_of(event, written)
                 line = event.start_mark.line + 1
@@ -189,7 +189,7 @@ class _Builder:
                 value = event.value
                 if (
                     event.tag is not None
-                    or (event.implicit[0] and (tags.get(value) or self.tag_of(value)) != _STR)
+                    or (event.implicit[0] and (not value or value[0] in first) and self.tag_of(value) != _STR)
                     or event.anchor is not None
                 ):
                     value = self.scalar(event)
