@@ -330,6 +330,16 @@ def test_prompt_over_the_model_limit(tmp_path: Path) -> None:
     assert "accepts at most 32,768 input tokens" in err.message and err.line == 3
 
 
+def test_each_image_model_has_its_own_input_limit() -> None:
+    from harness.suite.models import check_prompt_length
+
+    prompt = "word " * 60_000  # 300,000 characters: about 75,000 tokens
+    assert "at most 32,768 input tokens" in (check_prompt_length("gemini-2.5-flash-image", prompt) or "")
+    assert "at most 65,536 input tokens" in (check_prompt_length("gemini-3-pro-image-preview", prompt) or "")
+    assert check_prompt_length("gemini-3.1-flash-image-preview", prompt) is None  # 131,072
+    assert check_prompt_length("models/gemini-3.1-flash-image", prompt * 2) is not None
+
+
 def test_a_run_loads_and_expands_each_suite_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.api import run as api_run
     from harness.suite import load as load_module
