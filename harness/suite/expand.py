@@ -138,7 +138,7 @@ class _Context:
     # settings of a case that sets none itself depend only on the variant, the style and the output
     _configs: dict[tuple[str, str | None, str], tuple[Resolved, GenConfig]] = field(default_factory=dict)
     _lines: dict[Loc, int | None] = field(default_factory=dict)
-    _expects: dict[tuple[Loc, str | None], list[dict[str, Any]]] = field(default_factory=dict)
+    _expects: dict[tuple[Loc, str | None], tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     def line(self, loc: Loc) -> int | None:
         """The suite line of `loc`, looked up once however many variants and repeats ask."""
@@ -249,9 +249,9 @@ class _Context:
                     )
                 )
                 return
-        style_name = next((s.style for s, _ in sources if s.style), None) or (
-            variant.style if variant else None
-        )
+        style_name = (
+            case.style if case.chain is None else next((s.style for s, _ in sources if s.style), None)
+        ) or (variant.style if variant else None)
         style = self._style_cache.get(style_name) if style_name else None
         xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
@@ -282,7 +282,7 @@ class _Context:
 
     def _xfail(self, index: int, case: Case, variant_name: str) -> str | None:
         """The case's known-failure reason for this variant; an unknown variant name is an error."""
-        if not isinstance(case.xfail, dict):
+        if case.xfail is None or isinstance(case.xfail, str):
             return case.xfail
         known = set(self.suite.variant_names())
         for name in case.xfail:
@@ -324,8 +324,8 @@ class _Context:
         expect_key = (loc, style.name if style is not None and styled else None)
         expect = self._expects.get(expect_key)
         if expect is None:  # the same for every variant of the case that keeps its style
-            expect = self._expects[expect_key] = self._expect(
-                case, item, loc, j, total, style if styled else None
+            expect = self._expects[expect_key] = tuple(
+                self._expect(case, item, loc, j, total, style if styled else None)
             )
         if style is not None and styled:
             promise_conflicts(style, config, case.id, self.out)
@@ -373,7 +373,7 @@ class _Context:
             config=gen,
             inputs=tuple(inputs),
             references=tuple(refs),
-            expect=tuple(expect),
+            expect=expect,
             line=self.line(loc),
         ), config
 

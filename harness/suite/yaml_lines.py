@@ -177,8 +177,8 @@ class _Builder:
                 line = event.start_mark.line + 1
                 top.key, top.key_line = key, line
                 top.size += 1
-                if key is not _MERGE and (*top.loc, key) not in lines:
-                    lines[(*top.loc, key)] = line
+                if key is not _MERGE:
+                    lines.setdefault((*top.loc, key), line)
                 event = get()
                 continue
             if top is not None and not top.is_map and cls is not seq_end:
