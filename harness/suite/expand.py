@@ -391,7 +391,9 @@ class _Context:
         """The step's layered settings, checked; resolved once for all the cases that set none of their
         own (a dataset's rows) when resolving them raised no problem and no warning."""
         plain = (
-            chain_start is None and not isinstance(item, Step) and not (_CONFIG_KEYS & case.model_fields_set)
+            chain_start is None
+            and not isinstance(item, Step)
+            and _CONFIG_KEYS.isdisjoint(case.model_fields_set)
         )
         key = (variant_name, style.name if style else None, output)
         if plain and key in self._configs:
