@@ -255,21 +255,23 @@ class _Context:
         style = self._style_cache.get(style_name) if style_name else None
         xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
+        suite_name, suite_path = self.suite.name, self.suite.path
+        plan_steps, tags, line = tuple(p for p, _ in steps), tuple(case.tags), self.line(("cases", index))
         for r in range(count):
             self.out.plans.append(
                 TrialPlan(
-                    suite=self.suite.name,
-                    suite_path=self.suite.path,
+                    suite=suite_name,
+                    suite_path=suite_path,
                     case=case.id,
                     variant=variant_name,
                     repeat=r,
-                    steps=tuple(p for p, _ in steps),
+                    steps=plan_steps,
                     style=style.name if style else None,
                     style_version=style.version if style else None,
                     group=case.group,
-                    tags=tuple(case.tags),
+                    tags=tags,
                     pass_rule=case.pass_rule,
-                    line=self.line(("cases", index)),
+                    line=line,
                     extra={
                         "output": case.output,
                         "description": case.description,

@@ -155,8 +155,10 @@ def report_suite(
 ) -> SuiteReport:
     report = SuiteReport(name=name, path=path, tier=tier)
     by_case: dict[str, list[TrialPlan]] = {}
+    models: set[str] = set()
     for plan in plans:
         by_case.setdefault(plan.case, []).append(plan)
+        models.update(s.config.model for s in plan.steps)
     judge_usd = cost_usd(judge_model, JUDGE_TOKENS)
     for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
@@ -173,10 +175,7 @@ def report_suite(
                 est_usd=cost,
             )
         )
-    report.models = sorted(
-        {s.config.model for p in plans for s in p.steps}
-        | ({judge_model} if any(r.judge_calls for r in report.rows) else set())
-    )
+    report.models = sorted(models | ({judge_model} if any(r.judge_calls for r in report.rows) else set()))
     return report
 
 
