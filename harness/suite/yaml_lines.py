@@ -130,6 +130,7 @@ class _Builder:
         self.first_chars = {c for c in loader.yaml_implicit_resolvers if c}
         self.scalars: dict[tuple[str, str], Any] = {}  # (tag, text) -> constructed value
         self.added = 0  # values that aliases repeat
+        self.anchored_at: dict[int, tuple[Any, Loc]] = {}  # id of an anchored mapping -> it, its place
 
     def document(self) -> Any:
         get = self.loader.get_event
@@ -239,6 +240,7 @@ class _Builder:
         if item.anchor is not None:
             del self.open_anchors[item.anchor]
             self.anchors[item.anchor] = (value, item.size, item.mark)
+            self.anchored_at[id(value)] = (value, item.loc)
         return value, item.size
 
     def duplicate(self, top: _Open) -> None:
@@ -290,9 +292,12 @@ class _Builder:
                     mark,
                 )
             for source in reversed(sources):
+                at = self.anchored_at.get(id(source))
+                written = at[1] if at is not None and at[0] is source else None
                 for key, sub in source.items():
-                    result[key] = sub
-                    self.lines.setdefault((*item.loc, key), line)
+                    result[key] = sub  # a key merged in is placed at its anchor's line, else at `<<:`
+                    own = self.lines.get((*written, key)) if written is not None else None
+                    self.lines.setdefault((*item.loc, key), own or line)
         result.update(item.container)
         return result
 
