@@ -331,11 +331,11 @@ class _Context:
             )
         if style is not None and styled:
             promise_conflicts(style, config, case.id, self.out)
-        inputs = [self.suite.dir / p for p in (item.inputs if isinstance(item, Step) else [])]
-        refs = [self.suite.dir / p for p in (item.references if isinstance(item, Step) else [])]
-        if j == 0:
-            inputs = [self.suite.dir / p for p in case.inputs] + inputs
-            refs = [self.suite.dir / p for p in case.references] + refs
+        is_step = isinstance(item, Step)
+        given_inputs = [*(case.inputs if j == 0 else ()), *(item.inputs if is_step else ())]
+        given_refs = [*(case.references if j == 0 else ()), *(item.references if is_step else ())]
+        inputs = [self.suite.dir / p for p in given_inputs] if given_inputs else []
+        refs = [self.suite.dir / p for p in given_refs] if given_refs else []
         if style is not None and styled and style.name not in applied:
             applied.add(style.name)
             for ref in style.references:
@@ -356,7 +356,7 @@ class _Context:
                         )
                     )
             refs = list(style.references) + refs
-        own = len(case.references) + (len(item.references) if isinstance(item, Step) else 0)
+        own = len(case.references) + (len(item.references) if is_step else 0)
         if len(refs) > MAX_REFERENCES >= own:  # a case over the limit on its own is reported at load
             self.err(
                 f"{len(refs)} reference images (style and case together); at most {MAX_REFERENCES}",
