@@ -140,6 +140,9 @@ class _Context:
     _lines: dict[Loc, int | None] = field(default_factory=dict)
     _expects: dict[tuple[Loc, str | None], tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.suite_name, self.suite_path = self.suite.name, self.suite.path
+
     def line(self, loc: Loc) -> int | None:
         """The suite line of `loc`, looked up once however many variants and repeats ask."""
         if loc not in self._lines:
@@ -233,7 +236,7 @@ class _Context:
         if len(self.out.errors) > errors_before or len(steps) != len(sources):
             return
         first_model = steps[0][0].config.model
-        for (plan, resolved), (_, loc) in zip(steps[1:], sources[1:], strict=True):
+        for (plan, resolved), (_, loc) in zip(steps[1:], sources[1:], strict=True) if len(steps) > 1 else ():
             if plan.config.model != first_model:
                 file, line, label = resolved.where("model")
                 self.out.error(
@@ -255,13 +258,13 @@ class _Context:
         style = self._style_cache.get(style_name) if style_name else None
         xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
-        suite_name, suite_path = self.suite.name, self.suite.path
-        plan_steps, tags, line = tuple(p for p, _ in steps), tuple(case.tags), self.line(("cases", index))
+        plan_steps = (steps[0][0],) if len(steps) == 1 else tuple(p for p, _ in steps)
+        tags, line = tuple(case.tags), self.line(("cases", index))
         for r in range(count):
             self.out.plans.append(
                 TrialPlan(
-                    suite=suite_name,
-                    suite_path=suite_path,
+                    suite=self.suite_name,
+                    suite_path=self.suite_path,
                     case=case.id,
                     variant=variant_name,
                     repeat=r,
