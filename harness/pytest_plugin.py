@@ -14,7 +14,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,6 +23,9 @@ from harness.plan import TrialPlan
 from harness.record import TrialRecord
 from harness.store import Run, merge_runs, new_run_id
 from harness.suite.discover import SUITE_SUFFIXES, is_suite_file
+
+if TYPE_CHECKING:
+    from harness.suite.validate import ValidationReport
 
 _RUN_ID_KEY = "harness_run_id"
 _MODES = ("replay", "record", "auto", "live")
@@ -163,16 +166,19 @@ def _backend(config: pytest.Config) -> str | None:
 
 
 class SuiteFile(pytest.File):
+    report: ValidationReport | None = None  # read and expanded once, at collection; the run reuses it
+
     def collect(self):  # type: ignore[override]
-        from harness.suite import expand, load_suite
+        from harness.suite import validate
 
         try:
-            suite = load_suite(self.path)
-            plans = expand(suite, variants=self.config.getoption("--harness-variant"))
+            self.report = validate(
+                [self.path], variants=self.config.getoption("--harness-variant"), check_cap=False
+            )
         except HarnessError as exc:
             yield SuiteErrorItem.from_parent(self, name="validate", error=str(exc))
             return
-        for plan in plans:
+        for plan in self.report.suites[0].plans:
             yield TrialItem.from_parent(self, name=f"{plan.case}[{plan.variant}-r{plan.repeat}]", plan=plan)
 
     def run_selected(self) -> None:
@@ -197,6 +203,7 @@ class SuiteFile(pytest.File):
                 out=part,
                 run_id=f"{state.worker}-{len(state.done):03d}-{self.path.stem}",
                 progress=make_progress(),
+                validated=self.report,
             )
         except HarnessError as exc:
             state.errors[self.path] = str(exc)

@@ -307,6 +307,33 @@ def test_an_alias_reused_a_few_times_is_fine(tmp_path: Path) -> None:
     assert load_yaml(write(tmp_path, "ok.yaml", text)).data["k49"] == {"model": "m", "vars": {"a": 1}}
 
 
+def test_a_merge_key_is_yaml_merge(tmp_path: Path) -> None:
+    """`<<: *base` copies the anchor's keys under the mapping's own (no duplicate), each at its line."""
+    text = "base: &b\n  model: m\n  seed: 1\nx:\n  <<: *b\n  seed: 2\ny:\n  <<: [*b, {z: 3}]\n"
+    doc = load_yaml(write(tmp_path, "m.yaml", text))
+    assert doc.data["x"] == {"model": "m", "seed": 2} and doc.data["y"] == {"model": "m", "seed": 1, "z": 3}
+    assert not doc.duplicates
+    assert doc.line(("x", "model")) == 2 and doc.line(("x", "seed")) == 6 and doc.line(("y", "z")) == 8
+    with pytest.raises(SuiteError) as info:
+        load_yaml(write(tmp_path, "bad.yaml", "a: 1\nb:\n  <<: 3\n"))
+    assert "for merging, but found scalar" in info.value.message and info.value.line == 3
+
+
+def test_yaml_keeps_its_types_and_refuses_what_it_cannot_place(tmp_path: Path) -> None:
+    doc = load_yaml(write(tmp_path, "t.yaml", "r: 16:9\nn: 12\nb: yes\nq: '7'\ns: !!str 3\nk: ~\n"))
+    assert doc.data == {"r": "16:9", "n": 12, "b": True, "q": "7", "s": "3", "k": None}
+    for text, needle in [
+        ("a: &x [1, *x]\n", "refers to the value it is part of"),
+        ("a: *nope\n", "undefined alias"),
+        ("a: &x 1\nb: &x 2\n", "duplicate anchor"),
+        ("a: 1\n---\nb: 2\n", "single document"),
+        ("? [a, b]\n: 1\n", "a mapping key must be a plain value"),
+    ]:
+        with pytest.raises(SuiteError) as info:
+            load_yaml(write(tmp_path, "bad.yaml", text))
+        assert needle in info.value.message and info.value.line is not None, text
+
+
 @pytest.mark.parametrize(
     ("template", "needle"),
     [
@@ -328,6 +355,16 @@ def test_prompt_over_the_model_limit(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", f'suite: t\ncases:\n  - id: a\n    prompt: "{long}"\n')
     (err,) = _problems(path)
     assert "accepts at most 32,768 input tokens" in err.message and err.line == 3
+
+
+def test_each_image_model_has_its_own_input_limit() -> None:
+    from harness.suite.models import check_prompt_length
+
+    prompt = "word " * 60_000  # 300,000 characters: about 75,000 tokens
+    assert "at most 32,768 input tokens" in (check_prompt_length("gemini-2.5-flash-image", prompt) or "")
+    assert "at most 65,536 input tokens" in (check_prompt_length("gemini-3-pro-image-preview", prompt) or "")
+    assert check_prompt_length("gemini-3.1-flash-image-preview", prompt) is None  # 131,072
+    assert check_prompt_length("models/gemini-3.1-flash-image", prompt * 2) is not None
 
 
 def test_a_run_loads_and_expands_each_suite_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -95,6 +95,37 @@ def test_variant_option_limits_the_items(pytester: pytest.Pytester, suites: Path
     assert outcomes(result) == {"passed": 12}
 
 
+def test_a_suite_file_is_read_and_expanded_once(pytester: pytest.Pytester, suites: Path) -> None:
+    """Collecting a suite file validates it; running its items reuses that, not a second load."""
+    pytester.makeconftest(
+        """
+        import importlib
+        from pathlib import Path
+
+        load = importlib.import_module("harness.suite.load")
+        validate = importlib.import_module("harness.suite.validate")
+        CALLS = []
+
+        def counted(name, real):
+            def call(*args, **kwargs):
+                CALLS.append(name)
+                return real(*args, **kwargs)
+            return call
+
+        load.load_yaml = counted("load", load.load_yaml)
+        validate.expand_all = counted("expand", validate.expand_all)
+
+        def pytest_sessionfinish(session):
+            Path("calls.txt").write_text(" ".join(CALLS))
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "suites", "--harness-variant=flash", f"--harness-out={pytester.path / 'o'}"
+    )
+    assert outcomes(result) == {"passed": 12}
+    assert (pytester.path / "calls.txt").read_text().split() == ["load", "expand"]
+
+
 def test_xdist_workers_write_one_merged_run(pytester: pytest.Pytester, suites: Path) -> None:
     shutil.copy(SUITES / "real-gemini.yaml", suites)
     out = pytester.path / "out"

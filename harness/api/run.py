@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
@@ -33,6 +33,9 @@ from harness.runner.run import Target, run_targets
 from harness.selection import Selection, check_size, partial_groups, select_plans
 from harness.store import Run, RunWriter, compute_totals, new_run_id, resolve_run
 from harness.transport import redact
+
+if TYPE_CHECKING:
+    from harness.suite.validate import ValidationReport
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -80,11 +83,14 @@ def load_work(
     mode: str | None,
     selection: Selection | None,
     batch: bool | None = None,
+    validated: ValidationReport | None = None,
 ) -> list[SuiteWork]:
+    """`validated`: the report of `validate(paths, variants, repeats, check_cap=False)` a caller already
+    has (the pytest plugin validates a suite file to collect its items), so the suite is not read again."""
     from harness.suite import validate
     from harness.transport import resolve_mode
 
-    report = validate(list(paths), variants, repeats, check_cap=False)  # loads and expands each suite, once
+    report = validated or validate(list(paths), variants, repeats, check_cap=False)  # each suite, once
     for warning in report.warnings:
         warnings.warn(warning, HarnessWarning, stacklevel=2)
     works = []
@@ -217,6 +223,7 @@ def run_suites(
     on_batch_status: Any = None,
     batch_options: Any = None,
     batch_judge: bool | None = None,
+    validated: ValidationReport | None = None,
 ) -> Path:
     """Run suites and return the run directory.
 
@@ -233,8 +240,10 @@ def run_suites(
     suite's `batch:` says); `attach` are jobs an earlier attempt of this run created, polled instead of
     re-created; `batch_judge` True sends a batch run's judge and analysis calls through the Batch API
     too (None: as each suite's `judge: {batch: true}` says; a batch job's polls are shown through
-    `progress` unless `on_batch_status` is given). Interrupted (Ctrl-C): the run is closed as
-    interrupted and `RunInterrupted` names its directory."""
+    `progress` unless `on_batch_status` is given). `validated`: the caller's
+    `validate(paths, variants, repeats, check_cap=False)` report of these same suites, used instead of
+    loading them again (ignored when resuming). Interrupted (Ctrl-C): the run is closed as interrupted
+    and `RunInterrupted` names its directory."""
     from harness.api.batch import reattachable
     from harness.api.resume import continuation, keep_suite_copies, selection_of, with_earlier_attempts
     from harness.suite.validate import trial_cost
@@ -271,7 +280,8 @@ def run_suites(
     if select is not None:
         selection = replace(selection or Selection(), ids=frozenset(select))
     with using_policy(inputs or input_policy.get()):  # what validation lets suites read and name
-        works = load_work(paths, variants, repeats, mode, selection, batch)
+        reuse = validated if cont is None else None
+        works = load_work(paths, variants, repeats, mode, selection, batch, reuse)
     for w in works:
         import_custom_scorers(
             (e for p in w.plans for st in p.steps for e in st.expect), Path(w.suite.path).parent

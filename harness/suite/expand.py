@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.errors import HarnessError, SuiteError, UsageError, ValidationFailed
 from harness.files import image_problem
-from harness.plan import StepPlan, TrialPlan
+from harness.plan import GenConfig, StepKind, StepPlan, TrialPlan
 from harness.suite import models
 from harness.suite.confine import ALLOW_HINT, outside_problem
 from harness.suite.layers import (
@@ -28,12 +28,13 @@ from harness.suite.layers import (
 )
 from harness.suite.load import suite_error
 from harness.suite.names import did_you_mean
-from harness.suite.schema import MAX_REFERENCES, Case, Step, Suite, Variant
+from harness.suite.schema import CONFIG_KEYS, MAX_REFERENCES, Case, Step, Suite, Variant
 from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
 from harness.suite.templates import render, search_dirs
 from harness.suite.unused_vars import unused_var_warnings
 
 Loc = tuple[str | int, ...]
+_CONFIG_KEYS = frozenset(CONFIG_KEYS)
 
 
 @dataclass
@@ -131,6 +132,22 @@ class _Context:
     _style_cache: dict[str, ResolvedStyle | None] = field(default_factory=dict)
     _decoded: dict[Path, str | None] = field(default_factory=dict)
     _checked: dict[str, ValueError | None] = field(default_factory=dict)
+    # a spec object already checked (suite-level entries are one object shared by every case) -> result
+    _checked_ids: dict[int, tuple[dict[str, Any], ValueError | None]] = field(default_factory=dict)
+    _rules: dict[str, ValueError | None] = field(default_factory=dict)
+    # settings of a case that sets none itself depend only on the variant, the style and the output
+    _configs: dict[tuple[str, str | None, str], tuple[Resolved, GenConfig]] = field(default_factory=dict)
+    _lines: dict[Loc, int | None] = field(default_factory=dict)
+    _expects: dict[tuple[Loc, str | None], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.suite_name, self.suite_path = self.suite.name, self.suite.path
+
+    def line(self, loc: Loc) -> int | None:
+        """The suite line of `loc`, looked up once however many variants and repeats ask."""
+        if loc not in self._lines:
+            self._lines[loc] = self.suite.line(*loc)
+        return self._lines[loc]
 
     def err(self, message: str, loc: Loc, case: str | None = None, hint: str | None = None) -> None:
         self.out.error(suite_error(self.suite, message, loc, case, hint))
@@ -143,11 +160,16 @@ class _Context:
         for j, step in enumerate(case.chain or []):
             self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
             self._files(step.references, (*loc, "chain", j, "references"), case.id)
-        try:
-            scoring_checks()[1](case.pass_rule)
-        except ValueError as exc:
+        if case.pass_rule not in self._rules:
+            try:
+                scoring_checks()[1](case.pass_rule)
+                self._rules[case.pass_rule] = None
+            except ValueError as exc:
+                self._rules[case.pass_rule] = exc
+        problem = self._rules[case.pass_rule]
+        if problem is not None:
             self.err(
-                f"pass rule '{case.pass_rule}': {exc}",
+                f"pass rule '{case.pass_rule}': {problem}",
                 (*loc, "pass"),
                 case.id,
                 "use all, any, or a rule harness.scoring accepts",
@@ -214,7 +236,7 @@ class _Context:
         if len(self.out.errors) > errors_before or len(steps) != len(sources):
             return
         first_model = steps[0][0].config.model
-        for (plan, resolved), (_, loc) in zip(steps[1:], sources[1:], strict=True):
+        for (plan, resolved), (_, loc) in zip(steps[1:], sources[1:], strict=True) if len(steps) > 1 else ():
             if plan.config.model != first_model:
                 file, line, label = resolved.where("model")
                 self.out.error(
@@ -230,27 +252,29 @@ class _Context:
                     )
                 )
                 return
-        style_name = next((s.style for s, _ in sources if s.style), None) or (
-            variant.style if variant else None
-        )
+        style_name = (
+            case.style if case.chain is None else next((s.style for s, _ in sources if s.style), None)
+        ) or (variant.style if variant else None)
         style = self._style_cache.get(style_name) if style_name else None
         xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
+        plan_steps = (steps[0][0],) if len(steps) == 1 else tuple(p for p, _ in steps)
+        tags, line = tuple(case.tags), self.line(("cases", index))
         for r in range(count):
             self.out.plans.append(
                 TrialPlan(
-                    suite=self.suite.name,
-                    suite_path=self.suite.path,
+                    suite=self.suite_name,
+                    suite_path=self.suite_path,
                     case=case.id,
                     variant=variant_name,
                     repeat=r,
-                    steps=tuple(p for p, _ in steps),
+                    steps=plan_steps,
                     style=style.name if style else None,
                     style_version=style.version if style else None,
                     group=case.group,
-                    tags=tuple(case.tags),
+                    tags=tags,
                     pass_rule=case.pass_rule,
-                    line=self.suite.line("cases", index),
+                    line=line,
                     output=case.output,
                     description=case.description,
                     xfail=xfail,
@@ -259,7 +283,7 @@ class _Context:
 
     def _xfail(self, index: int, case: Case, variant_name: str) -> str | None:
         """The case's known-failure reason for this variant; an unknown variant name is an error."""
-        if not isinstance(case.xfail, dict):
+        if case.xfail is None or isinstance(case.xfail, str):
             return case.xfail
         known = set(self.suite.variant_names())
         for name in case.xfail:
@@ -292,20 +316,25 @@ class _Context:
     ) -> tuple[StepPlan, Resolved] | None:
         style_loc, style_name = _style_source(case, item, loc, index, variant, variant_name)
         style = self.style(style_name, style_loc, case.id) if style_name else None
-        named = (variant_name, variant) if variant is not None else None
-        config = resolve_config(self.suite, case, item, loc, named, style, self.out, chain_start)
         output = output_of(case, item)
+        resolved = self._config(case, item, loc, variant_name, variant, style, output, chain_start)
+        config, gen = resolved if resolved is not None else (None, None)
         prompt, styled = self._prompt(case, item, loc, index, variant, variant_name, style)
-        if prompt is None or config is None or (style_name and style is None):
+        if prompt is None or config is None or gen is None or (style_name and style is None):
             return None  # the prompt and settings were still checked, so their problems are listed too
-        expect = self._expect(case, item, loc, j, total, style if styled else None)
+        expect_key = (loc, style.name if style is not None and styled else None)
+        expect = self._expects.get(expect_key)
+        if expect is None:  # the same for every variant of the case that keeps its style
+            expect = self._expects[expect_key] = tuple(
+                self._expect(case, item, loc, j, total, style if styled else None)
+            )
         if style is not None and styled:
             promise_conflicts(style, config, case.id, self.out)
-        inputs = [self.suite.dir / p for p in (item.inputs if isinstance(item, Step) else [])]
-        refs = [self.suite.dir / p for p in (item.references if isinstance(item, Step) else [])]
-        if j == 0:
-            inputs = [self.suite.dir / p for p in case.inputs] + inputs
-            refs = [self.suite.dir / p for p in case.references] + refs
+        is_step = isinstance(item, Step)
+        given_inputs = [*(case.inputs if j == 0 else ()), *(item.inputs if is_step else ())]
+        given_refs = [*(case.references if j == 0 else ()), *(item.references if is_step else ())]
+        inputs = [self.suite.dir / p for p in given_inputs] if given_inputs else []
+        refs = [self.suite.dir / p for p in given_refs] if given_refs else []
         if style is not None and styled and style.name not in applied:
             applied.add(style.name)
             for ref in style.references:
@@ -326,7 +355,7 @@ class _Context:
                         )
                     )
             refs = list(style.references) + refs
-        own = len(case.references) + (len(item.references) if isinstance(item, Step) else 0)
+        own = len(case.references) + (len(item.references) if is_step else 0)
         if len(refs) > MAX_REFERENCES >= own:  # a case over the limit on its own is reported at load
             self.err(
                 f"{len(refs)} reference images (style and case together); at most {MAX_REFERENCES}",
@@ -337,17 +366,48 @@ class _Context:
         too_long = models.check_prompt_length(config.values["model"], prompt)
         if too_long:
             self.err(too_long, loc, case.id, "shorten the prompt or its vars (a template's output counts)")
-        kind = "analyze" if output == "text" else ("edit" if j > 0 or inputs else "generate")
+        kind: StepKind = "analyze" if output == "text" else ("edit" if j > 0 or inputs else "generate")
         return StepPlan(
             index=j,
             kind=kind,
             prompt=prompt,
-            config=gen_config(config, output),
+            config=gen,
             inputs=tuple(inputs),
             references=tuple(refs),
-            expect=tuple(expect),
-            line=self.suite.line(*loc),
+            expect=expect,
+            line=self.line(loc),
         ), config
+
+    def _config(
+        self,
+        case: Case,
+        item: Case | Step,
+        loc: Loc,
+        variant_name: str,
+        variant: Variant | None,
+        style: ResolvedStyle | None,
+        output: str,
+        chain_start: Resolved | None,
+    ) -> tuple[Resolved, GenConfig] | None:
+        """The step's layered settings, checked; resolved once for all the cases that set none of their
+        own (a dataset's rows) when resolving them raised no problem and no warning."""
+        plain = (
+            chain_start is None
+            and not isinstance(item, Step)
+            and _CONFIG_KEYS.isdisjoint(case.model_fields_set)
+        )
+        key = (variant_name, style.name if style else None, output)
+        if plain and key in self._configs:
+            return self._configs[key]
+        before = (len(self.out.errors), len(self.out.warnings))
+        named = (variant_name, variant) if variant is not None else None
+        config = resolve_config(self.suite, case, item, loc, named, style, self.out, chain_start)
+        if config is None:
+            return None
+        made = config, gen_config(config, output)
+        if plain and before == (len(self.out.errors), len(self.out.warnings)):
+            self._configs[key] = made
+        return made
 
     def _prompt(
         self,
@@ -410,7 +470,11 @@ class _Context:
     def _shadows(self, case: Case, item: Case | Step, loc: Loc, variant: Variant, variant_name: str) -> bool:
         """A variant's prompt that the case's own prompt/template replaces would send both arms the same
         prompt, and the diff would say 'no difference': an error naming both lines."""
-        given = next((k for k in ("prompt", "template") if getattr(variant, k) is not None), None)
+        given = (
+            "prompt" if variant.prompt is not None else ("template" if variant.template is not None else None)
+        )
+        if given is None:
+            return False
         own = next((k for k in ("prompt", "template") if getattr(item, k) is not None), None)
         if given is None or own is None:
             return False
@@ -464,6 +528,11 @@ class _Context:
 
     def _check_expectation(self, check: Any, spec: dict[str, Any]) -> None:
         """The scorer's own check of one entry, once per distinct entry (a dataset repeats them)."""
+        seen = self._checked_ids.get(id(spec))
+        if seen is not None and seen[0] is spec:
+            if seen[1] is not None:
+                raise seen[1]
+            return
         key = json.dumps(spec, sort_keys=True, default=str)
         if key not in self._checked:
             try:
@@ -471,8 +540,10 @@ class _Context:
                 self._checked[key] = None
             except ValueError as exc:
                 self._checked[key] = exc
-        if self._checked[key] is not None:
-            raise self._checked[key]
+        problem = self._checked[key]
+        self._checked_ids[id(spec)] = (spec, problem)
+        if problem is not None:
+            raise problem
 
     def _located(self, specs: list[Any], loc: Loc) -> list[tuple[dict[str, Any], tuple[Path, int | None]]]:
         """Each loaded expectation with the file and line that wrote it (a suite-level entry or a named set

@@ -272,7 +272,10 @@ def structural_problems(suite: Suite, sources_failed: bool = False) -> list[Suit
 
 def _check_source(item: Case | Step, loc: Loc, case: str, err: Any, first: bool) -> None:
     """`first`: this step opens a conversation with no input image, so `edit:` has nothing to act on."""
-    given = [k for k in ("prompt", "template", "edit") if getattr(item, k, None) is not None]
+    edit = item.edit if isinstance(item, Step) else None
+    given = [
+        k for k, v in (("prompt", item.prompt), ("template", item.template), ("edit", edit)) if v is not None
+    ]
     if len(given) > 1:
         err(
             f"give one of {' / '.join(given)}, not {len(given)}",

@@ -22,12 +22,15 @@ _SIZES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Input token limits from the model cards (ai.google.dev/gemini-api/docs/models, 2025-11). A prompt is
-# counted at about four characters a token, so only a prompt clearly over the limit is refused.
+# Input token limits ("Maximum input tokens") from Google's model pages, read 2026-12: for
+# gemini-2.5-flash-image cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/2-5-flash-image
+# (32,768), for gemini-3-pro-image-preview docs.cloud.google.com/vertex-ai/generative-ai/docs/models/gemini/
+# 3-pro-image (65,536), for gemini-3.1-flash-image-preview .../models/gemini/3-1-flash-image (131,072). A
+# prompt is counted at about four characters a token, so only a prompt clearly over the limit is refused.
 _INPUT_TOKENS: dict[str, int] = {
     "gemini-2.5-flash-image": 32_768,
     "gemini-3-pro-image-preview": 65_536,
-    "gemini-3.1-flash-image": 65_536,
+    "gemini-3.1-flash-image": 131_072,
 }
 CHARS_PER_TOKEN = 4
 

@@ -358,8 +358,9 @@ def _fold_expectations(suite: Suite, sink: _Sink) -> None:
         for j, entry in enumerate(entries):
             _check_entry(entry, ("expectations", name, j), None, sink)
     shared = _resolve(suite, list(suite.expect), ("expect",), None, sink)
+    origins = suite._origins  # read once: pydantic's private-attribute hook is slow
     for index, case in enumerate(suite.cases):
-        origin = suite._origins[index]
+        origin = origins[index]
         mine = shared
         if case.skip_expect is True:
             mine = []

@@ -84,7 +84,9 @@ def join_sentences(*parts: str | None) -> str:
     """Join prompt fragments as sentences: each ends with punctuation, each starts with a capital."""
     out: list[str] = []
     for part in parts:
-        text = " ".join((part or "").split())
+        if not part:
+            continue
+        text = " ".join(part.split())
         if not text:
             continue
         if out:

@@ -35,7 +35,10 @@ def unused_var_warnings(suite: Suite, dirs: tuple[Path, ...]) -> list[str]:
     layers: dict[Loc, _Layer] = {}
     known: dict[str, frozenset[str] | None] = {}
     variants: list[tuple[str, Variant | None]] = list(suite.variants.items()) or [("default", None)]
+    any_variant_vars = any(v is not None and v.vars for _, v in variants)
     for index, case in enumerate(suite.cases):
+        if case.chain is None and not case.vars and not any_variant_vars:
+            continue  # no vars: nothing it renders can leave one unused (most rows of a dataset)
         for name, variant in variants:
             for item, loc in _items(case, index):
                 template = _template(item, loc, variant, name)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
@@ -136,10 +140,14 @@ def trial_cost(plan: TrialPlan, tier: Tier = "standard") -> float:
         images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
         prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
         images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
-        total += estimate_image_usd(
-            step.config.model, step.config.image_size, images_out, prompt_tokens, tier
-        )
+        total += _image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens, tier)
     return total
+
+
+@lru_cache(maxsize=4096)
+def _image_usd(model: str, size: str | None, images_out: int, prompt_tokens: int, tier: Tier) -> float:
+    """One step's estimate; the same few settings and prompt lengths recur across a big suite's trials."""
+    return estimate_image_usd(model, size, images_out, prompt_tokens, tier)
 
 
 def judge_calls(plan: TrialPlan) -> int:
@@ -156,12 +164,14 @@ def report_suite(
 ) -> SuiteReport:
     report = SuiteReport(name=name, path=path, tier=tier, judge_tier=judge_tier)
     by_case: dict[str, list[TrialPlan]] = {}
+    models: set[str] = set()
     for plan in plans:
         by_case.setdefault(plan.case, []).append(plan)
+        models.update(s.config.model for s in plan.steps)
+    judge_usd = cost_usd(judge_model, JUDGE_TOKENS, judge_tier)
     for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
-        judge_usd = judges * cost_usd(judge_model, JUDGE_TOKENS, judge_tier)
-        cost = sum(trial_cost(p, tier) for p in mine) + judge_usd
+        cost = sum(trial_cost(p, tier) for p in mine) + judges * judge_usd
         variants = len({p.variant for p in mine})
         report.rows.append(
             CaseRow(
@@ -174,10 +184,7 @@ def report_suite(
                 est_usd=cost,
             )
         )
-    report.models = sorted(
-        {s.config.model for p in plans for s in p.steps}
-        | ({judge_model} if any(r.judge_calls for r in report.rows) else set())
-    )
+    report.models = sorted(models | ({judge_model} if any(r.judge_calls for r in report.rows) else set()))
     return report
 
 
@@ -216,6 +223,35 @@ def validate(
     `batch_judge` True estimates a batch suite's judge calls there too (None: its `judge: {batch: true}`).
     `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
     selected (and to what a resumed run already spent)."""
+    with _collector_paused():
+        return _validate(paths, variants, repeats, batch, batch_judge, check_cap)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while suites are loaded and expanded: a 5 MB suite makes millions of
+    objects, none in a cycle, and the collector's passes over them cost more than the loading itself. What
+    was made is then handed to the oldest generation unscanned (freeze, unfreeze), so switching the
+    collector back on does not pass over all of it at once; it stays collectable."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if was_on:
+            gc.enable()
+
+
+def _validate(
+    paths: list[str | Path],
+    variants: list[str] | None,
+    repeats: int | None,
+    batch: bool | None,
+    batch_judge: bool | None,
+    check_cap: bool,
+) -> ValidationReport:
     report = ValidationReport()
     errors: list[HarnessError] = []
     names: dict[str, Path] = {}

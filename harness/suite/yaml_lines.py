@@ -1,10 +1,11 @@
 """Load YAML and remember the line of every mapping key and list item, so any error can say file:line.
 
-PyYAML's composed node tree carries start marks; we build the data from it ourselves, which also lets us
-refuse duplicate keys (PyYAML silently keeps the last) and keep `16:9` as text (YAML 1.1 would read an
-unquoted 16:9 as the base-60 number 969). The tree is composed by libyaml (the C parser PyYAML wheels
-carry; ten times faster than the pure-Python one) and aliases are counted before anything is built, so a
-"billion laughs" file is refused at once instead of growing to gigabytes.
+libyaml (the C parser PyYAML wheels carry) turns the text into events with start marks; we build the data
+from those events ourselves, in one loop with no node tree (composing PyYAML's node tree and walking it in
+Python cost ten times the parse). Building it ourselves also lets us refuse duplicate keys (PyYAML silently
+keeps the last) and keep `16:9` as text (YAML 1.1 would read an unquoted 16:9 as the base-60 number 969).
+An alias reuses the value its anchor built, and what aliases add is counted as they are met, so a
+"billion laughs" file is refused at once instead of growing to gigabytes downstream.
 """
 
 from __future__ import annotations
@@ -63,12 +64,8 @@ def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
             ) from exc
     loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
         result = LocatedYaml(data=None, file=path)
-        if node is not None:
-            _check_size(loader, node, path)
-            result.lines[()] = node.start_mark.line + 1
-            result.data = _build(loader, node, (), result)
+        result.data = _Builder(loader, result).document()
         return result
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -90,87 +87,280 @@ def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
         loader.dispose()
 
 
-def _check_size(loader: Any, root: yaml.Node, path: Path) -> None:
-    """Count the values building `root` would make (aliases counted each time they are used, `<<:` merges
-    resolved on the way) without building them; refuse a file whose aliases multiply it."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    written = 0
-    worst: tuple[int, yaml.Node] = (0, root)
+_MISSING = object()
+_MERGE = object()  # the key `<<`: merge the mapping(s) its value names
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_KINDS: dict[type, str] = {dict: "mapping", list: "sequence"}
 
-    def size(node: yaml.Node) -> int:
-        nonlocal written, worst
-        key = id(node)
-        if key in sizes:
-            if sizes[key] > worst[0]:
-                worst = (sizes[key], node)
-            return sizes[key]
-        if key in open_nodes:
-            raise _refuse(path, node, "a YAML alias refers to the value it is part of (an endless value)")
-        open_nodes.add(key)
-        written += 1
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
-                for _, value in node.value:
-                    size(value)  # merge sources first, so flattening below copies only counted pairs
-                loader.flatten_mapping(node)
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
-        open_nodes.discard(key)
-        sizes[key] = total
+
+class _Open:
+    """A mapping or list being built: its container, place, anchor and the values it holds so far."""
+
+    __slots__ = ("anchor", "container", "is_map", "key", "key_line", "loc", "mark", "merges", "size")
+
+    def __init__(self, container: Any, loc: Loc, anchor: str | None, mark: Any) -> None:
+        self.container = container
+        self.is_map = type(container) is dict
+        self.loc = loc
+        self.anchor = anchor
+        self.mark = mark
+        self.size = 1
+        self.key: Any = _MISSING  # a mapping's key waiting for its value
+        self.key_line = 0
+        self.merges: list[tuple[Any, int, Any]] | None = None  # `<<:` values, their lines and marks
+
+    def merge(self, value: Any) -> None:
+        if self.merges is None:
+            self.merges = []
+        self.merges.append((value, self.key_line, self.mark))
+        self.key = _MISSING
+
+
+class _Builder:
+    """Builds the data straight from libyaml's events (no node tree walked in Python), recording the line
+    of every key and list item, and counting what aliases would add before any alias is used."""
+
+    def __init__(self, loader: Any, out: LocatedYaml) -> None:
+        self.loader = loader
+        self.out = out
+        self.lines = out.lines
+        self.anchors: dict[str, tuple[Any, int, Any]] = {}  # anchor -> value, its size, its mark
+        self.open_anchors: dict[str, Any] = {}  # anchors of values still being built -> their mark
+        self.tags: dict[str, str] = {}  # plain scalar text -> its resolved tag
+        self.first_chars = {c for c in loader.yaml_implicit_resolvers if c}
+        self.scalars: dict[tuple[str, str], Any] = {}  # (tag, text) -> constructed value
+        self.added = 0  # values that aliases repeat
+        self.anchored_at: dict[int, tuple[Any, Loc]] = {}  # id of an anchored mapping -> it, its place
+
+    def document(self) -> Any:
+        get = self.loader.get_event
+        get()  # stream start
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        start = event.start_mark
+        data = self.node(get)
+        get()  # document end
+        event = get()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                start,
+                "but found another document",
+                event.start_mark,
+            )
+        return data
+
+    def node(self, get: Any) -> Any:
+        """Build one value (the document's root) from the events, in one loop without recursion. This loop
+        is most of the load time of a big suite, so a plain key or text value takes the short way."""
+        lines, first = self.lines, self.first_chars
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        stack: list[_Open] = []
+        top: _Open | None = None
+        written = 0
+        event = get()
+        lines[()] = event.start_mark.line + 1
+        while True:
+            cls = type(event)
+            if top is not None and top.is_map and top.key is _MISSING and cls is not map_end:
+                written += 1
+                key: Any = event.value if cls is scalar_event else None
+                if (
+                    cls is not scalar_event
+                    or event.tag is not None
+                    or event.anchor is not None
+                    or (event.implicit[0] and (not key or key[0] in first) and self.tag_of(key) != _STR)
+                ):
+                    key = self.key_of(event, written)
+                line = event.start_mark.line + 1
+                top.key, top.key_line = key, line
+                top.size += 1
+                if key is not _MERGE:
+                    lines.setdefault((*top.loc, key), line)
+                event = get()
+                continue
+            if top is not None and not top.is_map and cls is not seq_end:
+                lines[(*top.loc, len(top.container))] = event.start_mark.line + 1
+            if cls is scalar_event:
+                written += 1
+                size = 1
+                value = event.value
+                if (
+                    event.tag is not None
+                    or (event.implicit[0] and (not value or value[0] in first) and self.tag_of(value) != _STR)
+                    or event.anchor is not None
+                ):
+                    value = self.scalar(event)
+                    if event.anchor is not None:
+                        self.anchor(event.anchor, value, 1, event.start_mark)
+            elif cls is map_end or cls is seq_end:
+                item = stack.pop()
+                value, size = self.close(item)
+            elif cls is map_start or cls is seq_start:
+                written += 1
+                if top is None:
+                    loc: Loc = ()
+                elif top.is_map:
+                    loc = (*top.loc, top.key)
+                else:
+                    loc = (*top.loc, len(top.container))
+                if event.anchor is not None:
+                    self.check_new_anchor(event.anchor, event.start_mark)
+                    self.open_anchors[event.anchor] = event.start_mark
+                top = _Open({} if cls is map_start else [], loc, event.anchor, event.start_mark)
+                stack.append(top)
+                event = get()
+                continue
+            elif cls is alias_event:
+                value, size = self.alias(event, written)
+            else:
+                raise yaml.composer.ComposerError(None, None, "unexpected YAML event", event.start_mark)
+            if not stack:
+                return value
+            top = stack[-1]
+            top.size += size
+            if not top.is_map:
+                top.container.append(value)
+            elif top.key is _MERGE:
+                top.merge(value)
+            else:
+                if top.key in top.container:
+                    self.duplicate(top)
+                top.container[top.key] = value
+                top.key = _MISSING
+            event = get()
+
+    def close(self, item: _Open) -> tuple[Any, int]:
+        value = item.container
+        if item.merges:
+            value = self.merged(item)
+        if item.anchor is not None:
+            del self.open_anchors[item.anchor]
+            self.anchors[item.anchor] = (value, item.size, item.mark)
+            self.anchored_at[id(value)] = (value, item.loc)
+        return value, item.size
+
+    def duplicate(self, top: _Open) -> None:
+        self.out.duplicates.append(
+            SuiteError(
+                f"duplicate key '{top.key}' (first at line {self.lines.get((*top.loc, top.key))})",
+                file=self.out.file,
+                line=top.key_line,
+                key=str(top.key),
+                hint="keep one of the two; YAML would silently drop one",
+            )
+        )
+
+    def key_of(self, event: Any, written: int) -> Any:
+        """A mapping key that is not plain text: `<<` (a merge), a number or other scalar, an alias."""
+        cls = type(event)
+        if cls is yaml.ScalarEvent:
+            if event.tag is None and event.implicit[0] and self.tag_of(event.value) == _MERGE_TAG:
+                return _MERGE
+            key = self.scalar(event)
+            if event.anchor is not None:
+                self.anchor(event.anchor, key, 1, event.start_mark)
+        elif cls is yaml.AliasEvent:
+            key, _ = self.alias(event, written)
+        else:
+            key = None
+        if cls not in (yaml.ScalarEvent, yaml.AliasEvent) or (
+            not isinstance(key, str | int | float | bool) and key is not None
+        ):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", event.start_mark
+            )
+        return key
+
+    def merged(self, item: _Open) -> dict[Any, Any]:
+        """`<<: *base` (or a list of them): the sources' keys first, the mapping's own keys over them, as
+        PyYAML merges (an earlier source in a list wins over a later one)."""
+        result: dict[Any, Any] = {}
+        assert item.merges is not None
+        for value, line, mark in item.merges:
+            sources = value if isinstance(value, list) else [value]
+            wrong = [s for s in sources if not isinstance(s, dict)]
+            if wrong:
+                what = "a mapping" if isinstance(value, list) else "a mapping or list of mappings"
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    mark,
+                    f"expected {what} for merging, but found {_KINDS.get(type(wrong[0]), 'scalar')}",
+                    mark,
+                )
+            for source in reversed(sources):
+                at = self.anchored_at.get(id(source))
+                written = at[1] if at is not None and at[0] is source else None
+                for key, sub in source.items():
+                    result[key] = sub  # a key merged in is placed at its anchor's line, else at `<<:`
+                    own = self.lines.get((*written, key)) if written is not None else None
+                    self.lines.setdefault((*item.loc, key), own or line)
+        result.update(item.container)
+        return result
+
+    def tag_of(self, value: str) -> str:
+        if value and value[0] not in self.first_chars:
+            return _STR  # no implicit type (number, bool, null, date) starts with this character
+        tag = self.tags.get(value)
+        if tag is None:
+            tag = self.tags[value] = self.loader.resolve(yaml.ScalarNode, value, (True, False))
+        return tag
+
+    def scalar(self, event: Any) -> Any:
+        tag = event.tag
+        value = event.value
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return value
+            tag = self.tag_of(value)
+        if tag == _STR:
+            return value
+        if tag in _NUMBER and not event.style and _SEXAGESIMAL.match(value):
+            return value
+        key = (tag, value)
+        made = self.scalars.get(key, _MISSING)
+        if made is _MISSING:
+            node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+            made = self.scalars[key] = self.loader.construct_object(node, deep=True)
+        return made
+
+    def anchor(self, name: str, value: Any, size: int, mark: Any) -> None:
+        self.check_new_anchor(name, mark)
+        self.anchors[name] = (value, size, mark)
+
+    def check_new_anchor(self, name: str, mark: Any) -> None:
+        first = self.anchors.get(name) or (None, 0, self.open_anchors.get(name))
+        if first[2] is not None:
+            raise yaml.composer.ComposerError(
+                "found duplicate anchor; first occurrence", first[2], "second occurrence", mark
+            )
+
+    def alias(self, event: Any, written: int) -> tuple[Any, int]:
+        """The anchored value again (the same object); refused when what aliases add would outgrow the
+        file: more than MAX_VALUES values and ALIAS_GROWTH times those written so far."""
+        name = event.anchor
+        if name in self.open_anchors:
+            problem = "a YAML alias refers to the value it is part of (an endless value)"
+            raise _refuse_at(self.out.file, event.start_mark, problem)
+        if name not in self.anchors:
+            raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+        value, size, _ = self.anchors[name]
+        self.added += size
+        total = written + self.added
         if total > MAX_VALUES and total > ALIAS_GROWTH * written:
-            raise _refuse(path, worst[1], f"YAML aliases expand this file to more than {total:,} values")
-        return total
+            problem = f"YAML aliases expand this file to more than {total:,} values"
+            raise _refuse_at(self.out.file, event.start_mark, problem)
+        return value, size
 
-    size(root)
 
-
-def _refuse(path: Path, node: yaml.Node, problem: str) -> SuiteError:
+def _refuse_at(path: Path, mark: Any, problem: str) -> SuiteError:
     return SuiteError(
         f"{problem}; refused (a file of {ALIAS_GROWTH}x repeated aliases, 'billion laughs', would use "
         "gigabytes of memory)",
         file=path,
-        line=node.start_mark.line + 1,
+        line=mark.line + 1,
         hint="write the values out, or use fewer nested aliases (&name / *name)",
     )
-
-
-def _build(loader: Any, node: yaml.Node, loc: Loc, out: LocatedYaml) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR:
-            return node.value
-        if node.tag in _NUMBER and not node.style and _SEXAGESIMAL.match(node.value):
-            return node.value
-        return loader.construct_object(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<:` merge keys
-        mapping: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                )
-            line = key_node.start_mark.line + 1
-            if key in mapping:
-                out.duplicates.append(
-                    SuiteError(
-                        f"duplicate key '{key}' (first at line {out.lines.get((*loc, key))})",
-                        file=out.file,
-                        line=line,
-                        key=str(key),
-                        hint="keep one of the two; YAML would silently drop one",
-                    )
-                )
-            out.lines.setdefault((*loc, key), line)
-            mapping[key] = _build(loader, value_node, (*loc, key), out)
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            out.lines[(*loc, index)] = item.start_mark.line + 1
-            items.append(_build(loader, item, (*loc, index), out))
-        return items
-    return loader.construct_object(node, deep=True)
