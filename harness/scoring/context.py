@@ -43,6 +43,7 @@ class ScoringEnv:
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _digests: dict[tuple[Path, int, int], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
@@ -63,6 +64,19 @@ class ScoringEnv:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return image
+
+    def file_digest(self, path: Path) -> str:
+        """The sha256 of a file an expectation compares with (a golden image, an edit's input), for the
+        score cache; read and hashed once while its (size, mtime) stays the same."""
+        stat = path.stat()
+        key = (Path(path).resolve(), stat.st_size, stat.st_mtime_ns)
+        with self._lock:
+            known = self._digests.get(key)
+        if known is None:
+            known = hashlib.sha256(path.read_bytes()).hexdigest()
+            with self._lock:
+                self._digests[key] = known
+        return known
 
     def resolve(self, name: str) -> Path | None:
         """A file named in a record or an expectation: run-relative, suite-relative, or absolute."""
@@ -130,7 +144,7 @@ class ScoreContext:
         for name in self.step.inputs:
             path = self.env.resolve(name)
             if path is not None:
-                return hashlib.sha256(path.read_bytes()).hexdigest()
+                return self.env.file_digest(path)
         return "none"
 
     def score(
