@@ -3,6 +3,8 @@ cache still consulted first and filled from the workers' answers; a pool only fo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from _scoring_helpers import RunBuilder, product, scene
 
@@ -107,6 +109,22 @@ def test_rescore_scores_in_the_pool_wanted_gives_it(tmp_path, monkeypatch: pytes
     from harness.store import Run
 
     assert _dump([r.scores for r in Run.load(b.dir).trials]) == expected
+
+
+def test_a_replay_run_scores_in_the_pool_and_gets_the_scores_threads_get(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, pool
+) -> None:
+    import harness
+
+    suite = Path(__file__).resolve().parent.parent / "suites" / "showcase.yaml"
+    trials = {"showcase::watch-warmer-light[flash-r0]", "showcase::watch-background-blue[pro-r0]"}
+    alone = harness.run(suite, mode="replay", out=tmp_path / "alone", select=trials)
+    monkeypatch.setattr(pool_module, "wanted", lambda steps: pool)  # two trials: too few for a pool
+    before = pool.jobs
+    pooled = harness.run(suite, mode="replay", out=tmp_path / "pooled", select=trials)
+    assert pool.jobs - before == 2
+    assert _dump([t.scores for t in pooled.trials]) == _dump([t.scores for t in alone.trials])
+    assert [t.passed for t in pooled.trials] == [t.passed for t in alone.trials]
 
 
 def test_a_pool_whose_workers_cannot_run_scores_in_the_caller(tmp_path, monkeypatch) -> None:
