@@ -18,8 +18,8 @@ def utc_now() -> str:
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Readers see the old file or the new one, never half of either (temp file, fsync, rename).
 
-    `sync` False leaves the fsync to the caller (`sync_files`), who batches it: until then a killed
-    process loses nothing, but a power cut may leave the file empty."""
+    `sync` False skips the fsync, for files that may be lost (a cache): a killed process still loses
+    nothing, but a power cut may leave the file empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -33,25 +33,6 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def sync_files(paths: Iterable[Path]) -> None:
-    """fsync each file written with `atomic_write(..., sync=False)`, then each folder holding them (their
-    renames), so they survive a power cut."""
-    folders = set()
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        folders.add(Path(path).parent)
-    for folder in folders:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def output_file(value: str) -> Path:

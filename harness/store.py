@@ -26,7 +26,7 @@ from PIL import Image
 from pydantic import ValidationError
 
 from harness.errors import HarnessError, UsageError
-from harness.files import atomic_write, sync_files, utc_now
+from harness.files import atomic_write, utc_now
 from harness.record import OUTCOMES, ImageRef, Manifest, TrialRecord
 
 FSYNC_INTERVAL_S = 0.5  # how stale the on-disk (power-cut-proof) copy of trials.jsonl may get
@@ -80,46 +80,35 @@ class RunWriter:
         self.write_manifest()  # first: a run killed right after this can already be resumed
         self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         self._synced = 0.0  # monotonic time of the last fsync of trials.jsonl
-        self._unsynced: list[Path] = []  # images written since that fsync, synced just before the next
 
     def write_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
 
     def save_image(self, data: bytes, mime: str | None = None) -> ImageRef:
-        """Written at once (temp file and rename), synced to disk with the trial lines (see `append`). A
-        file of another size already there (a power cut left it empty) is written again."""
+        """Written and synced at once, in the trial's worker thread, before its trial line exists."""
         ref, _ = image_ref(data, mime)
         target = self.dir / ref.path
-        if not target.exists() or target.stat().st_size != len(data):
-            atomic_write(target, data, sync=False)
-            with self._lock:
-                self._unsynced.append(target)
+        if not target.exists():
+            atomic_write(target, data)
         return ref
 
     def append(self, record: TrialRecord) -> None:
         """Each trial reaches the OS at once (a killed process loses nothing it finished); the fsync that
         survives a power cut is batched, at most one per FSYNC_INTERVAL_S, so that cut may cost the trials
-        of the last interval. The images written since the last sync are synced first, so a trial line on
-        disk always has its images on disk. close() always syncs."""
+        of the last interval. close() always syncs."""
         line = record.model_dump_json() + "\n"
         with self._lock:
             self._trials.write(line)
             self._trials.flush()
             now = time.monotonic()
             if now - self._synced >= FSYNC_INTERVAL_S:
-                self._sync()
+                os.fsync(self._trials.fileno())
                 self._synced = now
-
-    def _sync(self) -> None:
-        """Under the lock: the images written since the last sync, then trials.jsonl."""
-        images, self._unsynced = self._unsynced, []
-        sync_files(images)
-        os.fsync(self._trials.fileno())
 
     def close(self, status: str = "finished", totals: dict | None = None) -> None:
         with self._lock:
             self._trials.flush()
-            self._sync()
+            os.fsync(self._trials.fileno())
             self._trials.close()
         self.manifest.status = status  # type: ignore[assignment]
         self.manifest.finished_at = utc_now()

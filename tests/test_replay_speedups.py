@@ -1,5 +1,4 @@
-"""What makes replay cheap keeps it correct: the cassette parse cache, base64 text kept per blob, and the
-run's images synced in batches with the trial lines (a synced trial line always has its images)."""
+"""What makes replay cheap keeps it correct: the cassette parse cache, and base64 text kept per blob."""
 
 from __future__ import annotations
 
@@ -9,10 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import files
-from harness.files import utc_now
-from harness.record import Manifest
-from harness.store import RunWriter
 from harness.transport import CassetteError
 from harness.transport import cassette as cassette_module
 from harness.transport.blobs import BlobStore
@@ -76,60 +71,3 @@ def test_encoded_text_is_kept_and_a_tampered_blob_is_still_caught(tmp_path: Path
     os.utime(blob, ns=(1, 1))
     with pytest.raises(CassetteError, match="does not match its sha256"):
         store.encoded(name, urlsafe=False, padded=True)
-
-
-def _writer(tmp_path: Path) -> RunWriter:
-    manifest = Manifest(
-        run_id="r",
-        harness_version="t",
-        sdk_version="t",
-        api_version="v1beta",
-        backend="emulator",
-        started_at=utc_now(),
-    )
-    return RunWriter(tmp_path, manifest)
-
-
-def test_images_are_synced_before_the_trial_lines_that_name_them(tmp_path: Path, monkeypatch) -> None:
-    from _scoring_helpers import png, product
-
-    from harness.record import TrialRecord
-
-    order: list[str] = []
-    monkeypatch.setattr("harness.store.sync_files", lambda paths: order.extend(Path(p).name for p in paths))
-    real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: order.append("fsync") or real_fsync(fd))
-    writer = _writer(tmp_path)
-    order.clear()
-    ref = writer.save_image(png(product()))
-    assert order == []  # written, not yet synced: the sync goes with the trial line
-    record = TrialRecord(
-        trial_id="s::c[default-r0]", suite="s", case="c", variant="default", repeat=0, model="m", prompt="p",
-        outcome="ok", steps=[], started_at=utc_now(), finished_at=utc_now(),
-    )  # fmt: skip
-    writer.append(record)
-    assert order == [Path(ref.path).name, "fsync"]  # the image, then trials.jsonl
-    writer.close()
-
-
-def test_an_image_a_power_cut_left_empty_is_written_again(tmp_path: Path) -> None:
-    from _scoring_helpers import png, product
-
-    writer = _writer(tmp_path)
-    data = png(product())
-    ref = writer.save_image(data)
-    target = writer.dir / ref.path
-    target.write_bytes(b"")
-    writer.save_image(data)
-    assert target.read_bytes() == data
-    writer.close()
-
-
-def test_sync_files_syncs_each_file_and_its_folder(tmp_path: Path, monkeypatch) -> None:
-    a, b = tmp_path / "a.bin", tmp_path / "sub" / "b.bin"
-    files.atomic_write(a, b"a", sync=False)
-    files.atomic_write(b, b"b", sync=False)
-    synced: list[int] = []
-    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
-    files.sync_files([a, b])
-    assert len(synced) == 4  # two files, two folders
