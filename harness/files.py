@@ -15,15 +15,19 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never half of either (temp file, fsync, rename)."""
+def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Readers see the old file or the new one, never half of either (temp file, fsync, rename).
+
+    `sync` False skips the fsync, for files that may be lost (a cache): a killed process still loses
+    nothing, but a power cut may leave the file empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results and cassettes are meant to be shared
         os.replace(tmp, path)
     except BaseException:

@@ -86,6 +86,7 @@ class RunWriter:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
 
     def save_image(self, data: bytes, mime: str | None = None) -> ImageRef:
+        """Written and synced at once, in the trial's worker thread, before its trial line exists."""
         ref, _ = image_ref(data, mime)
         target = self.dir / ref.path
         if not target.exists():

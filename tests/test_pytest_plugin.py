@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from harness.record import Score
 from harness.store import Run
 
 SUITES = Path(__file__).resolve().parent.parent / "suites"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _imported() -> None:
+    """The in-process runs below (pytester.runpytest_inprocess: no interpreter start-up, no imports
+    again) put sys.modules back as they found it, and a C extension cannot be loaded twice: everything
+    a run imports is imported here first, by a replay of two of the showcase's trials."""
+    import harness
+    from harness.scoring import imaging
+
+    imaging.structural_similarity  # noqa: B018 (scipy and scikit-image load on first measurement)
+    imaging.rgb2lab(np.zeros((1, 1, 3)))
+    trials = {"showcase::watch-warmer-light[flash-r0]", "showcase::hero-park[flash-r0]"}
+    harness.run(SUITES / "showcase.yaml", mode="replay", out=Path(tempfile.mkdtemp()), select=trials)
 
 
 @pytest.fixture
@@ -39,7 +55,7 @@ def need_tesseract() -> None:
 
 
 def test_each_trial_is_an_item_with_a_readable_id(pytester: pytest.Pytester, suites: Path) -> None:
-    result = pytester.runpytest_subprocess("suites/showcase.yaml", "--collect-only", "-q")
+    result = pytester.runpytest_inprocess("suites/showcase.yaml", "--collect-only", "-q")
     lines = [line for line in result.outlines if "::" in line]
     assert len(lines) == 36
     assert "suites/showcase.yaml::watch-studio-white[flash-r0]" in lines
@@ -48,7 +64,7 @@ def test_each_trial_is_an_item_with_a_readable_id(pytester: pytest.Pytester, sui
 
 def test_replay_passes_with_the_known_failure_as_xfail(pytester: pytest.Pytester, suites: Path) -> None:
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("suites", f"--harness-out={out}", "-rx")
+    result = pytester.runpytest_inprocess("suites", f"--harness-out={out}", "-rx")
     assert outcomes(result) == {"passed": 34, "xfailed": 2}
     result.stdout.fnmatch_lines(["*XFAIL*watch-warmer-light[[]pro-r0[]]*redraws the watch*"])
     (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
@@ -66,7 +82,7 @@ def test_a_broken_expectation_fails_exactly_its_items_with_the_reason(
     suite.write_text(
         suite.read_text().replace('text_in_image: "SUMMER SALE"', 'text_in_image: "WINTER SALE"')
     )
-    result = pytester.runpytest_subprocess("suites", f"--harness-out={pytester.path / 'out'}")
+    result = pytester.runpytest_inprocess("suites", f"--harness-out={pytester.path / 'out'}")
     assert outcomes(result) == {"passed": 31, "failed": 3, "xfailed": 2}
     failed = sorted(line.split(" ")[1] for line in result.outlines if line.startswith("FAILED "))
     assert failed == [
@@ -82,14 +98,14 @@ def test_a_broken_expectation_fails_exactly_its_items_with_the_reason(
 
 def test_keyword_selection_runs_only_the_selected_trials(pytester: pytest.Pytester, suites: Path) -> None:
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("suites", "-k", "cat-storybook", f"--harness-out={out}")
+    result = pytester.runpytest_inprocess("suites", "-k", "cat-storybook", f"--harness-out={out}")
     assert outcomes(result) == {"passed": 3, "deselected": 33}
     (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
     assert sorted(t.case for t in Run.load(run_dir).trials) == ["cat-storybook"] * 3
 
 
 def test_variant_option_limits_the_items(pytester: pytest.Pytester, suites: Path) -> None:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "--harness-variant=flash", f"--harness-out={pytester.path / 'o'}"
     )
     assert outcomes(result) == {"passed": 12}
@@ -142,7 +158,7 @@ def test_xdist_workers_write_one_merged_run(pytester: pytest.Pytester, suites: P
 def test_a_suite_that_fails_validation_is_one_failing_item(pytester: pytest.Pytester, suites: Path) -> None:
     suite = suites / "showcase.yaml"
     suite.write_text(suite.read_text().replace("style: watercolor-storybook", "style: watercolour-storybook"))
-    result = pytester.runpytest_subprocess("suites")
+    result = pytester.runpytest_inprocess("suites")
     assert outcomes(result) == {"failed": 1}
     result.stdout.fnmatch_lines(["*showcase.yaml:*cat-storybook*watercolour-storybook*"])
 
@@ -158,7 +174,7 @@ def test_fixtures_give_custom_tests_a_run(pytester: pytest.Pytester, suites: Pat
             assert sum(t.cost_usd for t in run.trials) < 0.6
         """
     )
-    assert outcomes(pytester.runpytest_subprocess("test_custom.py")) == {"passed": 1}
+    assert outcomes(pytester.runpytest_inprocess("test_custom.py")) == {"passed": 1}
 
 
 def test_a_suite_file_runs_once_under_worksteal(pytester: pytest.Pytester, suites: Path) -> None:
@@ -193,12 +209,12 @@ def test_unmeasured_expectations_are_never_a_silent_pass(
     """A trial passing with a skipped score warns at its suite line; one with nothing measured is skipped;
     under CI (measurement required) both fail."""
     monkeypatch.setenv("CI", "true")
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'ci'}"
     )
     assert outcomes(result) == {"failed": 3, "deselected": 33}
     monkeypatch.delenv("CI")
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'o'}"
     )
     assert result.parseoutcomes() == {"passed": 3, "deselected": 33, "warnings": 3}
@@ -217,7 +233,7 @@ def test_unmeasured_expectations_are_never_a_silent_pass(
     text = suite.read_text()
     assert text.count('      - aspect_ratio: "3:4"\n') == 1
     suite.write_text(text.replace('      - aspect_ratio: "3:4"\n', ""))  # leaves only the OCR expectation
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "-k", "poster", "-rs", f"--harness-out={pytester.path / 'o'}"
     )
     assert outcomes(result) == {"skipped": 3, "deselected": 33}
@@ -255,7 +271,7 @@ def test_case_option_selects_and_a_partial_group_is_not_measured(
 ) -> None:
     monkeypatch.delenv("CI", raising=False)  # under CI an unmeasured check fails the trial (tested apart)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "--harness-case=hero-park", "--harness-variant=pro", f"--harness-out={out}"
     )
     assert outcomes(result).get("deselected") == 11

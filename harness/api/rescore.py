@@ -25,8 +25,9 @@ from harness.record import TrialRecord
 from harness.runner.client import PLACEHOLDER_KEY, build_client
 from harness.scoring.aggregate import decide_passed
 from harness.scoring.context import ScoringEnv
-from harness.scoring.engine import score_groups, score_trial
+from harness.scoring.engine import score_groups, score_trials
 from harness.scoring.judge import stored_judgements
+from harness.scoring.pool import ScoringPool, wanted
 from harness.store import Run, compute_totals
 
 
@@ -107,8 +108,16 @@ def _judge_of(run: Run, suite_name: str) -> tuple[str, float]:
     return own.model, own.temperature
 
 
-def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], suite: Any, name: str) -> None:
-    """Re-score one suite's trials with that suite's expectations, judge and cassette."""
+def _score_suite(
+    stack: ExitStack,
+    run: Run,
+    records: Sequence[TrialRecord],
+    suite: Any,
+    name: str,
+    pools: list[ScoringPool],
+) -> None:
+    """Re-score one suite's trials with that suite's expectations, judge and cassette; the pixel scorers
+    in the run's one pool of worker processes (`pools`, started by the first suite with enough images)."""
     model, temperature = _judge_of(run, name)
     stored = stored_judgements(list(records), model, temperature)
     client, suite_dir = None, None
@@ -121,6 +130,8 @@ def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], sui
         if any(k in e for r in records for s in r.steps for e in s.expect for k in asks):
             client = _judge_client(stack, suite, run)
     import_custom_scorers((e for r in records for st in r.steps for e in st.expect), suite_dir)
+    if not pools and (pool := wanted(s.expect for r in records for s in r.steps)) is not None:
+        pools.append(stack.enter_context(pool))
     env = ScoringEnv(
         run.dir,
         suite_dir,
@@ -128,9 +139,10 @@ def _score_suite(stack: ExitStack, run: Run, records: Sequence[TrialRecord], sui
         judge_model=model,
         judge_temperature=temperature,
         stored_judgements=stored,
+        pool=pools[0] if pools else None,
     )
-    for record in records:
-        record.scores = score_trial(record, env)
+    for record, scores in zip(records, score_trials(records, env), strict=True):
+        record.scores = scores
     by_id = {r.trial_id: r for r in records}
     for trial_id, extra in score_groups(list(records), env).items():
         by_id[trial_id].scores.extend(extra)
@@ -158,10 +170,11 @@ def rescore_run(
     groups: dict[str, list[TrialRecord]] = {}
     for record in run.trials:
         groups.setdefault(record.suite, []).append(record)
+    pools: list[ScoringPool] = []
     with ExitStack() as stack:
         for name, records in groups.items():
             suite = next(iter(suites.values())) if suite_path is not None and suites else suites.get(name)
-            _score_suite(stack, run, records, suite, name)
+            _score_suite(stack, run, records, suite, name, pools)
     for record in run.trials:
         record.passed = decide_passed(record, run.manifest.require_measured)
         skipped = [s for s in record.scores if s.passed is None]

@@ -392,6 +392,7 @@ def run_suites(
                 )
                 work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in todo[work.suite.name]]
+            _share_pool(stack, works, work_items)
             progress.start(len([p for p, _ in work_items if p.trial_id in keep]))
             batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
             interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]
@@ -638,6 +639,20 @@ def _target(work: SuiteWork, client: Any, session: Any, run_dir: Path, baseline:
         **judge_settings(work.suite),
     )
     return Target(client, session, env)
+
+
+def _share_pool(stack: contextlib.ExitStack, works: Sequence[SuiteWork], items: Sequence[Any]) -> None:
+    """One pool of scoring processes for the whole run, when it has enough images to score (see
+    harness.scoring.pool); closed with the sessions, after the group scores."""
+    from harness.scoring.pool import wanted
+
+    pool = wanted(step.expect for plan, _ in items for step in plan.steps)
+    if pool is None:
+        return
+    stack.enter_context(pool)
+    for work in works:
+        if work.target is not None:
+            work.target.env.pool = pool
 
 
 def _write_parquet(run_dir: Path) -> None:

@@ -64,7 +64,6 @@ async def run_step(
     pacer: Pacer | None = None,
 ) -> StepRecord:
     """Send with retries under the step's request context, then classify and store what came back."""
-    base = _step_base(plan, step)
     if pacer is not None:
         send = functools.partial(pacer.call, send)
     started = [time.monotonic()]
@@ -80,7 +79,7 @@ async def run_step(
         if getattr(exc, "gave_up", None):
             error.message = f"{error.message} ({exc.gave_up})"  # type: ignore[attr-defined]
         return StepRecord(
-            **base,
+            **_step_base(plan, step),
             outcome="error",
             error=error,
             attempts=getattr(exc, "attempts", 1),

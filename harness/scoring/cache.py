@@ -3,8 +3,10 @@ the scorers that compare, scorer, its parameters, scorer version). An unchanged 
 the same cassette into another run, then decodes no image at all.
 
 One append-only JSONL shared by every run under the same results folder (`<out>/.score-cache.jsonl`);
-a torn or unreadable line is a miss, never an error. Only measured scores are kept: a skip (say, OCR
-without tesseract) is asked again next time.
+a torn or unreadable line is a miss, never an error. A scorer is cached only when its scores depend on
+nothing but the key (`Scorer.cached`), so its skips are kept too (`preserved` with no previous image is
+skipped the same way next time); what may skip for the machine's sake (OCR without tesseract) is never
+cached.
 """
 
 from __future__ import annotations
@@ -61,8 +63,6 @@ class ScoreCache:
         return [Score.model_validate(s) for s in found]
 
     def put(self, key: str, scores: list[Score]) -> None:
-        if any(s.passed is None for s in scores):
-            return  # not measured: ask again next time
         dumped = [s.model_dump(mode="json", exclude={"step", "weight"}) for s in scores]
         line = json.dumps({"key": key, "scores": dumped}) + "\n"
         with self._lock:

@@ -7,13 +7,16 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.models import DEFAULT_JUDGE_MODEL
 from harness.record import Detail, Score, StepRecord, TrialRecord
 from harness.scoring.cache import CACHE_FILE, ScoreCache
 from harness.scoring.imaging import Prepared, prepare
 from harness.store import Run
+
+if TYPE_CHECKING:
+    from harness.scoring.pool import ScoringPool
 
 
 @dataclass
@@ -24,6 +27,7 @@ class ScoringEnv:
     baseline: a stored run whose images `similar: {baseline: true}` compares against.
     stored_judgements: grades a stored run already has (judge.stored_judgements), used by re-scoring when
     the judge cannot be asked again.
+    pool: a ScoringPool (scoring.pool.wanted) the pixel scorers run in, on every core; its owner closes it.
     """
 
     run_dir: Path
@@ -35,9 +39,11 @@ class ScoringEnv:
     require_measured: bool = False  # an unmeasured score fails its trial (decide_passed)
     stored_judgements: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     score_cache: ScoreCache | None = None  # default: the one shared by the runs beside run_dir
+    pool: ScoringPool | None = None  # worker processes for the pixel scorers (scoring.pool); None: threads
     cache_size: int = 16  # decoded working copies kept; a chain's previous step is usually still here
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _digests: dict[tuple[Path, int, int], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
@@ -58,6 +64,19 @@ class ScoringEnv:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return image
+
+    def file_digest(self, path: Path) -> str:
+        """The sha256 of a file an expectation compares with (a golden image, an edit's input), for the
+        score cache; read and hashed once while its (size, mtime) stays the same."""
+        stat = path.stat()
+        key = (Path(path).resolve(), stat.st_size, stat.st_mtime_ns)
+        with self._lock:
+            known = self._digests.get(key)
+        if known is None:
+            known = hashlib.sha256(path.read_bytes()).hexdigest()
+            with self._lock:
+                self._digests[key] = known
+        return known
 
     def resolve(self, name: str) -> Path | None:
         """A file named in a record or an expectation: run-relative, suite-relative, or absolute."""
@@ -125,7 +144,7 @@ class ScoreContext:
         for name in self.step.inputs:
             path = self.env.resolve(name)
             if path is not None:
-                return hashlib.sha256(path.read_bytes()).hexdigest()
+                return self.env.file_digest(path)
         return "none"
 
     def score(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from harness.record import Score, TrialRecord
 from harness.scoring.cache import ScoreCache
 from harness.scoring.context import ScoreContext, ScoringEnv
 from harness.scoring.group_scorers import GroupContext
-from harness.scoring.registry import Expectation, parse_expect
+from harness.scoring.registry import Expectation, Scorer, parse_expect
 
 
 def _spec_name(spec: Any) -> str:
@@ -38,22 +41,13 @@ def _missing_output(ctx: ScoreContext, needs: str) -> str | None:
     return None
 
 
-def _run(exp: Expectation, ctx: ScoreContext) -> list[Score]:
-    needs = getattr(exp.params, "needs", exp.scorer.needs)
-    missing = _missing_output(ctx, needs)
-    if missing:
-        return [ctx.score(None, False, missing)]
-    key = _cache_key(exp, ctx)
-    cache = ctx.env.score_cache
-    if key is not None and cache is not None and (hit := cache.get(key)) is not None:
-        return hit
+def compute(scorer: Scorer, params: Any, ctx: ScoreContext) -> list[Score]:
+    """The scorer's scores for this step; a broken image or scorer fails this score, named, instead of
+    the whole run. The score pool's workers call this too, so a score is the same wherever it runs."""
     try:
-        scores = exp.scorer.fn(ctx, exp.params)
-    except Exception as exc:  # a broken image or scorer fails this score, named, instead of the whole run
+        return scorer.fn(ctx, params)
+    except Exception as exc:
         return [ctx.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
-    if key is not None and cache is not None:
-        cache.put(key, scores)
-    return scores
 
 
 def _cache_key(exp: Expectation, ctx: ScoreContext) -> str | None:
@@ -72,31 +66,76 @@ def _cache_key(exp: Expectation, ctx: ScoreContext) -> str | None:
 
 
 def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
-    """Score each step's expectations (record.steps[i].expect); group scorers are left to score_groups."""
-    out: list[Score] = []
+    """Score each step's expectations (record.steps[i].expect); group scorers are left to score_groups.
+
+    With `env.pool` (a ScoringPool), the pixel scorers the score cache does not know run in one of its
+    worker processes, the rest here meanwhile; the scores come back in expectation order either way."""
+    slots: list[tuple[int, float, list[Score]]] = []  # (step, weight, scores) per expectation
+    pending: list[tuple[int, Expectation, str | None]] = []  # (slot, expectation, cache key) for the pool
     for i, step in enumerate(record.steps):
         for spec in step.expect:
             try:
                 exp = parse_expect(spec)
             except ValueError as exc:
-                out.append(
-                    Score(
-                        name=_spec_name(spec),
-                        value=None,
-                        passed=False,
-                        reason=f"bad expectation: {exc}",
-                        step=i,
-                        kind="step",
-                    )
+                bad = Score(
+                    name=_spec_name(spec),
+                    value=None,
+                    passed=False,
+                    reason=f"bad expectation: {exc}",
+                    kind="step",
                 )
+                slots.append((i, 1.0, [bad]))
                 continue
             if exp.scorer.kind != "step":
                 continue
             ctx = ScoreContext(record, i, env, scorer=exp.scorer.name)
-            for s in _run(exp, ctx):
-                s.step, s.weight, s.kind = i, exp.weight, "step"
-                out.append(s)
+            known, key = _known(exp, ctx)
+            if known is None and env.pool is not None and env.pool.takes(exp, env):
+                pending.append((len(slots), exp, key))
+                known = []
+            elif known is None:
+                known = compute(exp.scorer, exp.params, ctx)
+                _remember(env, key, known)
+            slots.append((i, exp.weight, known))
+    if pending and env.pool is not None:
+        steps = [(slots[n][0], exp) for n, exp, _ in pending]
+        answers = env.pool.score(record, env, steps)
+        for (n, _, key), scores in zip(pending, answers, strict=True):
+            _remember(env, key, scores)
+            slots[n] = (slots[n][0], slots[n][1], scores)
+    out: list[Score] = []
+    for i, weight, scores in slots:
+        for s in scores:
+            s.step, s.weight, s.kind = i, weight, "step"
+            out.append(s)
     return out
+
+
+def _known(exp: Expectation, ctx: ScoreContext) -> tuple[list[Score] | None, str | None]:
+    """(scores already known without running the scorer, or None; the score cache key, or None)."""
+    missing = _missing_output(ctx, getattr(exp.params, "needs", exp.scorer.needs))
+    if missing:
+        return [ctx.score(None, False, missing)], None
+    key = _cache_key(exp, ctx)
+    cache = ctx.env.score_cache
+    if key is not None and cache is not None:
+        return cache.get(key), key
+    return None, key
+
+
+def _remember(env: ScoringEnv, key: str | None, scores: list[Score]) -> None:
+    if key is not None and env.score_cache is not None:
+        env.score_cache.put(key, scores)
+
+
+def score_trials(records: Sequence[TrialRecord], env: ScoringEnv) -> list[list[Score]]:
+    """score_trial of each record, in order. With `env.pool`, several trials are scored at once (two
+    jobs queued per worker, so no worker waits for the next trial); without, one after another."""
+    if env.pool is None:
+        return [score_trial(r, env) for r in records]
+    with ThreadPoolExecutor(2 * env.pool.workers) as threads:  # each thread with the caller's context
+        jobs = [threads.submit(contextvars.copy_context().run, score_trial, r, env) for r in records]
+        return [job.result() for job in jobs]
 
 
 def awaits_group_scores(record: TrialRecord) -> bool:

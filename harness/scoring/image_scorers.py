@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import shutil
@@ -204,7 +203,7 @@ class SimilarParams(Params):
         """What the image is compared with, for the score cache: the golden file's or baseline's bytes."""
         if self.golden:
             path = ctx.env.resolve(self.golden)
-            return "missing" if path is None else hashlib.sha256(path.read_bytes()).hexdigest()
+            return "missing" if path is None else ctx.env.file_digest(path)
         base = ctx.env.baseline_record(ctx.record.trial_id) if self.baseline else None
         if base is None or ctx.step_index >= len(base.steps) or not base.steps[ctx.step_index].images:
             return "none"

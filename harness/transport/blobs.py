@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.files import atomic_write
+from harness.transport import b64
 
 
 class CassetteError(HarnessError):
@@ -35,13 +37,19 @@ def sniff_ext(data: bytes) -> str:
     return next((ext for magic, ext in _MAGIC if data.startswith(magic)), "bin")
 
 
+ENCODED_CACHE_CHARS = 64 << 20  # base64 text kept for blobs replayed again (repeats, shared judge answers)
+
+
 class BlobStore:
-    """Thread-safe; verified blobs are remembered by (size, mtime) so replays hash each file once."""
+    """Thread-safe; verified blobs are remembered by (size, mtime) so replays hash each file once, and
+    their base64 text (`encoded`) is kept, so a blob several responses carry is encoded once."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._verified: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
+        self._encoded: OrderedDict[tuple[str, bool, bool], tuple[tuple[int, int], str]] = OrderedDict()
+        self._encoded_chars = 0
 
     def name_for(self, data: bytes) -> str:
         return f"{hashlib.sha256(data).hexdigest()}.{sniff_ext(data)}"
@@ -90,6 +98,32 @@ class BlobStore:
             with self._lock:
                 self._verified[name] = stamp
         return data
+
+    def encoded(self, name: str, *, urlsafe: bool, padded: bool, cassette: Path | None = None) -> str:
+        """The blob as the base64 text a replayed JSON body carries. Kept (least recently used first out,
+        up to ENCODED_CACHE_CHARS) while its file's (size, mtime) stays the same: a blob replayed again
+        is then neither read, hashed nor encoded; a changed file is read and verified as by `get`."""
+        key = (name, urlsafe, padded)
+        try:
+            stat = self.path(name).stat()
+            stamp: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            stamp = None  # staged in memory, or missing: `get` answers (or names what is wrong)
+        with self._lock:
+            hit = self._encoded.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._encoded.move_to_end(key)
+                return hit[1]
+        text = b64.encode(b64.Decoded(self.get(name, cassette=cassette), urlsafe, padded))
+        if stamp is not None and len(text) <= ENCODED_CACHE_CHARS:
+            with self._lock:
+                old = self._encoded.pop(key, None)
+                self._encoded_chars += len(text) - (len(old[1]) if old else 0)
+                self._encoded[key] = (stamp, text)
+                while self._encoded_chars > ENCODED_CACHE_CHARS:
+                    _, (_, dropped) = self._encoded.popitem(last=False)
+                    self._encoded_chars -= len(dropped)
+        return text
 
     def verify(self, name: str) -> str | None:
         """None when the blob is present and intact, else what is wrong with it."""

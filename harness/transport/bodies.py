@@ -56,9 +56,9 @@ class _Splicer:
     def tree(self, value: Any) -> Any:
         if isinstance(value, dict):
             if "$blob" in value:
-                data = self.blobs.get(value["$blob"], cassette=self.where)
+                urlsafe, padded = value.get("$b64") == "url", value.get("$pad", True)
                 self.texts.append(
-                    b64.encode(b64.Decoded(data, value.get("$b64") == "url", value.get("$pad", True)))
+                    self.blobs.encoded(value["$blob"], urlsafe=urlsafe, padded=padded, cassette=self.where)
                 )
                 return f"@{self.nonce}:{len(self.texts) - 1}@"
             return {k: self.tree(v) for k, v in value.items()}
