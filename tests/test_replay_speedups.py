@@ -31,7 +31,9 @@ def test_a_second_load_reads_the_parse_cache_and_an_edit_is_parsed_again(
 ) -> None:
     path = _cassette(tmp_path)
     first = Cassette.load(path)
-    assert list(parse_cache_dir().glob("*.json"))  # under the tests' XDG_CACHE_HOME, not ~/.cache
+    entries = list(parse_cache_dir(path).glob("*.json"))
+    assert entries and entries[0].is_relative_to(tmp_path)  # inside the cassette's project, not ~/.cache
+    assert (parse_cache_dir(path).parent / ".gitignore").read_text().endswith("*\n")
     parsed: list[str] = []
     real_load = yaml.load
 
@@ -51,7 +53,7 @@ def test_a_second_load_reads_the_parse_cache_and_an_edit_is_parsed_again(
 def test_a_torn_parse_cache_entry_is_a_miss(tmp_path: Path) -> None:
     path = _cassette(tmp_path)
     Cassette.load(path)
-    for entry in parse_cache_dir().glob("*.json"):
+    for entry in parse_cache_dir(path).glob("*.json"):
         entry.write_text('{"sha256": "')
     assert Cassette.load(path).interactions[0].key == "k1"
 

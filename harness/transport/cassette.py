@@ -20,7 +20,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 import yaml
 
 from harness.context import RequestContext
-from harness.files import atomic_write, utc_now
+from harness.files import atomic_write, project_root, utc_now
 from harness.transport import redact
 from harness.transport.blobs import BlobStore, CassetteError, UnreadableCassette
 from harness.transport.bodies import response_refs
@@ -39,6 +38,7 @@ log = logging.getLogger("harness.transport")
 FORMAT = "prompt-harness-cassette/1"
 SUFFIX = ".cassette.yaml"
 PARSE_CACHE_ENTRIES = 256
+CACHE_FOLDER = ".harness-cache"  # in the project root; holds its own .gitignore
 RESTORE_HINT = "restore the blobs/ directory from git, or re-record: harness run SUITE --mode record"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -237,13 +237,13 @@ def find_cassettes(root: Path) -> list[Path]:
 def _parsed(path: Path) -> Any:
     """The cassette's YAML document, from the parse cache when this exact text was parsed before.
 
-    The cache (`parse_cache_dir()`, one JSON file per cassette path, holding the sha256 of the text it
-    was parsed from; the PARSE_CACHE_ENTRIES newest are kept) loads about ten times faster than the YAML
+    The cache (`parse_cache_dir(path)`, one JSON file per cassette path, holding the sha256 of the text
+    it was parsed from; the PARSE_CACHE_ENTRIES newest are kept) loads about ten times faster than the YAML
     (`bench/replay_scale.py`). A changed, torn or unreadable entry is
     a miss, never an error; a document JSON cannot hold exactly is never cached."""
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    entry = parse_cache_dir() / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}.json"
+    entry = parse_cache_dir(path) / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}.json"
     with _gc_paused():
         try:
             cached = json.loads(entry.read_bytes())
@@ -255,6 +255,7 @@ def _parsed(path: Path) -> Any:
         try:
             text = json.dumps({"sha256": digest, "doc": doc}, ensure_ascii=False)
             if json.loads(text)["doc"] == doc:  # no dates or other values JSON would change
+                _ignored_by_git(entry.parent.parent)
                 atomic_write(entry, text.encode("utf-8"), sync=False)
                 _prune(entry.parent, PARSE_CACHE_ENTRIES)
         except (TypeError, ValueError, OSError):
@@ -269,10 +270,18 @@ def _prune(folder: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def parse_cache_dir() -> Path:
-    """Where parsed cassettes are kept: $XDG_CACHE_HOME (default ~/.cache) / prompt-harness/cassettes."""
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "prompt-harness" / "cassettes"
+def parse_cache_dir(cassette: Path) -> Path:
+    """Where a cassette's parsed copy is kept: `.harness-cache/cassettes` in the cassette's own project
+    (`files.project_root`), so nothing outside the project is read or written."""
+    return project_root(Path(cassette).parent) / CACHE_FOLDER / "cassettes"
+
+
+def _ignored_by_git(folder: Path) -> None:
+    """The cache folder carries its own `.gitignore` (as pytest's does), so no project has to list it."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore.write_text("# made by prompt-harness: parsed cassettes, safe to delete\n*\n")
 
 
 @contextlib.contextmanager
