@@ -32,11 +32,13 @@ def _imported() -> None:
 
 @pytest.fixture
 def suites(pytester: pytest.Pytester) -> Path:
-    """A copy of the showcase and its cassette, so a test may break an expectation without touching ours."""
+    """A copy of the showcase, its inputs, questions file and cassette, so a test may break an expectation
+    without touching ours."""
     root = pytester.path / "suites"
     root.mkdir()
     shutil.copy(SUITES / "showcase.yaml", root)
     shutil.copytree(SUITES / "images", root / "images")
+    shutil.copytree(SUITES / "questions", root / "questions")
     shutil.copytree(SUITES / "cassettes", root / "cassettes")
     return root
 
