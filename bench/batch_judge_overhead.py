@@ -15,19 +15,12 @@ neither side sleeps. A 2-trial warm-up run goes first, so one-off imports are no
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from harness.api import run_suites
-from harness.runner.batch import BatchOptions, PollPolicy
-from harness.runner.progress import PlainProgress
-from harness.store import Run
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_overhead import TimedEmulator  # the same timed emulator, beside this script
+from batch_overhead import timed_batch_run  # the same timed batch run, beside this script
 
 
 def suite_text(n: int) -> str:
@@ -40,25 +33,9 @@ def suite_text(n: int) -> str:
 
 
 def overhead(root: Path, n: int, run_id: str, batch_judge: bool) -> tuple[float, float, int, float]:
-    suite = root / f"{run_id}.yaml"
-    suite.write_text(suite_text(n))
-    with TimedEmulator() as timed:
-        t0 = time.perf_counter()
-        run_dir = run_suites(
-            [suite],
-            base_url=timed.emu.url,
-            mode="live",
-            batch=True,
-            batch_judge=batch_judge,
-            out=root / "results",
-            run_id=run_id,
-            batch_options=BatchOptions(PollPolicy(first=0.01)),
-            progress=PlainProgress(io.StringIO()),
-        )
-        wall = time.perf_counter() - t0
-    run = Run.load(run_dir)
+    wall, busy, run = timed_batch_run(root, run_id, suite_text(n), batch_judge)
     judged = sum(1 for r in run.trials for s in r.scores if s.name == "judge" and s.value is not None)
-    return wall, timed.busy, judged, run.manifest.totals.judge_cost_usd
+    return wall, busy, judged, run.manifest.totals.judge_cost_usd
 
 
 def main() -> None:

@@ -68,8 +68,18 @@ def prompts(n: int) -> list[str]:
 
 def harness_overhead(root: Path, n: int, run_id: str = "bench") -> tuple[float, float, int]:
     cases = "".join(f'  - id: c{i}\n    prompt: "{p}"\n' for i, p in enumerate(prompts(n)))
+    wall, busy, run = timed_batch_run(
+        root, run_id, f"suite: bench-batch\ndefaults: {{model: {MODEL}}}\ncases:\n{cases}"
+    )
+    return wall, busy, sum(r.outcome == "ok" for r in run.trials)
+
+
+def timed_batch_run(
+    root: Path, run_id: str, suite_text: str, batch_judge: bool = False
+) -> tuple[float, float, Run]:
+    """A batch run of `suite_text` against a timed emulator: (wall seconds, emulator seconds, the run)."""
     suite = root / f"{run_id}.yaml"
-    suite.write_text(f"suite: bench-batch\ndefaults: {{model: {MODEL}}}\ncases:\n{cases}")
+    suite.write_text(suite_text)
     with TimedEmulator() as timed:
         t0 = time.perf_counter()
         run_dir = run_suites(
@@ -77,15 +87,14 @@ def harness_overhead(root: Path, n: int, run_id: str = "bench") -> tuple[float, 
             base_url=timed.emu.url,
             mode="live",
             batch=True,
+            batch_judge=batch_judge,
             out=root / "results",
             run_id=run_id,
             batch_options=BatchOptions(PollPolicy(first=0.01)),
             progress=PlainProgress(io.StringIO()),
         )
         wall = time.perf_counter() - t0
-    run = Run.load(run_dir)
-    ok = sum(r.outcome == "ok" for r in run.trials)
-    return wall, timed.busy, ok
+    return wall, timed.busy, Run.load(run_dir)
 
 
 def floor_overhead(n: int) -> tuple[float, float]:
