@@ -121,7 +121,8 @@ class BatchJudgeClient:
         self._lock = threading.Lock()
         self.answers: dict[str, JudgeAnswer] = {}
         self.pending: dict[str, tuple[str, types.InlinedRequest]] = {}  # key -> (model, request)
-        self._asked_by: dict[str, TrialKey] = {}  # key -> the trial that asked first (pays for it)
+        self._claimed: set[str] = set()  # keys some trial asked first (that trial pays for it)
+        self._first_asked: dict[TrialKey, list[str]] = {}  # trial -> the keys it asked first
         self._model_of: dict[str, str] = {}
         self._waiting: set[TrialKey] = set()  # trials that met a request without an answer
 
@@ -141,8 +142,9 @@ class BatchJudgeClient:
         request.metadata = {"key": key}
         trial = _asking()
         with self._lock:
-            if trial is not None:
-                self._asked_by.setdefault(key, trial)
+            if trial is not None and key not in self._claimed:
+                self._claimed.add(key)
+                self._first_asked.setdefault(trial, []).append(key)
             self._model_of.setdefault(key, model)
             answer = self.answers.get(key)
             if answer is None:
@@ -173,7 +175,7 @@ class BatchJudgeClient:
         """The batch-tier cost of every answered request this record's trial asked for first."""
         trial = _trial_key(record)
         with self._lock:
-            mine = [k for k, t in self._asked_by.items() if t == trial and k in self.answers]
+            mine = [k for k in self._first_asked.get(trial, ()) if k in self.answers]
             total = 0.0
             for key in mine:
                 response = self.answers[key].response
