@@ -154,6 +154,20 @@ def judge_calls(plan: TrialPlan) -> int:
     return sum(1 for step in plan.steps for spec in step.expect if "judge" in spec)
 
 
+def judge_call_usd(judge_model: str, tier: Tier = "standard") -> float:
+    """One judge call's estimate: what `validate` shows and `--max-cost` counts for each."""
+    return cost_usd(judge_model, JUDGE_TOKENS, tier)
+
+
+def trial_estimate(plan: TrialPlan, tier: Tier, judge_model: str, judge_tier: Tier) -> float:
+    """What `--max-cost` counts for a trial before it runs: its steps and its judge calls."""
+    return trial_cost(plan, tier) + judge_calls(plan) * judge_call_usd(judge_model, judge_tier)
+
+
+def judge_model_of(suite: Suite) -> str:
+    return suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
+
+
 def report_suite(
     name: str,
     path: Path,
@@ -168,7 +182,7 @@ def report_suite(
     for plan in plans:
         by_case.setdefault(plan.case, []).append(plan)
         models.update(s.config.model for s in plan.steps)
-    judge_usd = cost_usd(judge_model, JUDGE_TOKENS, judge_tier)
+    judge_usd = judge_call_usd(judge_model, judge_tier)
     for case, mine in by_case.items():
         judges = sum(judge_calls(p) for p in mine)
         cost = sum(trial_cost(p, tier) for p in mine) + judges * judge_usd
@@ -270,7 +284,7 @@ def _validate(
         errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
-            judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
+            judge = judge_model_of(suite)
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
             own = bool(suite.judge and suite.judge.batch)
