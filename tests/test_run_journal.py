@@ -195,11 +195,6 @@ def _die(*args, **kwargs):
     raise Died
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="durability gap: a kill after the folded or closed cassette is saved and before the blobs of "
-    "the recordings it replaced are removed leaves them unnamed; the next fold no longer knows them",
-)
 @pytest.mark.parametrize("where", ["fold", "close"])
 def test_blobs_a_rerecord_replaced_are_removed_after_a_kill_between_save_and_cleanup(
     tmp_path, monkeypatch, where

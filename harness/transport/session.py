@@ -357,9 +357,13 @@ class TransportSession:
             blobs = self.cassette.blobs if self.cassette is not None else None
             if isinstance(blobs, StagedBlobStore):
                 blobs.write(cassette.refs())
+            replaced = set()  # blobs of the recordings this re-record replaced
+            if self._journal is not None and self._previous is not None:
+                replaced = self._previous.refs() - cassette.refs()
+                if replaced:
+                    self._journal.note_removal(replaced)
             cassette.save(self._secrets)
-            if self._journal is not None and self._previous is not None:  # replaced recordings' blobs
-                remove_unnamed(cassette.blobs, self._previous.refs() - cassette.refs(), cassette.path.parent)
+            remove_unnamed(cassette.blobs, replaced, cassette.path.parent)
             self.cassette = cassette
         if self._journal is not None:
             self._journal.discard()
