@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.transport.blobs import BlobStore, CassetteError
-from harness.transport.bodies import blob_refs
+from harness.transport.bodies import response_refs
 from harness.transport.cassette import SUFFIX, Cassette, Interaction, rerecorded, trial_of
 
 log = logging.getLogger("harness.transport")
@@ -104,7 +104,7 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
     doomed = read_removals(path)  # blobs of dropped entries, and of recordings a later one replaced
     journal = Journal(Path(cassette_path))
     for entry_header, items in read_entries(path):
-        names = set().union(*(blob_refs(i.response) for i in items)) if items else set()
+        names = set().union(*(response_refs(i.response) for i in items)) if items else set()
         doomed |= names
         for name in names:  # a blob write the kill cut short (atomic_write's temp file)
             for torn in blobs.root.glob(f".{name}.*.tmp"):

@@ -27,7 +27,7 @@ from harness.files import utc_now
 from harness.transport import redact
 from harness.transport.batch_wire import BatchStats, RecordedJob, polled_job, recorded_job, stats_of
 from harness.transport.blobs import CassetteError, StagedBlobStore
-from harness.transport.bodies import blob_refs, load_body, store_body
+from harness.transport.bodies import load_body, response_refs, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import (
     Cassette,
@@ -319,7 +319,7 @@ class TransportSession:
         self._journal.append(header, items)
         blobs = self.cassette.blobs
         if isinstance(blobs, StagedBlobStore):
-            blobs.write(set().union(*(blob_refs(i.response) for i in items)))
+            blobs.write(set().union(*(response_refs(i.response) for i in items)))
 
     def _uncommitted(self) -> set[int]:
         """Interactions of trials that never ended (cancelled by Ctrl-C): never saved, so a partial
