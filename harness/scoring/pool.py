@@ -16,7 +16,7 @@ scikit-image and imagehash load lazily) and every worker forks from it warm. Tho
 of a second on one core, so while no worker has answered yet, one calling thread at a time scores its
 trial itself on the other core, the way a broken pool does.
 
-Worth it only with enough images (`wanted`): starting the forkserver and its workers costs half a
+Worth it only with enough images (`wanted`): starting the forkserver and its workers costs most of a
 second of CPU and, on a loaded 2-core machine, seconds of waiting (2.9 s measured at load 15), while a
 1024-px image costs 20-40 ms to score; below MIN_IMAGES images the run scores in its own threads. The
 pool starts on the first image the cache does not already know, so an unchanged re-score never starts
