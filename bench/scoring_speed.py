@@ -142,10 +142,10 @@ def main() -> None:
         measure(folder, n, Path(root))
 
 
-def _score_all(run_dir: Path, folder: Path, records: list[TrialRecord]) -> tuple[float, int, int]:
-    """(seconds, scores, pool jobs) of the harness's own scoring path, as `harness score` takes it: a
-    pool of worker processes when `wanted` says the run has enough images (its start-up included), the
-    score cache asked first."""
+def _score_all(run_dir: Path, folder: Path, records: list[TrialRecord]) -> tuple[float, int, int, int]:
+    """(seconds, scores, pool jobs, of those scored in the caller while the workers started) of the
+    harness's own scoring path, as `harness score` takes it: a pool of worker processes when `wanted`
+    says the run has enough images (its start-up included), the score cache asked first."""
     start = time.perf_counter()
     pool = wanted(step.expect for r in records for step in r.steps)
     env = ScoringEnv(run_dir, folder, pool=pool)
@@ -154,7 +154,9 @@ def _score_all(run_dir: Path, folder: Path, records: list[TrialRecord]) -> tuple
     finally:
         if pool is not None:
             pool.close()
-    return time.perf_counter() - start, scores, pool.jobs if pool is not None else 0
+    if pool is None:
+        return time.perf_counter() - start, scores, 0, 0
+    return time.perf_counter() - start, scores, pool.jobs, pool.in_caller
 
 
 def measure(folder: Path, n: int, root: Path) -> None:
@@ -167,12 +169,13 @@ def measure(folder: Path, n: int, root: Path) -> None:
         decode_s = time.perf_counter() - start
     cache = run_dir.parent / CACHE_FILE
     cache.unlink(missing_ok=True)
-    score_s, scores, jobs = _score_all(run_dir, folder, records)  # first time: every image measured
-    cached_s, cached_scores, cached_jobs = _score_all(run_dir, folder, records)  # unchanged: the cache
+    score_s, scores, jobs, in_caller = _score_all(run_dir, folder, records)  # first time: every image
+    cached_s, cached_scores, cached_jobs, _ = _score_all(run_dir, folder, records)  # unchanged: the cache
     assert cached_scores == scores and cached_jobs == 0
     print(
         f"{n} images of {SIZE}x{SIZE} PNG, {len(DEFAULT_EXPECT)} expectations per step; the harness's "
-        f"scoring path (score_trials): {jobs} pool jobs on {cores()} cores"
+        f"scoring path (score_trials): {jobs} pool jobs on {cores()} cores ({in_caller} of them scored "
+        "in the caller while the workers started)"
     )
     print(f"decode+hash (floor)  : {decode_s:6.2f}s  {n / decode_s:7.1f} images/s  ({WORKERS} processes)")
     print(

@@ -290,3 +290,22 @@ def test_reasons_round_honestly_near_the_threshold(b, monkeypatch):
     assert got.passed is False and "moved +2.98" in got.reason and "+3.0 " not in got.reason
     assert near(3.04, 3.0) == "3.04" and near(3.5, 3.0) == "3.5" and near(3.0, 3.0) == "3.0"
     assert percent(0.396, 0.4) == "39.6%" and percent(0.62, 0.4) == "62%"
+
+
+def test_ssim_is_scikit_images_bit_for_bit() -> None:
+    """imaging.structural_similarity filters the three channels at once; the value must stay exactly
+    scikit-image's, so no verdict and no cached score moves."""
+    from skimage.metrics import structural_similarity as reference
+
+    from harness.scoring import imaging
+
+    rng = np.random.default_rng(3)
+    for shape in [(64, 64, 3), (16, 16, 3), (40, 23, 3)]:
+        a = rng.random(shape, dtype=np.float32)
+        b = np.clip(a + rng.normal(0, 0.1, shape), 0, 1).astype(np.float32)
+        want = float(reference(a, b, data_range=1.0, channel_axis=2))
+        assert imaging.structural_similarity(a, b) == want
+    one, two = imaging.prepare(png(scene(seed=1))), imaging.prepare(png(product()))
+    want = float(reference(one.squeezed(64), two.squeezed(64), data_range=1.0, channel_axis=2))
+    assert imaging.ssim(one, two) == want
+    assert 0 < want < 0.99

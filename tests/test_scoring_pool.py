@@ -150,3 +150,42 @@ def test_a_pool_whose_workers_cannot_run_scores_in_the_caller(tmp_path, monkeypa
         env = b.env(suite_dir=tmp_path, score_cache=ScoreCache(tmp_path / "b.jsonl"), pool=pool)
         assert _dump(score_trials(b.records, env)) == _dump(alone)
         assert pool.broken and pool.jobs == 1  # asked once, then scored here
+
+
+def test_while_no_worker_has_answered_one_caller_thread_scores_its_trial_itself(
+    tmp_path, monkeypatch
+) -> None:
+    from concurrent.futures import Future
+
+    from harness.scoring.engine import score_trial
+
+    warm_up: list[Future] = []
+
+    class Slow:
+        """Workers that have not started: the warm-up call stays unanswered until the test answers it."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def submit(self, fn, *args) -> Future:
+            future: Future = Future()
+            if fn is int:
+                warm_up.append(future)
+            else:
+                future.set_result(fn(*args))  # a job sent to a worker, run here
+            return future
+
+        def shutdown(self, **kwargs) -> None:
+            pass
+
+    b = _run(tmp_path, trials=2)
+    alone = score_trials(b.records, b.env(suite_dir=tmp_path, score_cache=ScoreCache(tmp_path / "a.jsonl")))
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", Slow)
+    with ScoringPool(2) as pool:
+        env = b.env(suite_dir=tmp_path, score_cache=ScoreCache(tmp_path / "b.jsonl"), pool=pool)
+        first = score_trial(b.records[0], env)
+        assert (pool.jobs, pool.in_caller, len(warm_up)) == (1, 1, 1)  # scored here, workers starting
+        warm_up[0].set_result(0)  # a worker is up
+        second = score_trial(b.records[1], env)
+        assert (pool.jobs, pool.in_caller) == (2, 1)  # sent to the workers
+    assert _dump([first, second]) == _dump(alone)

@@ -62,14 +62,24 @@ class ScoreCache:
             self.hits += 1
         return [Score.model_validate(s) for s in found]
 
-    def put(self, key: str, scores: list[Score]) -> None:
-        dumped = [s.model_dump(mode="json", exclude={"step", "weight"}) for s in scores]
-        line = json.dumps({"key": key, "scores": dumped}) + "\n"
+    def put_many(self, items: list[tuple[str, list[Score]]]) -> None:
+        """Remember several keys' scores (a trial's) with one append: one open and one write, not one
+        per expectation. The write is a single unbuffered system call, so concurrent appends stay whole
+        lines."""
+        if not items:
+            return
+        dumped = [
+            (key, [s.model_dump(mode="json", exclude={"step", "weight"}) for s in scores])
+            for key, scores in items
+        ]
+        data = "".join(json.dumps({"key": key, "scores": d}) + "\n" for key, d in dumped).encode()
         with self._lock:
-            self._load()[key] = dumped
+            entries = self._load()
+            for key, d in dumped:
+                entries[key] = d
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8") as fh:
-                    fh.write(line)  # one write a line, so concurrent appends stay whole lines
+                with open(self.path, "ab", buffering=0) as fh:
+                    fh.write(data)
             except OSError:
                 pass  # a read-only results folder only loses the speed-up

@@ -52,8 +52,9 @@ class ScoringEnv:
             self.score_cache = ScoreCache(self.run_dir.parent / CACHE_FILE)
 
     def prepared(self, path: Path) -> Prepared:
-        """Decode once per image and keep the working copy (LRU), since several scorers read it."""
-        key = Path(path).resolve()
+        """Decode once per image and keep the working copy (LRU), since several scorers read it. Keyed by
+        the path as given (not resolved: that is a system call per directory, for each scorer's look-up)."""
+        key = Path(path)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)

@@ -25,7 +25,7 @@ class RangeParams(Params):
 
 def _range_scorer(stat: str) -> None:
     def fn(ctx: ScoreContext, p: RangeParams) -> list[Score]:
-        v = imaging.STATS[stat](ctx.image)
+        v = imaging.stat(ctx.image, stat)
         ok = (p.min is None or v >= p.min) and (p.max is None or v <= p.max)
         bounds = f"[{'' if p.min is None else p.min}, {'' if p.max is None else p.max}]"
         nearest = min((b for b in (p.min, p.max) if b is not None), key=lambda b: abs(v - b), default=None)
@@ -63,7 +63,7 @@ def relative_decision(
     """(passes, signed change of the statistic, needed change) for warmer/cooler/brighter/darker."""
     stat, sign, default = DIRECTIONS[name]
     need = default if min_delta is None else min_delta
-    delta = imaging.STATS[stat](cur) - imaging.STATS[stat](prev)
+    delta = imaging.stat(cur, stat) - imaging.stat(prev, stat)
     return sign * delta >= need, delta, need
 
 

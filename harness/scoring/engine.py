@@ -71,6 +71,7 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
     With `env.pool` (a ScoringPool), the pixel scorers the score cache does not know run in one of its
     worker processes, the rest here meanwhile; the scores come back in expectation order either way."""
     slots: list[tuple[int, float, list[Score]]] = []  # (step, weight, scores) per expectation
+    fresh: list[tuple[str, list[Score]]] = []  # (cache key, scores) measured here, for the score cache
     pending: list[tuple[int, Expectation, str | None]] = []  # (slot, expectation, cache key) for the pool
     for i, step in enumerate(record.steps):
         for spec in step.expect:
@@ -95,14 +96,18 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
                 known = []
             elif known is None:
                 known = compute(exp.scorer, exp.params, ctx)
-                _remember(env, key, known)
+                if key is not None:
+                    fresh.append((key, known))
             slots.append((i, exp.weight, known))
     if pending and env.pool is not None:
         steps = [(slots[n][0], exp) for n, exp, _ in pending]
         answers = env.pool.score(record, env, steps)
         for (n, _, key), scores in zip(pending, answers, strict=True):
-            _remember(env, key, scores)
+            if key is not None:
+                fresh.append((key, scores))
             slots[n] = (slots[n][0], slots[n][1], scores)
+    if env.score_cache is not None:
+        env.score_cache.put_many(fresh)
     out: list[Score] = []
     for i, weight, scores in slots:
         for s in scores:
@@ -121,11 +126,6 @@ def _known(exp: Expectation, ctx: ScoreContext) -> tuple[list[Score] | None, str
     if key is not None and cache is not None:
         return cache.get(key), key
     return None, key
-
-
-def _remember(env: ScoringEnv, key: str | None, scores: list[Score]) -> None:
-    if key is not None and env.score_cache is not None:
-        env.score_cache.put(key, scores)
 
 
 def score_trials(records: Sequence[TrialRecord], env: ScoringEnv) -> list[list[Score]]:

@@ -11,9 +11,12 @@ back in order, so the scores are identical to in-process scoring.
 
 Start method: forkserver. The run has threads (its scoring threads, the SDK's connection pools) whose
 locks a plain fork would copy while held; spawn would import numpy, scipy and scikit-image once per
-worker. The forkserver imports them once (PRELOAD) and every worker forks from it warm.
+worker. The forkserver imports them once (PRELOAD: the modules themselves, not the packages, which
+scikit-image and imagehash load lazily) and every worker forks from it warm. Those imports take most
+of a second on one core, so while no worker has answered yet, one calling thread at a time scores its
+trial itself on the other core, the way a broken pool does.
 
-Worth it only with enough images (`wanted`): starting the forkserver and its workers costs half a
+Worth it only with enough images (`wanted`): starting the forkserver and its workers costs most of a
 second of CPU and, on a loaded 2-core machine, seconds of waiting (2.9 s measured at load 15), while a
 1024-px image costs 20-40 ms to score; below MIN_IMAGES images the run scores in its own threads. The
 pool starts on the first image the cache does not already know, so an unchanged re-score never starts
@@ -38,7 +41,14 @@ from harness.scoring.engine import compute
 from harness.scoring.registry import Expectation, Params, lookup, parse_expect
 
 MIN_IMAGES = 64
-PRELOAD = ["harness.scoring", "imagehash", "skimage.color", "skimage.metrics"]
+PRELOAD = [
+    "harness.scoring",
+    "imagehash",
+    "scipy.fftpack",
+    "scipy.ndimage",
+    "skimage.color.colorconv",
+    "skimage.color.delta_e",
+]
 
 
 def cores() -> int:
@@ -61,7 +71,10 @@ class ScoringPool:
         self.workers = workers or cores()
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
-        self.jobs = 0  # trials sent to the workers
+        self._ready = threading.Event()  # a worker has answered (or the pool broke): send every trial
+        self._caller = threading.Lock()  # held by the one thread scoring in the caller while workers start
+        self.jobs = 0  # trials given to the pool
+        self.in_caller = 0  # of those, scored in the calling process while the workers started
         self.broken = False  # the workers could not run: score in the caller
 
     def takes(self, exp: Expectation, env: ScoringEnv) -> bool:
@@ -82,6 +95,13 @@ class ScoringPool:
             tuple((step, exp.scorer.name, exp.params) for step, exp in items),
         )
         executor = self._start()
+        if executor is not None and not self._ready.is_set() and self._caller.acquire(blocking=False):
+            try:
+                with self._lock:
+                    self.in_caller += 1
+                return _score_job(job, env)
+            finally:
+                self._caller.release()
         if executor is not None:
             try:
                 answers: list[list[Score]] = executor.submit(_score_job, job).result()
@@ -100,6 +120,7 @@ class ScoringPool:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor.submit(int).add_done_callback(lambda _: self._ready.set())  # starts one
             return self._executor
 
     def close(self) -> None:
