@@ -1,12 +1,15 @@
 """File and clock helpers every layer shares: a write that is all or nothing, one timestamp format, the
-project root a suite's files must stay under, and whether an image file decodes."""
+project root a suite's files must stay under, whether an image file decodes, and the garbage collector
+around bulk loads and long runs."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,3 +88,31 @@ def image_problem(path: Path) -> str | None:
     except (OSError, ValueError, SyntaxError) as exc:
         return f"the image does not decode ({exc})"
     return None
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """A bulk load (a cassette's YAML, a run's trial records) allocates many small containers and none of
+    them is garbage; the cyclic collector would walk them again and again. Paused for the load only."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def gc_frozen() -> Iterator[None]:
+    """What is alive on entry (a run's suites, plans and cassettes) is left out of every collection until
+    the exit, so a long run's collections walk only what its trials allocate, not the 10,000-interaction
+    cassette each time. A host that froze objects itself keeps its own freeze (nothing is done then)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

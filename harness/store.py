@@ -2,6 +2,11 @@
 
 trials.jsonl is appended and flushed as each trial ends, so a killed run keeps every finished trial.
 Rewrites (re-scoring, group scores) go through a temp file and a rename, never in place.
+
+An image whose bytes a cassette's blob store already holds (a replay) is a hard link to that blob, not
+a copy: the same bytes, verified against their sha256 when the blob was read, neither written nor
+synced again. Nothing in the harness writes an image or a blob in place (every write is a temp file and
+a rename), so the two never drift apart; edit a copy of a run's image, not the file itself.
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 from PIL import Image
 from pydantic import ValidationError
 
 from harness.errors import HarnessError, UsageError
-from harness.files import atomic_write, utc_now
+from harness.files import atomic_write, gc_paused, utc_now
 from harness.record import OUTCOMES, ImageRef, Manifest, Totals, TrialRecord
 
 FSYNC_INTERVAL_S = 0.5  # how stale the on-disk (power-cut-proof) copy of trials.jsonl may get
@@ -51,6 +56,14 @@ def image_ref(data: bytes, mime: str | None = None) -> tuple[ImageRef, str]:
     ext = MIME_EXT.get(true_mime, "bin")
     sha = hashlib.sha256(data).hexdigest()
     return ImageRef(sha256=sha, path=f"images/{sha}.{ext}", mime=true_mime, width=width, height=height), ext
+
+
+class ContentFiles(Protocol):
+    """Files already on disk, named by content (a cassette's blob store, `BlobStore.verified_file`)."""
+
+    def verified_file(self, data: bytes, sha256: str) -> Path | None:
+        """A file known to hold exactly `data`, or None."""
+        ...
 
 
 class RunWriter:
@@ -81,16 +94,27 @@ class RunWriter:
         self.write_manifest()  # first: a run killed right after this can already be resumed
         self._trials = open(self.dir / "trials.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         self._synced = 0.0  # monotonic time of the last fsync of trials.jsonl
+        self._sources: list[ContentFiles] = []
+
+    def link_from(self, source: ContentFiles) -> None:
+        """Images whose bytes `source` holds are linked from it (see the module's docstring)."""
+        self._sources.append(source)
 
     def write_manifest(self) -> None:
         atomic_write(self.dir / "manifest.json", self.manifest.model_dump_json(indent=2).encode())
 
     def save_image(self, data: bytes, mime: str | None = None) -> ImageRef:
-        """Written and synced at once, in the trial's worker thread, before its trial line exists."""
+        """On disk before its trial line exists: linked from a verified file holding these bytes (already
+        durable), else written and synced at once, in the trial's worker thread."""
         ref, _ = image_ref(data, mime)
         target = self.dir / ref.path
-        if not target.exists():
-            atomic_write(target, data)
+        if target.exists():
+            return ref
+        for source in self._sources:
+            found = source.verified_file(data, ref.sha256)
+            if found is not None and _linked(found, target):
+                return ref
+        atomic_write(target, data)
         return ref
 
     def append(self, record: TrialRecord) -> None:
@@ -117,6 +141,18 @@ class RunWriter:
         if totals is not None:
             self.manifest.totals = totals
         self.write_manifest()
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link `source` as `target`; False where links cannot be made (another file system, a file
+    system without them), so the caller writes the bytes instead."""
+    try:
+        os.link(source, target)
+    except FileExistsError:  # another trial stored the same image first: same name, same bytes
+        return True
+    except OSError:
+        return False
+    return True
 
 
 class Run:
@@ -273,7 +309,7 @@ def read_trial_lines(path: Path) -> tuple[list[TrialRecord], list[UnparsedLine]]
     unparsed: list[UnparsedLine] = []
     if not path.exists():
         return records, unparsed
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8", errors="replace") as fh, gc_paused():
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue

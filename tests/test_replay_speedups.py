@@ -1,4 +1,5 @@
-"""What makes replay cheap keeps it correct: the cassette parse cache, and base64 text kept per blob."""
+"""What makes replay cheap keeps it correct: the cassette parse cache, base64 text kept per blob, and
+images linked from their verified blobs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.store import Run
 from harness.transport import CassetteError
 from harness.transport import cassette as cassette_module
 from harness.transport.blobs import BlobStore
@@ -73,3 +75,53 @@ def test_encoded_text_is_kept_and_a_tampered_blob_is_still_caught(tmp_path: Path
     os.utime(blob, ns=(1, 1))
     with pytest.raises(CassetteError, match="does not match its sha256"):
         store.encoded(name, urlsafe=False, padded=True)
+
+
+SUITE = "suite: s\ncases:\n  - id: a\n    prompt: a red cup\n  - id: b\n    prompt: a blue hat\n"
+
+
+def _record_and_replay(tmp_path: Path) -> tuple[Run, Run, Path]:
+    from harness.api import run_suites
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE)
+    cassettes = tmp_path / "cassettes"
+    common = {"cassettes": cassettes, "out": tmp_path / "results"}
+    recorded = Run.load(run_suites([suite], backend="emulator", mode="record", run_id="rec", **common))
+    replayed = Run.load(run_suites([suite], mode="replay", run_id="rep", **common))
+    return recorded, replayed, cassettes / "blobs"
+
+
+def test_a_replayed_image_is_a_link_to_its_verified_blob_with_the_recorded_bytes(tmp_path: Path) -> None:
+    recorded, replayed, blobs = _record_and_replay(tmp_path)
+    assert [r.images() for r in replayed.trials] == [r.images() for r in recorded.trials]
+    for ref in (img for r in replayed.trials for img in r.images()):
+        image, blob = replayed.image_path(ref), blobs / Path(ref.path).name
+        assert image.stat().st_ino == blob.stat().st_ino  # linked: neither written nor synced again
+        assert image.read_bytes() == recorded.image_path(ref).read_bytes()
+        assert recorded.image_path(ref).stat().st_nlink == 1  # a recording writes its own copy
+
+
+def test_an_image_is_written_where_no_link_can_be_made(tmp_path: Path, monkeypatch) -> None:
+    def cross_device(source: Path, target: Path) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("harness.store.os.link", cross_device)
+    recorded, replayed, _ = _record_and_replay(tmp_path)
+    for ref in (img for r in replayed.trials for img in r.images()):
+        assert replayed.image_path(ref).stat().st_nlink == 1
+        assert replayed.image_path(ref).read_bytes() == recorded.image_path(ref).read_bytes()
+
+
+def test_only_an_unchanged_verified_blob_is_offered_for_linking(tmp_path: Path) -> None:
+    import hashlib
+
+    store = BlobStore(tmp_path / "blobs")
+    data = b"\x89PNG" + bytes(range(256)) * 8
+    name = store.put(data)
+    sha = hashlib.sha256(data).hexdigest()
+    assert store.verified_file(data, sha) is None  # never read, so never verified
+    store.get(name)
+    assert store.verified_file(data, sha) == store.path(name)
+    os.utime(store.path(name), ns=(1, 1))  # touched since it was verified
+    assert store.verified_file(data, sha) is None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from harness.api.batch import run_batch
 from harness.context import InputPolicy, input_policy, using_policy
 from harness.errors import HarnessWarning, SuiteError, UsageError
+from harness.files import gc_frozen
 from harness.plan import TrialPlan
 from harness.record import BatchJobRef, JudgeInfo, RunRequest, Score, SuiteJudge, TrialRecord
 from harness.runner.client import API_VERSION, build_client, resolve_api_key
@@ -389,6 +390,8 @@ def run_suites(
                 )  # a batch trial is never committed
                 session = stack.enter_context(_session(work, cassettes, overwrite_errors, journal))
                 sessions.append(session)
+                if session.blob_files is not None:
+                    writer.link_from(session.blob_files)
                 options = session.http_options(
                     base_url=url, api_version=API_VERSION, timeout_s=timeout_s or DEFAULT_TIMEOUT_S
                 )
@@ -398,6 +401,7 @@ def run_suites(
                 work.target.env.require_measured = manifest.require_measured
                 work_items += [(plan, work.target) for plan in todo[work.suite.name]]
             _share_pool(stack, works, work_items)
+            stack.enter_context(gc_frozen())  # suites, plans, cassettes: alive to the end, never garbage
             progress.start(len([p for p, _ in work_items if p.trial_id in keep]))
             batched = [item for item in work_items if _batched(item[0].suite, batch, batch_suites)]
             interactive = [item for item in work_items if not _batched(item[0].suite, batch, batch_suites)]

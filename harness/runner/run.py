@@ -76,35 +76,42 @@ async def run_targets(
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {concurrency}")
     policy = policy or RetryPolicy()
-    gate = asyncio.Semaphore(concurrency)
     done = finished if finished is not None else []
     estimates = estimates or {}
 
     async def one(plan: TrialPlan, target: Target) -> TrialRecord | None:
-        async with gate:
-            estimate = estimates.get(plan.trial_id, 0.0)
-            if budget is not None and not budget.try_start(estimate):
-                return None
-            started = utc_now()
-            try:
-                record = await execute_trial(
-                    plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s, pacer=pacer
-                )
-            except Exception as exc:
-                record = failed_trial(plan, exc, started)
-            await score_record(record, target.env)
-            if budget is not None:
-                budget.finish(estimate, record.spent_usd)
-        commit = getattr(target.session, "commit_trial", None)
-        if commit is not None:
-            await asyncio.to_thread(commit, plan.suite, plan.case, plan.variant, plan.repeat)
+        estimate = estimates.get(plan.trial_id, 0.0)
+        if budget is not None and not budget.try_start(estimate):
+            return None
+        started = utc_now()
+        try:
+            record = await execute_trial(
+                plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s, pacer=pacer
+            )
+        except Exception as exc:
+            record = failed_trial(plan, exc, started)
+        await score_record(record, target.env)
+        if budget is not None:
+            budget.finish(estimate, record.spent_usd)
+        if getattr(target.session, "journaling", False):  # a replay has nothing to commit: no thread hop
+            session = target.session
+            await asyncio.to_thread(session.commit_trial, plan.suite, plan.case, plan.variant, plan.repeat)
         writer.append(record)
         done.append(record)
         if progress is not None:
             progress.advance(record)
         return record
 
-    results = await asyncio.gather(*(one(plan, target) for plan, target in work))
+    # `concurrency` workers take the trials in plan order: a task per worker, not one per trial waiting
+    # at a semaphore (10,000 suspended tasks the garbage collector walks again and again)
+    results: list[TrialRecord | None] = [None] * len(work)
+    pending = iter(enumerate(work))
+
+    async def worker() -> None:
+        for index, (plan, target) in pending:
+            results[index] = await one(plan, target)
+
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, len(work)))))
     return [r for r in results if r is not None]
 
 

@@ -125,6 +125,22 @@ class BlobStore:
                     self._encoded_chars -= len(dropped)
         return text
 
+    def verified_file(self, data: bytes, sha256: str) -> Path | None:
+        """The blob file holding exactly `data` (whose sha256 the caller computed), when this store has
+        read and verified it and it has not changed since (same size and mtime); else None. A run links
+        its images from here instead of writing the same bytes again (`harness.store.RunWriter`)."""
+        name = f"{sha256}.{sniff_ext(data)}"
+        with self._lock:
+            stamp = self._verified.get(name)
+        if stamp is None or stamp[0] != len(data):
+            return None
+        path = self.root / name
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return path if (stat.st_size, stat.st_mtime_ns) == stamp else None
+
     def verify(self, name: str) -> str | None:
         """None when the blob is present and intact, else what is wrong with it."""
         try:

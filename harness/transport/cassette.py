@@ -15,13 +15,10 @@ Blobs live in `blobs/` beside the cassette and are shared by every cassette ther
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ from typing import Any
 import yaml
 
 from harness.context import RequestContext
-from harness.files import atomic_write, project_root, utc_now
+from harness.files import atomic_write, gc_paused, project_root, utc_now
 from harness.transport import redact
 from harness.transport.blobs import BlobStore, CassetteError, UnreadableCassette
 from harness.transport.bodies import response_refs
@@ -244,7 +241,7 @@ def _parsed(path: Path) -> Any:
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     entry = parse_cache_dir(path) / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}.json"
-    with _gc_paused():
+    with gc_paused():
         try:
             cached = json.loads(entry.read_bytes())
             if isinstance(cached, dict) and cached.get("sha256") == digest:
@@ -282,16 +279,3 @@ def _ignored_by_git(folder: Path) -> None:
     if not ignore.exists():
         folder.mkdir(parents=True, exist_ok=True)
         ignore.write_text("# made by prompt-harness: parsed cassettes, safe to delete\n*\n")
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The YAML loader allocates millions of small containers and none of them is garbage; the cyclic
-    collector would walk them again and again (60% of a large cassette's load). Paused for the load only."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -26,7 +26,7 @@ from harness.errors import UsageError
 from harness.files import utc_now
 from harness.transport import redact
 from harness.transport.batch_wire import BatchStats, RecordedJob, polled_job, recorded_job, stats_of
-from harness.transport.blobs import CassetteError, StagedBlobStore
+from harness.transport.blobs import BlobStore, CassetteError, StagedBlobStore
 from harness.transport.bodies import load_body, response_refs, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import (
@@ -335,6 +335,16 @@ class TransportSession:
     async def asleep(self, seconds: float) -> None:
         if self.mode is not Mode.REPLAY and seconds > 0:
             await asyncio.sleep(seconds)
+
+    @property
+    def journaling(self) -> bool:
+        """Whether `commit_trial` has anything to do (a recording session with a journal)."""
+        return self._journal is not None
+
+    @property
+    def blob_files(self) -> BlobStore | None:
+        """The cassette's blob store: a run links the images it replays from its verified files."""
+        return self.cassette.blobs if self.cassette is not None else None
 
     @property
     def recorded_backend(self) -> str | None:
