@@ -81,6 +81,7 @@ class TransportSession:
         redact.guard_http_logs()
         self.keep_good = not overwrite_errors
         self._new: list[Interaction] = []  # recorded by this session, in order
+        self._new_of: dict[tuple[Any, ...] | None, list[Interaction]] = {}  # the same, by trial
         self._committed: set[Any] = set()  # trials whose recordings reached the journal
         self._journal: Journal | None = None
         self.suite = suite
@@ -271,6 +272,7 @@ class TransportSession:
         with self._lock:
             self.cassette.interactions.append(inter)  # used by the request that made it: never in _free
             self._new.append(inter)
+            self._new_of.setdefault(trial_of(inter), []).append(inter)
             header = self.cassette.header
             here = "emulator" if emulator else ("gemini" if host == GEMINI_HOST else host)
             header["backend"] = merge_backends(header.get("backend"), here)
@@ -312,7 +314,7 @@ class TransportSession:
             if trial in self._committed:
                 return
             self._committed.add(trial)
-            items = [i for i in self._new if trial_of(i) == trial]
+            items = list(self._new_of.get(trial, ()))  # a scan of _new would grow with the run
             header = dict(self.cassette.header)
         if not items:
             return
