@@ -107,9 +107,17 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
     applied: set[str] = set()
+    variants = suite.variants
+    filtered = {  # the variants an only:/skip: keeps from some cases
+        n for n in chosen if (v := variants.get(n)) is not None and (v.only is not None or v.skip is not None)
+    }
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
-        mine = [n for n in chosen if (v := suite.variants.get(n)) is None or v.applies_to(case.id, case.tags)]
+        mine = (
+            [n for n in chosen if n not in filtered or variants[n].applies_to(case.id, case.tags)]
+            if filtered
+            else chosen
+        )
         applied.update(mine)
         if not ctx.expand_plain(index, case, mine, repeats):
             for name in mine:
@@ -139,10 +147,12 @@ class _Context:
     _configs: dict[tuple[str, str | None, str], tuple[Resolved, GenConfig]] = field(default_factory=dict)
     _lines: dict[Loc, int | None] = field(default_factory=dict)
     _expects: dict[tuple[Loc, str | None], tuple[dict[str, Any], ...]] = field(default_factory=dict)
-    _affixes: dict[str, tuple[str, str]] = field(default_factory=dict)  # variant -> its spaced prefix, suffix
+    _affixes: dict[str, tuple[str, str] | tuple[()] | None] = field(default_factory=dict)
+    _longest: dict[str, int | None] = field(default_factory=dict)  # model -> the longest prompt it takes
 
     def __post_init__(self) -> None:
         self.suite_name, self.suite_path = self.suite.name, self.suite.path
+        self._known_variants = frozenset(self.suite.variant_names())
 
     def line(self, loc: Loc) -> int | None:
         """The suite line of `loc`, looked up once however many variants and repeats ask."""
@@ -156,9 +166,11 @@ class _Context:
     def case_checks(self, index: int, case: Case) -> None:
         """Checks that do not depend on the variant: image files and the pass rule."""
         loc: Loc = ("cases", index)
-        self._files(case.inputs, (*loc, "inputs"), case.id)
-        self._files(case.references, (*loc, "references"), case.id)
-        for j, step in enumerate(case.chain or []):
+        if case.inputs:
+            self._files(case.inputs, (*loc, "inputs"), case.id)
+        if case.references:
+            self._files(case.references, (*loc, "references"), case.id)
+        for j, step in enumerate(case.chain or ()):
             self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
             self._files(step.references, (*loc, "chain", j, "references"), case.id)
         if case.pass_rule not in self._rules:
@@ -223,47 +235,46 @@ class _Context:
         prefix/suffix, whose settings an earlier case already resolved without a problem. It builds the
         plans `expand_case` would; False, having added nothing, when the case needs that general path
         (which then also reports whatever problem made this one step aside)."""
-        variants = self.suite.variants
+        xfail = case.xfail
         if (
             case.chain is not None
             or case.prompt is None
             or case.template is not None
             or case.style
             or not _CONFIG_KEYS.isdisjoint(case.model_fields_set)
-            or not (case.xfail is None or isinstance(case.xfail, str) or variants.keys() >= case.xfail.keys())
+            or not (xfail is None or isinstance(xfail, str) or self._known_variants >= xfail.keys())
         ):
             return False
-        loc: Loc = ("cases", index)
         made: list[tuple[str, str, GenConfig]] = []
         body: str | None = None
+        output = case.output
         for name in names:
-            variant = variants.get(name)
-            if variant is not None and (
-                variant.style or variant.prompt is not None or variant.template is not None
-            ):
+            affixes = self._plain_affixes(name)
+            cached = self._configs.get((name, None, output))
+            if affixes is None or cached is None:
                 return False
-            cached = self._configs.get((name, None, case.output))
-            if cached is None:
-                return False
-            if variant is None:
-                prompt = case.prompt
-            else:
+            if affixes:
                 body = spaced(case.prompt) if body is None else body
-                prefix, suffix = self._affix(name, variant)
-                prompt = join_spaced([prefix, body, suffix])
+                prompt = join_spaced([affixes[0], body, affixes[1]])
+            else:
+                prompt = case.prompt
             gen = cached[1]
-            if models.check_prompt_length(gen.model, prompt):
+            if gen.model not in self._longest:
+                self._longest[gen.model] = models.max_prompt_chars(gen.model)
+            longest = self._longest[gen.model]
+            if longest is not None and len(prompt) > longest:
                 return False
             made.append((name, prompt, gen))
+        loc: Loc = ("cases", index)
         errors_before = len(self.out.errors)
         expect = self._case_expect(case, case, loc, 0, 1, None)  # the general path's first problem, if any
         if len(self.out.errors) > errors_before:
             return False
-        inputs = tuple(self.suite.dir / p for p in case.inputs)
-        refs = tuple(self.suite.dir / p for p in case.references)
-        kind: StepKind = "analyze" if case.output == "text" else ("edit" if inputs else "generate")
+        inputs = tuple(self.suite.dir / p for p in case.inputs) if case.inputs else ()
+        refs = tuple(self.suite.dir / p for p in case.references) if case.references else ()
+        kind: StepKind = "analyze" if output == "text" else ("edit" if inputs else "generate")
         count = repeats or case.repeats or self.suite.defaults.repeats
-        tags, line, xfail = tuple(case.tags), self.line(loc), case.xfail
+        tags, line = tuple(case.tags), self.line(loc)
         plans = self.out.plans
         for name, prompt, gen in made:
             step = StepPlan(
@@ -289,16 +300,24 @@ class _Context:
                         tags=tags,
                         pass_rule=case.pass_rule,
                         line=line,
-                        output=case.output,
+                        output=output,
                         description=case.description,
                         xfail=xfail if xfail is None or isinstance(xfail, str) else xfail.get(name),
                     )
                 )
         return True
 
-    def _affix(self, name: str, variant: Variant) -> tuple[str, str]:
+    def _plain_affixes(self, name: str) -> tuple[str, str] | tuple[()] | None:
+        """What variant `name` does to a plain case's prompt: () nothing (no variant), its spaced prefix
+        and suffix, or None when it does more (a style, a prompt or template of its own)."""
         if name not in self._affixes:
-            self._affixes[name] = spaced(variant.prompt_prefix), spaced(variant.prompt_suffix)
+            variant = self.suite.variants.get(name)
+            if variant is None:
+                self._affixes[name] = ()
+            elif variant.style or variant.prompt is not None or variant.template is not None:
+                self._affixes[name] = None
+            else:
+                self._affixes[name] = spaced(variant.prompt_prefix), spaced(variant.prompt_suffix)
         return self._affixes[name]
 
     def expand_case(self, index: int, case: Case, variant_name: str, repeats: int | None) -> None:

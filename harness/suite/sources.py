@@ -62,9 +62,10 @@ def build_cases(suite: Suite) -> list[SuiteError]:
     origins: list[CaseOrigin] = []
     for index, case in enumerate(suite.cases):
         loc: Loc = ("cases", index)
-        for made in _matrix(case, loc, sink):
+        line = suite.line(*loc)
+        for made in _matrix(case, loc, sink) if case.matrix or case.exclude else (case,):
             cases.append(made)
-            origins.append(CaseOrigin(suite.path, suite.line(*loc), yaml_loc=loc))
+            origins.append(CaseOrigin(suite.path, line, yaml_loc=loc))
     for k, spec in enumerate(suite.cases_from):
         for row_case, origin in _from_file(suite, spec, ("cases_from", k), sink):
             for made in _matrix(
