@@ -285,7 +285,7 @@ class Suite(Strict):
             loc = (*origin.yaml_loc, *loc[2:])
         if source is None:
             return private["_path"], None
-        if loc[:1] in (("dataset",), ("cases_from",)) and not isinstance(source.data.get(loc[0]), list):
+        if loc and loc[0] in ("dataset", "cases_from") and not isinstance(source.data.get(loc[0]), list):
             loc = (loc[0], *loc[2:])  # written as one mapping, read as a list of one
         return private["_path"], source.line(loc)
 

@@ -60,9 +60,10 @@ def build_cases(suite: Suite) -> list[SuiteError]:
     sink = _Sink(suite)
     cases: list[Case] = []
     origins: list[CaseOrigin] = []
+    source = suite.source
     for index, case in enumerate(suite.cases):
         loc: Loc = ("cases", index)
-        line = suite.line(*loc)
+        line = source.line(loc) if source is not None else None  # as Suite.where finds it, faster
         for made in _matrix(case, loc, sink) if case.matrix or case.exclude else (case,):
             cases.append(made)
             origins.append(CaseOrigin(suite.path, line, yaml_loc=loc))
