@@ -122,6 +122,11 @@ class TrialRecord(_Model):
         return [img for step in self.steps for img in step.images]
 
     @property
+    def spent_usd(self) -> float:
+        """Generation and judging together: what `--max-cost` caps."""
+        return self.cost_usd + self.judge_cost_usd
+
+    @property
     def counts_as_failure(self) -> bool:
         """Against the run (exit 1, a failed pytest item): a failed pass rule, or an error that no
         expectation decided on."""

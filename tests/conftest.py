@@ -10,6 +10,27 @@ from harness.context import current_request
 
 pytest_plugins = ("pytester",)
 
+# The files whose tests take seconds each start first, so under `-n 2` no long test is left for the end
+# while the other worker idles; every other file keeps its place.
+SLOW_FIRST = (
+    "test_run_journal.py",
+    "test_batch_run.py",
+    "test_pytest_plugin.py",
+    "test_compare_browser.py",
+    "test_report_browser.py",
+    "test_batch_judge.py",
+    "test_batch_resume.py",
+    "test_run_suites.py",
+    "test_compare.py",
+    "test_pairwise.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
+
+
 _SCRUBBED = (
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",

@@ -27,13 +27,14 @@ SINGLE = [
 
 
 def big_suite(tmp_path: Path, cases: int = 98) -> Path:
-    """cases x 2 variants single-step trials, plus 2 chains x 2 variants: 200 trials by default."""
+    """cases x 2 variants single-step trials, plus 2 chains x 2 variants: 200 trials by default; the second
+    model answers at its smallest size (512), which halves what the emulator draws."""
     lines = [
         "suite: batch-big",
         'defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K}',
         "variants:",
         "  flash: {model: gemini-2.5-flash-image}",
-        "  pro: {model: gemini-3-pro-image-preview}",
+        '  f31: {model: gemini-3.1-flash-image, image_size: "512"}',
         "cases:",
     ]
     for n in range(cases):
@@ -89,8 +90,8 @@ def test_batch_run_matches_interactive_at_half_the_cost(tmp_path):
     assert sorted((j.model, j.step, len(j.trials)) for j in batch.manifest.batch_jobs) == [
         ("gemini-2.5-flash-image", 0, 100),
         ("gemini-2.5-flash-image", 1, 2),
-        ("gemini-3-pro-image-preview", 0, 100),
-        ("gemini-3-pro-image-preview", 1, 2),
+        ("gemini-3.1-flash-image", 0, 100),
+        ("gemini-3.1-flash-image", 1, 2),
     ]
     assert all(j.state == "JOB_STATE_SUCCEEDED" for j in batch.manifest.batch_jobs)
     full, half = interactive.manifest.totals.cost_usd, batch.manifest.totals.cost_usd

@@ -356,3 +356,85 @@ def test_a_composition_keeps_the_look_of_the_characters_it_is_given():
         assert (figure.identity, figure.color) == (girl.identity, "yellow"), text
     (redressed,) = [o for o in composed("The girl in a green coat walks the dog.") if o.kind == "figure"]
     assert redressed.color == "green"
+
+
+STUDIO_WHITE_TAIL = (
+    "Pure white seamless background, soft diffused studio light, a soft shadow directly under the object, "
+    "the object centred and filling about half of the frame, without text, watermark, logo, props or "
+    "reflections of people."
+)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        f"A silver watch. {STUDIO_WHITE_TAIL}",
+        "A silver watch on a studio white background, without any people",
+        "A silver watch on a white background, without any people in the frame at all",
+        "A silver watch with no people around it",
+        "A silver watch. No people, no dogs, no cats or birds.",
+        "A silver watch. Do not show people or animals like a dog.",
+        "A silver watch, none of the people from the street",
+        "A silver watch in a room free of people and cats",
+        "A silver watch, never any children, kids or a bird",
+        "A silver watch, zero people",
+    ],
+)
+def test_a_negated_thing_is_not_drawn_however_far_its_negator_is(prompt):
+    """Issue: "without text, watermark, logo, props or reflections of people" drew three people (the
+    negator was more than four words back); a negation reaches to the end of its clause or list."""
+    scene = new_scene(prompt, 1)
+    assert scene.counts() == {"watch": 1}
+    assert parse_terms(prompt).mentions[0].kind == "watch"
+
+
+@pytest.mark.parametrize(
+    "prompt, counts",
+    [
+        ("A watch, no people, but a dog", {"watch": 1, "dog": 1}),
+        ("A watch without people, and two cats on the left", {"watch": 1, "cat": 2}),
+        ("No people and a red ball", {"ball": 1}),
+        ("A park without people. Three people sit on a bench.", {"figure": 3}),
+        ("No cats except a black cat", {"cat": 1}),
+        ("No more than two cats", {"cat": 2}),
+        ("Not only a dog, with a cup beside it", {"dog": 1, "cup": 1}),
+        ("It's not a dog, it's a cat", {"cat": 1}),
+        ("Three cats without collars and a dog", {"cat": 3, "dog": 1}),
+        ("A free ball and a lamp", {"ball": 1, "lamp": 1}),
+    ],
+)
+def test_a_positive_mention_after_a_negation_still_counts(prompt, counts):
+    assert new_scene(prompt, 1).counts() == counts
+
+
+def test_negated_role_words_and_colours_add_nothing():
+    assert new_scene("A cup, no characters or mascots", 1).counts() == {"cup": 1}
+    terms = parse_terms("A cup with no red, on a white background")
+    assert terms.background == "white" and "red" not in terms.free_colors
+    assert [(m.kind, m.color) for m in terms.mentions] == [("cup", None)]
+
+
+def test_a_negation_does_not_overwrite_the_look_of_a_creature_named_before():
+    girl = parse_terms("A girl in a red dress, smiling, with no other people around").mentions
+    assert [(m.kind, m.count, m.identity) for m in girl] == [("figure", 1, "a girl in a red dress")]
+
+
+def test_an_edit_removes_what_its_verb_lists_and_adds_what_follows():
+    scene = new_scene("two cats, a dog and a lamp on a grey background", 11)
+    both = apply_edit(scene, "remove the cats and the dog", random.Random(1))
+    assert both.counts() == {"lamp": 1}
+    swap = apply_edit(scene, "remove the lamp and add a ball", random.Random(1))
+    assert swap.counts() == {"cat": 2, "dog": 1, "ball": 1}
+    keep = apply_edit(scene, "remove the lamp, keep the dog", random.Random(1))
+    assert keep.counts() == {"cat": 2, "dog": 1}
+    texted = new_scene('a cup with the text "SALE"', 2)
+    assert apply_edit(texted, "keep the text, make it warmer", random.Random(1)).text == "SALE"
+    assert apply_edit(texted, "remove the text", random.Random(1)).text is None
+
+
+def test_the_judge_checks_a_negated_thing_is_absent():
+    empty = new_scene("a silver watch on a white background", 1)
+    crowded = new_scene("a silver watch and three people on a white background", 1)
+    rubric = "A silver watch on a white background, without any people in the frame"
+    assert "no figure" in rubric_checks(rubric, empty)[0]
+    assert "no figure" in rubric_checks(rubric, crowded)[1]

@@ -123,6 +123,7 @@ def test_a_suite_file_is_read_and_expanded_once(pytester: pytest.Pytester, suite
         load = importlib.import_module("harness.suite.load")
         validate = importlib.import_module("harness.suite.validate")
         CALLS = []
+        REAL = (load.load_yaml, validate.expand_all)
 
         def counted(name, real):
             def call(*args, **kwargs):
@@ -135,26 +136,49 @@ def test_a_suite_file_is_read_and_expanded_once(pytester: pytest.Pytester, suite
 
         def pytest_sessionfinish(session):
             Path("calls.txt").write_text(" ".join(CALLS))
+
+        def pytest_unconfigure(config):
+            load.load_yaml, validate.expand_all = REAL
         """
     )
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "suites", "--harness-variant=flash", f"--harness-out={pytester.path / 'o'}"
     )
     assert outcomes(result) == {"passed": 12}
     assert (pytester.path / "calls.txt").read_text().split() == ["load", "expand"]
 
 
-def test_xdist_workers_write_one_merged_run(pytester: pytest.Pytester, suites: Path) -> None:
+def test_xdist_workers_write_one_merged_run_with_each_selected_trial_once(
+    pytester: pytest.Pytester, suites: Path
+) -> None:
+    """Under worksteal (a mode that would split a file over workers, turned into loadfile; else each worker
+    runs it all), two suites' selected trials run once each, xfail included, into one merged run."""
     shutil.copy(SUITES / "real-gemini.yaml", suites)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("suites", "-n", "2", f"--harness-out={out}")
-    assert outcomes(result) == {"passed": 38, "xfailed": 2}
+    result = pytester.runpytest_subprocess(
+        "suites", "-n", "2", "--dist", "worksteal", "-k", "poster or warmer or real", f"--harness-out={out}"
+    )
+    assert outcomes(result) == {"passed": 8, "xfailed": 2}  # xdist does not report the deselected
     runs = [p for p in out.iterdir() if not p.name.startswith(".")]
     assert len(runs) == 1, runs
     run = Run.load(runs[0])
-    assert len(run.trials) == 40
+    ids = sorted(t.trial_id for t in run.trials)
+    assert [i for i in ids if "poster" in i] == [
+        "showcase::poster-summer-sale[flash-r0]",
+        "showcase::poster-summer-sale[flash31-r0]",
+        "showcase::poster-summer-sale[pro-r0]",
+    ]
+    assert len(ids) == len(set(ids)) == 10
     assert {s.name for s in run.manifest.suites} == {"showcase", "real-gemini"}
     assert (runs[0] / "trials.parquet").exists()
+
+
+@pytest.mark.parametrize("dist", ["load", "worksteal", "loadgroup"])
+def test_each_splitting_dist_mode_becomes_loadfile_for_suites(pytester: pytest.Pytester, dist: str) -> None:
+    (pytester.path / "s.yaml").write_text("suite: s\ncases:\n  - id: a\n    prompt: a cat\n")
+    assert pytester.parseconfigure("s.yaml", "-n", "2", "--dist", dist).option.dist == "loadfile"
+    pytester.makepyfile(test_plain="def test_one(): pass")
+    assert pytester.parseconfigure("test_plain.py", "-n", "2", "--dist", dist).option.dist == dist
 
 
 def test_a_suite_that_fails_validation_is_one_failing_item(pytester: pytest.Pytester, suites: Path) -> None:
@@ -177,21 +201,6 @@ def test_fixtures_give_custom_tests_a_run(pytester: pytest.Pytester, suites: Pat
         """
     )
     assert outcomes(pytester.runpytest_inprocess("test_custom.py")) == {"passed": 1}
-
-
-def test_a_suite_file_runs_once_under_worksteal(pytester: pytest.Pytester, suites: Path) -> None:
-    """Modes that would split a file over workers are turned into loadfile; else each worker runs it all."""
-    out = pytester.path / "out"
-    result = pytester.runpytest_subprocess(
-        "suites", "-n", "2", "--dist", "worksteal", "-k", "poster", f"--harness-out={out}"
-    )
-    assert outcomes(result) == {"passed": 3}  # xdist does not report the deselected
-    (run_dir,) = [p for p in out.iterdir() if not p.name.startswith(".")]
-    assert sorted(t.trial_id for t in Run.load(run_dir).trials) == [
-        "showcase::poster-summer-sale[flash-r0]",
-        "showcase::poster-summer-sale[flash31-r0]",
-        "showcase::poster-summer-sale[pro-r0]",
-    ]
 
 
 @pytest.fixture

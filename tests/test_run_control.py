@@ -321,3 +321,27 @@ def test_retry_errors_rescores_groups_once_and_a_finished_run_does_not_resume(tm
     for record in again.trials:
         names = [s.name for s in record.scores if s.name.startswith("consistent")]
         assert len(names) == len(set(names)) == 1  # the group scored once, over the whole group
+
+
+def test_max_cost_counts_the_judge_calls_before_and_during_the_run(tmp_path, capsys):
+    """The cap is on what the run spends in all: a cap the generations alone fit under but not with
+    their judge calls is refused up front, and a capped run's generation and judge spend stay within it."""
+    from harness.suite.validate import judge_call_usd, trial_cost
+
+    judged = SUITE.replace("repeats: 2}", "repeats: 2}\njudge: {model: gemini-2.5-flash}").replace(
+        "on a white table\n", 'on a white table\n    expect: [{judge: "the object on a table"}]\n'
+    )
+    suite = suite_file(tmp_path, judged)
+    plans = expand(load_suite(suite))
+    generation = sum(trial_cost(p) for p in plans)
+    judging = len(plans) * judge_call_usd("gemini-2.5-flash")
+    cap = round(generation + judging / 2, 6)
+    out = tmp_path / "results"
+    base = ["run", str(suite), "--backend", "emulator", "--mode", "live", "--out", str(out)]
+    assert main([*base, "--run-id", "no", "--max-cost", str(cap)]) == 2
+    assert "nothing was sent" in capsys.readouterr().err and not (out / "no").exists()
+    assert main([*base, "--run-id", "cap", "--max-cost", str(cap), "--yes", "--concurrency", "1"]) == 1
+    capped = Run.load(out / "cap")
+    totals = capped.manifest.totals
+    assert capped.manifest.status == "budget_exhausted" and len(capped.trials) == len(plans) - 1
+    assert totals.judge_cost_usd > 0 and totals.cost_usd + totals.judge_cost_usd <= cap

@@ -261,7 +261,14 @@ def _start(tmp_path: Path, faults: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """A shell starts background jobs with SIGINT ignored, and Python then never turns it into
+    KeyboardInterrupt; the child gets the default back so the Ctrl-C test means the same everywhere."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _first_trial_line(proc: subprocess.Popen) -> str:

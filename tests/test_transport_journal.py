@@ -115,3 +115,23 @@ def test_an_error_does_not_overwrite_a_good_recording_unless_asked(cas: Path) ->
     session.commit_trial("s", "a", "default", 0)
     session.close()
     assert Cassette.load(cas).interactions[-1].response["status"] == 429
+
+
+def test_a_committed_binary_body_reaches_the_disk_before_a_kill(cas: Path) -> None:
+    """A whole-body blob (a binary response) is written when its trial commits, like the blobs inside a
+    JSON body, so the journal a killed run leaves never names a blob that is not on disk."""
+
+    def binary(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=bytes(range(256)) * 4, headers={"content-type": "image/png"})
+
+    session = TransportSession("record", cas, suite="s", inner=httpx2.MockTransport(binary), journal=True)
+    with pytest.raises(Exception):  # noqa: B017 - the SDK cannot parse the body; the recording is the point
+        call(session, "a", "an apple")
+    session.commit_trial("s", "a", "default", 0)
+    assert not cas.exists()  # the process dies here: close never runs
+    with TransportSession("replay", cas, suite="s"):
+        folded = Cassette.load(cas)
+        (inter,) = folded.interactions
+        assert "blob" in inter.response
+        folded.check_blobs_present()
+    del session

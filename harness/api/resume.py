@@ -44,7 +44,7 @@ class Continuation:
 
     @property
     def spent_usd(self) -> float:
-        return sum(r.cost_usd for r in self.records)
+        return sum(r.spent_usd for r in self.records)
 
 
 def selection_of(request: RunRequest) -> Selection:

@@ -246,7 +246,7 @@ def run_suites(
     and `RunInterrupted` names its directory."""
     from harness.api.batch import reattachable
     from harness.api.resume import continuation, keep_suite_copies, selection_of, with_earlier_attempts
-    from harness.suite.validate import trial_cost
+    from harness.suite.validate import judge_model_of, trial_estimate
 
     cont = None
     if resume is not None or retry_errors is not None:
@@ -314,8 +314,13 @@ def run_suites(
         for w in works
     }
     keep = set().union(*(w.keep or set() for w in works)) - done  # the trials this attempt stores
-    estimates = {
-        p.trial_id: trial_cost(p, "batch" if _batched(w.suite.name, batch, batch_suites) else "standard")
+    estimates = {  # generation and judge calls: the cap is on what the run spends in all
+        p.trial_id: trial_estimate(
+            p,
+            "batch" if _batched(w.suite.name, batch, batch_suites) else "standard",
+            judge_model_of(w.suite),
+            "batch" if w.suite.name in judge_suites else "standard",
+        )
         for w in works
         for p in todo[w.suite.name]
         if p.trial_id in keep
@@ -413,7 +418,7 @@ def run_suites(
                     )
                 )
                 for record in new:
-                    budget.finish(estimates.get(record.trial_id, 0.0), record.cost_usd)
+                    budget.finish(estimates.get(record.trial_id, 0.0), record.spent_usd)
             if interactive:
                 new += asyncio.run(
                     run_targets(

@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
+from harness.emulator.negation import HARD, SOFT, negated
 from harness.emulator.protocol import words
 from harness.emulator.vocab import (
     BACK_REFERENCES,
@@ -27,7 +28,6 @@ from harness.emulator.vocab import (
     OBJECTS,
     PICTURE_GENRES,
     PLURAL_NOUNS,
-    REMOVE_WORDS,
     ROLE_WORDS,
     STOP_WORDS,
     STYLE_WORDS,
@@ -40,7 +40,7 @@ from harness.emulator.vocab import (
 MAX_OBJECTS = 12
 GOLDEN_RE = re.compile(r"golden[\s-]+hour", re.IGNORECASE)
 QUOTE_RE = re.compile(r"\"([^\"]{1,40})\"|“([^”]{1,40})”")
-CLAUSE_RE = re.compile(r"[.,;:!?\n]+")
+CLAUSE_RE = re.compile(r"([.,;:!?\n]+)")
 
 
 def color_name(word: str) -> str | None:
@@ -81,6 +81,7 @@ class Terms:
     free_colors: list[str] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     removals: list[str] = field(default_factory=list)
+    removes_text: bool = False  # "remove the text", "no text"
     recolors: dict[str, str] = field(default_factory=dict)
     text: str | None = None
     warmth: float = 0.0
@@ -95,9 +96,9 @@ def parse_terms(text: str) -> Terms:
     quoted = QUOTE_RE.findall(text)
     if quoted:
         terms.text = next(a or b for a, b in quoted).strip()
-    clauses = [words(c) for c in CLAUSE_RE.split(GOLDEN_RE.sub(" goldenhour ", QUOTE_RE.sub(" ", text)))]
-    tokens = [tok for clause in clauses for tok in clause]
-    clause_of = [n for n, clause in enumerate(clauses) for _ in clause]
+    tokens, clause_of, breaks = _tokens(GOLDEN_RE.sub(" goldenhour ", QUOTE_RE.sub(" ", text)))
+    negative = negated(tokens, breaks, lambda tok: noun_kind(tok)[0] is not None)
+    terms.removes_text = any(tok == "text" and negative[i] for i, tok in enumerate(tokens))
     for word, tag in (("goldenhour", "golden hour"), ("neon", "neon"), ("studio", "studio")):
         if word in tokens:
             terms.tags.append(tag)
@@ -108,23 +109,49 @@ def parse_terms(text: str) -> Terms:
     for i, tok in enumerate(tokens):
         kind, plural = noun_kind(tok) if i not in styled else (None, False)
         if kind:
-            _read_mention(terms, tokens, i, kind, plural, used)
-            if kind in CREATURES and terms.mentions and terms.mentions[-1].kind == kind:
-                _read_identity(terms.mentions[-1], tokens, i, clause_of, used)
-    roles = [i for i, tok in enumerate(tokens) if tok in ROLE_WORDS and _names_someone(tokens, i, clause_of)]
+            mention = _read_mention(terms, tokens, i, kind, plural, used, negative[i])
+            if mention and kind in CREATURES:
+                _read_identity(mention, tokens, i, clause_of, used)
+    roles = [
+        i
+        for i, tok in enumerate(tokens)
+        if tok in ROLE_WORDS and not negative[i] and _names_someone(tokens, i, clause_of)
+    ]
     if roles and not any(m.kind == "figure" for m in terms.mentions):
         figure = Mention("figure", None, 1, False)
         _read_identity(figure, tokens, roles[0], clause_of, used)
         terms.mentions.append(figure)
     for i, tok in enumerate(tokens):
         color = color_name(tok)
-        if color and i not in used:
+        if color and i not in used and not negative[i]:  # "no red": not a colour the image shows
             _read_color(terms, tokens, i, color)
         terms.warmth += WARM.get(tok, 0.0)
         terms.brightness += BRIGHT.get(tok, 0.0)
         if tok in STYLES and not terms.style:
             terms.style = STYLES[tok]
     return terms
+
+
+def _tokens(text: str) -> tuple[list[str], list[int], list[str | None]]:
+    """The words of a text, the clause each is in, and the break before each: HARD after a full stop
+    (or ; : ! ? a new line), SOFT after a comma, None inside a clause."""
+    parts = CLAUSE_RE.split(text)
+    tokens: list[str] = []
+    clause_of: list[int] = []
+    breaks: list[str | None] = []
+    pending: str | None = None
+    for n, part in enumerate(parts[::2]):
+        clause = words(part)
+        for k, tok in enumerate(clause):
+            tokens.append(tok)
+            clause_of.append(n)
+            breaks.append(pending if k == 0 else None)
+        if clause:
+            pending = None
+        if 2 * n + 1 < len(parts):
+            mark = SOFT if set(parts[2 * n + 1]) <= {","} else HARD
+            pending = HARD if HARD in (pending, mark) else mark
+    return tokens, clause_of, breaks
 
 
 def style_nouns(tokens: list[str], clause_of: list[int]) -> set[int]:
@@ -149,7 +176,11 @@ def _names_someone(tokens: list[str], i: int, clause_of: list[int]) -> bool:
     return not (before and noun_kind(before)[0] in CREATURES)
 
 
-def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bool, used: set[int]) -> None:
+def _read_mention(
+    terms: Terms, tokens: list[str], i: int, kind: str, plural: bool, used: set[int], negative: bool
+) -> Mention | None:
+    """The mention of an object noun at tokens[i] (its count and colour from the words before it), or
+    None when a negation covers it: then it is a removal ("remove the lamp", "without any people")."""
     count, explicit, color = (3 if plural else 1), False, None
     for j in range(i - 1, max(i - 4, -1), -1):
         tok = tokens[j]
@@ -166,9 +197,9 @@ def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bo
             break
         elif tok in STOP_WORDS or tok in BG_WORDS or noun_kind(tok)[0]:
             break
-    if any(t in REMOVE_WORDS for t in tokens[max(i - 4, 0) : i]):
+    if negative:
         terms.removals.append(kind)
-        return
+        return None
     after = tokens[i + 1 : i + 3]
     later = next((color_name(t) for t in after if color_name(t)), None)
     if later and not any(noun_kind(t)[0] for t in after):  # "make the car red"
@@ -177,7 +208,9 @@ def _read_mention(terms: Terms, tokens: list[str], i: int, kind: str, plural: bo
         terms.recolors[kind] = later
     if color:
         terms.recolors.setdefault(kind, color)
-    terms.mentions.append(Mention(kind, color, count, explicit))
+    mention = Mention(kind, color, count, explicit)
+    terms.mentions.append(mention)
+    return mention
 
 
 def _read_identity(m: Mention, tokens: list[str], i: int, clause_of: list[int], used: set[int]) -> None:
@@ -399,7 +432,7 @@ def apply_edit(scene: Scene, instruction: str, rng: random.Random) -> Scene:
     if terms.text is not None and terms.text != out.text:
         out.text = terms.text
         changes.append("text")
-    elif "text" in words(instruction) and any(w in REMOVE_WORDS for w in words(instruction)):
+    elif terms.removes_text:
         out.text = None
         changes.append("remove text")
     if terms.style and terms.style != out.style:

@@ -160,7 +160,17 @@ BRIGHT = {
     "dimmer": -0.3,
     "darken": -0.3,
 }
-REMOVE_WORDS = {"remove", "delete", "erase", "without", "no", "drop"}
+REMOVE_VERBS = {"remove", "delete", "erase", "drop"}  # an edit's removal: "remove the lamp and the cat"
+# Words that negate what follows them to the end of their clause (negation.py): "without any people",
+# "with no text", "do not show a dog", "none of the cats", "free of people" ("free" only before of/from).
+NEGATORS = {
+    "without", "no", "not", "never", "none", "nor", "neither", "zero", "free", "don't", "doesn't",
+    "didn't", "won't", "mustn't", "shouldn't", "cannot", "can't", "avoid", "avoiding", "exclude",
+    "excluding", "omit", "omitting",
+}  # fmt: skip
+NOT_NEGATING_AFTER = {"more", "less", "fewer", "longer", "matter", "doubt", "only", "just", "merely"}
+NEGATION_ENDS = {"but", "except", "instead", "only", "yet", "although", "though", "while", "whereas"}
+PRONOUNS = {"it", "it's", "they", "there", "there's", "he", "she", "we", "i", "you"}
 STOP_WORDS = {
     "with",
     "on",

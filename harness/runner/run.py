@@ -94,7 +94,7 @@ async def run_targets(
                 record = failed_trial(plan, exc, started)
             await score_record(record, target.env)
             if budget is not None:
-                budget.finish(estimate, record.cost_usd)
+                budget.finish(estimate, record.spent_usd)
         commit = getattr(target.session, "commit_trial", None)
         if commit is not None:
             await asyncio.to_thread(commit, plan.suite, plan.case, plan.variant, plan.repeat)

@@ -154,6 +154,28 @@ def _image_usd(model: str, size: str | None, images_out: int, prompt_tokens: int
     return estimate_image_usd(model, size, images_out, prompt_tokens, tier)
 
 
+def judge_calls(plan: TrialPlan) -> int:
+    return sum(step_judge_calls(step) for step in plan.steps)
+
+
+def step_judge_calls(step: StepPlan) -> int:
+    return sum(1 for spec in step.expect if "judge" in spec)
+
+
+def judge_call_usd(judge_model: str, tier: Tier = "standard") -> float:
+    """One judge call's estimate: what `validate` shows and `--max-cost` counts for each."""
+    return cost_usd(judge_model, JUDGE_TOKENS, tier)
+
+
+def trial_estimate(plan: TrialPlan, tier: Tier, judge_model: str, judge_tier: Tier) -> float:
+    """What `--max-cost` counts for a trial before it runs: its steps and its judge calls."""
+    return trial_cost(plan, tier) + judge_calls(plan) * judge_call_usd(judge_model, judge_tier)
+
+
+def judge_model_of(suite: Suite) -> str:
+    return suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
+
+
 def report_suite(
     name: str,
     path: Path,
@@ -176,7 +198,7 @@ def report_suite(
     # keyed by the config's id: every plan, so every config, stays alive while the table is used
     costs: dict[tuple[int, int, int], float] = {}
     models: set[str] = set()
-    judge_usd = cost_usd(judge_model, JUDGE_TOKENS, judge_tier)
+    judge_usd = judge_call_usd(judge_model, judge_tier)
     for case, mine in by_case.items():
         trials: list[float] = []
         judges = 0
@@ -191,7 +213,7 @@ def report_suite(
                     models.add(step.config.model)
                 trial += cost
                 if step.expect:
-                    judges += sum(1 for spec in step.expect if "judge" in spec)
+                    judges += step_judge_calls(step)
             trials.append(trial)
         variants = len({p.variant for p in mine})
         report.rows.append(
@@ -291,7 +313,7 @@ def _validate(
         errors += [e for e in result.errors if str(e) not in {str(p) for p in problems}]
         report.warnings += [w for w in result.warnings if w not in report.warnings]
         if not result.errors and not problems:
-            judge = suite.judge.model if suite.judge else DEFAULT_JUDGE_MODEL
+            judge = judge_model_of(suite)
             batched = batch if batch is not None else suite.batch
             tier: Tier = "batch" if batched else "standard"
             own = bool(suite.judge and suite.judge.batch)

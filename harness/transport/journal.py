@@ -5,7 +5,9 @@ every recording it made. Instead each trial's interactions are appended here (an
 ends, before its record reaches trials.jsonl; the journal is folded into the cassette when the session
 closes, and on the next start if the process died first. An entry is written before its blobs, so an
 entry whose blobs did not all reach the disk is dropped at folding (its trial is not in trials.jsonl, a
-resume re-runs it) and the blobs it did write are removed unless another cassette names them.
+resume re-runs it) and the blobs it did write are removed unless another cassette names them. Before a
+save drops recordings (a re-record replaced them), a `remove` line names their blobs, so a kill between
+that save and their removal leaves the next fold a note of what is left to remove.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.transport.blobs import BlobStore, CassetteError
-from harness.transport.bodies import blob_refs
+from harness.transport.bodies import response_refs
 from harness.transport.cassette import SUFFIX, Cassette, Interaction, rerecorded, trial_of
 
 log = logging.getLogger("harness.transport")
@@ -37,7 +39,13 @@ class Journal:
         self._fh: Any = None
 
     def append(self, header: dict[str, Any], interactions: list[Interaction]) -> None:
-        line = json.dumps({"header": header, "interactions": [i.to_yaml() for i in interactions]}) + "\n"
+        self._write({"header": header, "interactions": [i.to_yaml() for i in interactions]})
+
+    def note_removal(self, names: set[str]) -> None:
+        self._write({"remove": sorted(names)})
+
+    def _write(self, doc: dict[str, Any]) -> None:
+        line = json.dumps(doc) + "\n"
         with self._lock:
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +71,8 @@ def read_entries(path: Path) -> list[tuple[dict[str, Any], list[Interaction]]]:
             break
         try:
             doc = json.loads(line)
+            if "remove" in doc:
+                continue
             items = [
                 Interaction(i["key"], i["request"], i["response"], i.get("trial"))
                 for i in doc["interactions"]
@@ -74,6 +84,15 @@ def read_entries(path: Path) -> list[tuple[dict[str, Any], list[Interaction]]]:
     return entries
 
 
+def read_removals(path: Path) -> set[str]:
+    """The blobs `remove` lines name (whole lines only)."""
+    names: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.endswith("\n") and line.startswith('{"remove"'):
+            names.update(json.loads(line)["remove"])
+    return names
+
+
 def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
     """Fold a journal left by a run that died into its cassette; returns how many trials it added."""
     path = journal_path(cassette_path)
@@ -82,9 +101,10 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
     blobs = BlobStore(Path(cassette_path).parent / "blobs")
     kept: list[Interaction] = []
     header: dict[str, Any] = {}
-    doomed: set[str] = set()  # blobs of dropped entries, and of recordings a later one replaced
+    doomed = read_removals(path)  # blobs of dropped entries, and of recordings a later one replaced
+    journal = Journal(Path(cassette_path))
     for entry_header, items in read_entries(path):
-        names = set().union(*(blob_refs(i.response) for i in items)) if items else set()
+        names = set().union(*(response_refs(i.response) for i in items)) if items else set()
         doomed |= names
         for name in names:  # a blob write the kill cut short (atomic_write's temp file)
             for torn in blobs.root.glob(f".{name}.*.tmp"):
@@ -102,10 +122,12 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
             old = None
         new = Cassette(Path(cassette_path), header or (old.header if old else {}), kept)
         folded = rerecorded(old, new, keep_good=keep_good) if old is not None else new
-        folded.save()
         doomed = (doomed | (old.refs() if old is not None else set())) - folded.refs()
+        if doomed:
+            journal.note_removal(doomed)
+        folded.save()
     remove_unnamed(blobs, doomed, Path(cassette_path).parent)
-    path.unlink()
+    journal.discard()
     return len({trial_of(i) for i in kept})
 
 

@@ -27,7 +27,7 @@ from harness.files import utc_now
 from harness.transport import redact
 from harness.transport.batch_wire import BatchStats, RecordedJob, polled_job, recorded_job, stats_of
 from harness.transport.blobs import CassetteError, StagedBlobStore
-from harness.transport.bodies import blob_refs, load_body, store_body
+from harness.transport.bodies import load_body, response_refs, store_body
 from harness.transport.canonical import api_version, canonical_request, request_key
 from harness.transport.cassette import (
     Cassette,
@@ -319,7 +319,7 @@ class TransportSession:
         self._journal.append(header, items)
         blobs = self.cassette.blobs
         if isinstance(blobs, StagedBlobStore):
-            blobs.write(set().union(*(blob_refs(i.response) for i in items)))
+            blobs.write(set().union(*(response_refs(i.response) for i in items)))
 
     def _uncommitted(self) -> set[int]:
         """Interactions of trials that never ended (cancelled by Ctrl-C): never saved, so a partial
@@ -357,9 +357,13 @@ class TransportSession:
             blobs = self.cassette.blobs if self.cassette is not None else None
             if isinstance(blobs, StagedBlobStore):
                 blobs.write(cassette.refs())
+            replaced = set()  # blobs of the recordings this re-record replaced
+            if self._journal is not None and self._previous is not None:
+                replaced = self._previous.refs() - cassette.refs()
+                if replaced:
+                    self._journal.note_removal(replaced)
             cassette.save(self._secrets)
-            if self._journal is not None and self._previous is not None:  # replaced recordings' blobs
-                remove_unnamed(cassette.blobs, self._previous.refs() - cassette.refs(), cassette.path.parent)
+            remove_unnamed(cassette.blobs, replaced, cassette.path.parent)
             self.cassette = cassette
         if self._journal is not None:
             self._journal.discard()
