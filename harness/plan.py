@@ -25,8 +25,11 @@ class GenConfig:
     timeout_s: float = 120.0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StepPlan:
+    """One request of a trial. Not frozen: a frozen dataclass sets each field through
+    object.__setattr__, several times slower to build, and a big suite builds one per trial."""
+
     index: int
     kind: StepKind
     prompt: str
@@ -37,8 +40,10 @@ class StepPlan:
     line: int | None = None  # where the step (or case) stands in the suite file
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TrialPlan:
+    """One trial: a case under one variant and repeat (not frozen, as StepPlan; nothing changes one)."""
+
     suite: str
     suite_path: Path
     case: str

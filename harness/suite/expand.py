@@ -29,7 +29,7 @@ from harness.suite.layers import (
 from harness.suite.load import suite_error
 from harness.suite.names import did_you_mean
 from harness.suite.schema import CONFIG_KEYS, MAX_REFERENCES, Case, Step, Suite, Variant
-from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences
+from harness.suite.styles import ResolvedStyle, StyleLibrary, join_sentences, join_spaced, spaced
 from harness.suite.templates import render, search_dirs
 from harness.suite.unused_vars import unused_var_warnings
 
@@ -107,12 +107,20 @@ def expand_all(suite: Suite, variants: list[str] | None = None, repeats: int | N
         raise UsageError(f"--repeats must be at least 1, got {repeats}")
     ctx = _Context(suite, StyleLibrary.for_suite(suite.path), tuple(search_dirs(suite.path, "prompts")), out)
     applied: set[str] = set()
+    variants = suite.variants
+    filtered = {  # the variants an only:/skip: keeps from some cases
+        n for n in chosen if (v := variants.get(n)) is not None and (v.only is not None or v.skip is not None)
+    }
     for index, case in enumerate(suite.cases):
         ctx.case_checks(index, case)
-        for name in chosen:
-            variant = suite.variants.get(name)
-            if variant is None or variant.applies_to(case.id, case.tags):
-                applied.add(name)
+        mine = (
+            [n for n in chosen if n not in filtered or variants[n].applies_to(case.id, case.tags)]
+            if filtered
+            else chosen
+        )
+        applied.update(mine)
+        if not ctx.expand_plain(index, case, mine, repeats):
+            for name in mine:
                 ctx.expand_case(index, case, name, repeats)
     for name in chosen:
         if name not in applied and suite.cases:
@@ -139,9 +147,12 @@ class _Context:
     _configs: dict[tuple[str, str | None, str], tuple[Resolved, GenConfig]] = field(default_factory=dict)
     _lines: dict[Loc, int | None] = field(default_factory=dict)
     _expects: dict[tuple[Loc, str | None], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    _affixes: dict[str, tuple[str, str] | tuple[()] | None] = field(default_factory=dict)
+    _longest: dict[str, int | None] = field(default_factory=dict)  # model -> the longest prompt it takes
 
     def __post_init__(self) -> None:
         self.suite_name, self.suite_path = self.suite.name, self.suite.path
+        self._known_variants = frozenset(self.suite.variant_names())
 
     def line(self, loc: Loc) -> int | None:
         """The suite line of `loc`, looked up once however many variants and repeats ask."""
@@ -155,9 +166,11 @@ class _Context:
     def case_checks(self, index: int, case: Case) -> None:
         """Checks that do not depend on the variant: image files and the pass rule."""
         loc: Loc = ("cases", index)
-        self._files(case.inputs, (*loc, "inputs"), case.id)
-        self._files(case.references, (*loc, "references"), case.id)
-        for j, step in enumerate(case.chain or []):
+        if case.inputs:
+            self._files(case.inputs, (*loc, "inputs"), case.id)
+        if case.references:
+            self._files(case.references, (*loc, "references"), case.id)
+        for j, step in enumerate(case.chain or ()):
             self._files(step.inputs, (*loc, "chain", j, "inputs"), case.id)
             self._files(step.references, (*loc, "chain", j, "references"), case.id)
         if case.pass_rule not in self._rules:
@@ -215,6 +228,97 @@ class _Context:
                 self.out.error(exc)
                 self._style_cache[name] = None
         return self._style_cache[name]
+
+    def expand_plain(self, index: int, case: Case, names: list[str], repeats: int | None) -> bool:
+        """The lean path of a plain case, under every variant in `names`: one step with a literal prompt,
+        no chain, style, template or settings of its own, under variants that add only settings and a
+        prefix/suffix, whose settings an earlier case already resolved without a problem. It builds the
+        plans `expand_case` would; False, having added nothing, when the case needs that general path
+        (which then also reports whatever problem made this one step aside)."""
+        xfail = case.xfail
+        if (
+            case.chain is not None
+            or case.prompt is None
+            or case.template is not None
+            or case.style
+            or not _CONFIG_KEYS.isdisjoint(case.model_fields_set)
+            or not (xfail is None or isinstance(xfail, str) or self._known_variants >= xfail.keys())
+        ):
+            return False
+        made: list[tuple[str, str, GenConfig]] = []
+        body: str | None = None
+        output = case.output
+        for name in names:
+            affixes = self._plain_affixes(name)
+            cached = self._configs.get((name, None, output))
+            if affixes is None or cached is None:
+                return False
+            if affixes:
+                body = spaced(case.prompt) if body is None else body
+                prompt = join_spaced([affixes[0], body, affixes[1]])
+            else:
+                prompt = case.prompt
+            gen = cached[1]
+            if gen.model not in self._longest:
+                self._longest[gen.model] = models.max_prompt_chars(gen.model)
+            longest = self._longest[gen.model]
+            if longest is not None and len(prompt) > longest:
+                return False
+            made.append((name, prompt, gen))
+        loc: Loc = ("cases", index)
+        errors_before = len(self.out.errors)
+        expect = self._case_expect(case, case, loc, 0, 1, None)  # the general path's first problem, if any
+        if len(self.out.errors) > errors_before:
+            return False
+        inputs = tuple(self.suite.dir / p for p in case.inputs) if case.inputs else ()
+        refs = tuple(self.suite.dir / p for p in case.references) if case.references else ()
+        kind: StepKind = "analyze" if output == "text" else ("edit" if inputs else "generate")
+        count = repeats or case.repeats or self.suite.defaults.repeats
+        tags, line = tuple(case.tags), self.line(loc)
+        plans = self.out.plans
+        for name, prompt, gen in made:
+            step = StepPlan(
+                index=0,
+                kind=kind,
+                prompt=prompt,
+                config=gen,
+                inputs=inputs,
+                references=refs,
+                expect=expect,
+                line=line,
+            )
+            for r in range(count):
+                plans.append(
+                    TrialPlan(
+                        suite=self.suite_name,
+                        suite_path=self.suite_path,
+                        case=case.id,
+                        variant=name,
+                        repeat=r,
+                        steps=(step,),
+                        group=case.group,
+                        tags=tags,
+                        pass_rule=case.pass_rule,
+                        line=line,
+                        output=output,
+                        description=case.description,
+                        xfail=xfail if xfail is None or isinstance(xfail, str) else xfail.get(name),
+                    )
+                )
+        return True
+
+    def _plain_affixes(self, name: str) -> tuple[str, str] | tuple[()] | None:
+        """What variant `name` does to a plain case's prompt: () nothing (no variant), its spaced prefix
+        and suffix, or None when it does more (a style, a prompt or template of its own)."""
+        if name not in self._affixes:
+            variant = self.suite.variants.get(name)
+            if variant is None:
+                self._affixes[name] = ()
+            elif variant.style or variant.prompt is not None or variant.template is not None:
+                self._affixes[name] = None
+            else:
+                self._affixes[name] = spaced(variant.prompt_prefix), spaced(variant.prompt_suffix)
+        return self._affixes[name]
 
     def expand_case(self, index: int, case: Case, variant_name: str, repeats: int | None) -> None:
         variant = self.suite.variants.get(variant_name)
@@ -322,12 +426,7 @@ class _Context:
         prompt, styled = self._prompt(case, item, loc, index, variant, variant_name, style)
         if prompt is None or config is None or gen is None or (style_name and style is None):
             return None  # the prompt and settings were still checked, so their problems are listed too
-        expect_key = (loc, style.name if style is not None and styled else None)
-        expect = self._expects.get(expect_key)
-        if expect is None:  # the same for every variant of the case that keeps its style
-            expect = self._expects[expect_key] = tuple(
-                self._expect(case, item, loc, j, total, style if styled else None)
-            )
+        expect = self._case_expect(case, item, loc, j, total, style if styled else None)
         if style is not None and styled:
             promise_conflicts(style, config, case.id, self.out)
         is_step = isinstance(item, Step)
@@ -496,35 +595,54 @@ class _Context:
         )
         return True
 
+    def _case_expect(
+        self, case: Case, item: Case | Step, loc: Loc, j: int, total: int, style: ResolvedStyle | None
+    ) -> tuple[dict[str, Any], ...]:
+        """The step's expectations, checked once: the same for every variant that keeps its style."""
+        key = (loc, style.name if style is not None else None)
+        expect = self._expects.get(key)
+        if expect is None:
+            expect = self._expects[key] = tuple(self._expect(case, item, loc, j, total, style))
+        return expect
+
     def _expect(
         self, case: Case, item: Case | Step, loc: Loc, j: int, total: int, style: ResolvedStyle | None
     ) -> list[dict[str, Any]]:
-        """Style promises first, then the step's own; a chain's case-level `expect:` scores its last step."""
-        entries: list[tuple[dict[str, Any], tuple[Path, int | None]]] = []
-        if style is not None:
-            entries += [(p.spec, (p.file, p.line)) for p in style.promises]
-        own_loc = (*loc, "expect")
-        entries += self._located(item.expect, own_loc)
-        if isinstance(item, Step) and j == total - 1:
-            entries += self._located(case.expect, ("cases", loc[1], "expect"))
-        checks = scoring_checks()
-        for spec, (file, line) in entries:
+        """Style promises first, then the step's own; a chain's case-level `expect:` scores its last step.
+        An entry is looked up in the file only when its check fails (most never do)."""
+        specs: list[dict[str, Any]] = [p.spec for p in style.promises] if style is not None else []
+        specs += item.expect
+        last = isinstance(item, Step) and j == total - 1
+        if last:
+            specs += case.expect
+        check = scoring_checks()[0]
+        problems: list[tuple[int, ValueError]] = []
+        for k, spec in enumerate(specs):
             if len(spec) != 1:
                 continue  # reported at load
             try:
-                self._check_expectation(checks[0], spec)
+                self._check_expectation(check, spec)
             except ValueError as exc:
-                self.out.error(
-                    SuiteError(
-                        f"expectation {spec!r}: {exc}",
-                        file=file,
-                        line=line,
-                        case=case.id,
-                        key="expect",
-                        hint="see the scorer list in the README",
-                    )
+                problems.append((k, exc))
+        if not problems:
+            return specs
+        where = [(p.file, p.line) for p in style.promises] if style is not None else []
+        where += [w for _, w in self._located(item.expect, (*loc, "expect"))]
+        if last:
+            where += [w for _, w in self._located(case.expect, ("cases", loc[1], "expect"))]
+        for k, exc in problems:
+            file, line = where[k]
+            self.out.error(
+                SuiteError(
+                    f"expectation {specs[k]!r}: {exc}",
+                    file=file,
+                    line=line,
+                    case=case.id,
+                    key="expect",
+                    hint="see the scorer list in the README",
                 )
-        return [spec for spec, _ in entries]
+            )
+        return specs
 
     def _check_expectation(self, check: Any, spec: dict[str, Any]) -> None:
         """The scorer's own check of one entry, once per distinct entry (a dataset repeats them)."""

@@ -35,11 +35,18 @@ _INPUT_TOKENS: dict[str, int] = {
 CHARS_PER_TOKEN = 4
 
 
+def max_prompt_chars(model: str) -> int | None:
+    """The longest prompt `model` takes, in characters (None: a model whose limit we do not know)."""
+    limit = _INPUT_TOKENS.get(canonical(model))
+    return None if limit is None else limit * CHARS_PER_TOKEN
+
+
 def check_prompt_length(model: str, prompt: str) -> str | None:
     """A problem sentence when `prompt` cannot fit the model's input, else None (unknown models pass)."""
-    limit = _INPUT_TOKENS.get(canonical(model))
-    if limit is None or len(prompt) <= limit * CHARS_PER_TOKEN:
+    longest = max_prompt_chars(model)
+    if longest is None or len(prompt) <= longest:
         return None
+    limit = longest // CHARS_PER_TOKEN
     return (
         f"the prompt is {len(prompt):,} characters, about {len(prompt) // CHARS_PER_TOKEN:,} tokens; "
         f"{model} accepts at most {limit:,} input tokens"

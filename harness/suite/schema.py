@@ -32,8 +32,9 @@ ExpectItem = Expectation | str
 
 @dataclass
 class CaseOrigin:
-    """Where a loaded case was written: a suite case (`yaml_loc`, its place in the file as written) or a
-    data row (`file`, `line`, `row`); `expect_at[k]` is the file and line of its k-th resolved expectation."""
+    """Where a loaded case was written: a suite case (`yaml_loc`, its place in the file as written, at
+    `line`) or a data row (`file`, `line`, `row`); `expect_at[k]` is the file and line of its k-th resolved
+    expectation."""
 
     file: Path
     line: int | None
@@ -279,12 +280,12 @@ class Suite(Strict):
         origins, source = private["_origins"], private["_source"]
         if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and loc[1] < len(origins):
             origin = origins[loc[1]]
-            if origin.yaml_loc is None:
+            if origin.yaml_loc is None or len(loc) == 2:  # the case itself: where its origin says
                 return origin.file, origin.line
             loc = (*origin.yaml_loc, *loc[2:])
         if source is None:
             return private["_path"], None
-        if loc[:1] in (("dataset",), ("cases_from",)) and not isinstance(source.data.get(loc[0]), list):
+        if loc and loc[0] in ("dataset", "cases_from") and not isinstance(source.data.get(loc[0]), list):
             loc = (loc[0], *loc[2:])  # written as one mapping, read as a list of one
         return private["_path"], source.line(loc)
 

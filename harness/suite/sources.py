@@ -60,11 +60,13 @@ def build_cases(suite: Suite) -> list[SuiteError]:
     sink = _Sink(suite)
     cases: list[Case] = []
     origins: list[CaseOrigin] = []
+    source = suite.source
     for index, case in enumerate(suite.cases):
         loc: Loc = ("cases", index)
-        for made in _matrix(case, loc, sink):
+        line = source.line(loc) if source is not None else None  # as Suite.where finds it, faster
+        for made in _matrix(case, loc, sink) if case.matrix or case.exclude else (case,):
             cases.append(made)
-            origins.append(CaseOrigin(suite.path, suite.line(*loc), yaml_loc=loc))
+            origins.append(CaseOrigin(suite.path, line, yaml_loc=loc))
     for k, spec in enumerate(suite.cases_from):
         for row_case, origin in _from_file(suite, spec, ("cases_from", k), sink):
             for made in _matrix(

@@ -82,11 +82,19 @@ def ends_sentence(text: str) -> bool:
 
 def join_sentences(*parts: str | None) -> str:
     """Join prompt fragments as sentences: each ends with punctuation, each starts with a capital."""
+    return join_spaced([spaced(part) for part in parts])
+
+
+def spaced(part: str | None) -> str:
+    """A fragment with its runs of whitespace folded to one space ('' for none)."""
+    return " ".join(part.split()) if part else ""
+
+
+def join_spaced(parts: list[str]) -> str:
+    """`join_sentences` of fragments `spaced` already folded: expansion folds a case's prompt and a
+    variant's prefix and suffix once, not once per trial."""
     out: list[str] = []
-    for part in parts:
-        if not part:
-            continue
-        text = " ".join(part.split())
+    for text in parts:
         if not text:
             continue
         if out:

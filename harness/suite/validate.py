@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
 from harness.models import DEFAULT_JUDGE_MODEL
-from harness.plan import TrialPlan
+from harness.plan import StepPlan, TrialPlan
 from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, price_for
 from harness.record import Usage
 from harness.suite.expand import expand_all
@@ -137,11 +137,15 @@ def trial_cost(plan: TrialPlan, tier: Tier = "standard") -> float:
     """Image tokens per step at its size, plus the prompt and input images (judge calls are apart)."""
     total = 0.0
     for step in plan.steps:
-        images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
-        prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
-        images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
-        total += _image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens, tier)
+        total += step_cost(step, tier)
     return total
+
+
+def step_cost(step: StepPlan, tier: Tier = "standard") -> float:
+    images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
+    prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
+    images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
+    return _image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens, tier)
 
 
 @lru_cache(maxsize=4096)
@@ -151,7 +155,11 @@ def _image_usd(model: str, size: str | None, images_out: int, prompt_tokens: int
 
 
 def judge_calls(plan: TrialPlan) -> int:
-    return sum(1 for step in plan.steps for spec in step.expect if "judge" in spec)
+    return sum(step_judge_calls(step) for step in plan.steps)
+
+
+def step_judge_calls(step: StepPlan) -> int:
+    return sum(1 for spec in step.expect if "judge" in spec)
 
 
 def judge_call_usd(judge_model: str, tier: Tier = "standard") -> float:
@@ -176,16 +184,37 @@ def report_suite(
     tier: Tier = "standard",
     judge_tier: Tier = "standard",
 ) -> SuiteReport:
+    """The per-case table. A step's cost is worked out once per distinct settings, prompt length and
+    input image count (a big suite has a few hundred), not once per trial; a case's cost sums its
+    trials' as `sum(trial_cost(...))` would."""
     report = SuiteReport(name=name, path=path, tier=tier, judge_tier=judge_tier)
     by_case: dict[str, list[TrialPlan]] = {}
-    models: set[str] = set()
     for plan in plans:
-        by_case.setdefault(plan.case, []).append(plan)
-        models.update(s.config.model for s in plan.steps)
+        mine = by_case.get(plan.case)
+        if mine is None:
+            by_case[plan.case] = [plan]
+        else:
+            mine.append(plan)
+    # keyed by the config's id: every plan, so every config, stays alive while the table is used
+    costs: dict[tuple[int, int, int], float] = {}
+    models: set[str] = set()
     judge_usd = judge_call_usd(judge_model, judge_tier)
     for case, mine in by_case.items():
-        judges = sum(judge_calls(p) for p in mine)
-        cost = sum(trial_cost(p, tier) for p in mine) + judges * judge_usd
+        trials: list[float] = []
+        judges = 0
+        for plan in mine:
+            trial = 0.0
+            for step in plan.steps:
+                images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
+                key = (id(step.config), len(step.prompt) // 4, images_in)
+                cost = costs.get(key)
+                if cost is None:
+                    cost = costs[key] = step_cost(step, tier)
+                    models.add(step.config.model)
+                trial += cost
+                if step.expect:
+                    judges += step_judge_calls(step)
+            trials.append(trial)
         variants = len({p.variant for p in mine})
         report.rows.append(
             CaseRow(
@@ -195,7 +224,7 @@ def report_suite(
                 steps=len(mine[0].steps),
                 trials=len(mine),
                 judge_calls=judges,
-                est_usd=cost,
+                est_usd=sum(trials) + judges * judge_usd,
             )
         )
     report.models = sorted(models | ({judge_model} if any(r.judge_calls for r in report.rows) else set()))

@@ -42,12 +42,13 @@ class LocatedYaml:
 
     def line(self, loc: Loc) -> int | None:
         """The line of `loc`, or of its nearest ancestor that appears in the file."""
-        loc = tuple(loc)
+        lines, loc = self.lines, tuple(loc)
         while loc:
-            if loc in self.lines:
-                return self.lines[loc]
+            line = lines.get(loc)
+            if line is not None:
+                return line
             loc = loc[:-1]
-        return self.lines.get((), 1)
+        return lines.get((), 1)
 
 
 def load_yaml(path: str | Path, text: str | None = None) -> LocatedYaml:
