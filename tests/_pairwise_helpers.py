@@ -3,6 +3,7 @@ object), as two suite files of one suite name, so the judge records under one su
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from harness.api import run_suites
@@ -40,3 +41,15 @@ def good_and_worse(root: Path, arms: tuple[tuple[str, int], ...] = (("good", 1),
         suite.write_text(suite_text([(c[0], c[column]) for c in CASES]))
         out.append(run_suites([suite], backend="emulator", out=root / "results", run_id=name))
     return out
+
+
+def copy_arms(arms: tuple[list[Path], Path], into: Path) -> list[Path]:
+    """The arms' whole folder (suites, cassettes, runs) copied, each manifest pointed at the copied suite
+    files, so the judge records under the copy's cassette and not the shared one."""
+    runs, root = arms
+    shutil.copytree(root, into, dirs_exist_ok=True)
+    copies = [into / run.relative_to(root) for run in runs]
+    for run in copies:
+        manifest = run / "manifest.json"
+        manifest.write_text(manifest.read_text().replace(str(root), str(into)))
+    return copies

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _browser_helpers import assert_fits, chromium_page
-from _pairwise_helpers import good_and_worse
+from _pairwise_helpers import copy_arms
 
 from harness.cli import main
 
@@ -15,9 +15,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def pages(
+    tmp_path_factory: pytest.TempPathFactory, pairwise_arms: tuple[list[Path], Path]
+) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("compare-browser")
-    good, worse, twin = good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1)))
+    good, worse, twin = copy_arms(pairwise_arms, root)
     judge = ["--mode", "auto", "--backend", "emulator"]
     compare, diff = root / "compare.html", root / "diff.html"
     assert main(["compare", str(good), str(worse), str(twin), *judge, "--html", str(compare)]) == 0
