@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 from harness.api import run_suites
+from harness.cli import main
 
 CASES = [
     ("apple", "a red apple on a white table", "a red thing on a white table"),
@@ -53,3 +55,22 @@ def copy_arms(arms: tuple[list[Path], Path], into: Path) -> list[Path]:
         manifest = run / "manifest.json"
         manifest.write_text(manifest.read_text().replace(str(root), str(into)))
     return copies
+
+
+class Compared(NamedTuple):
+    """`harness compare` of the good, worse and twin arms, its judge answers recorded from the emulator."""
+
+    arms: list[Path]
+    root: Path  # the arms' folder, whose cassette now holds the judge's answers
+    code: int
+    json: Path
+    html: Path
+
+
+def compare_arms(arms: tuple[list[Path], Path], into: Path) -> Compared:
+    """A copy of the arms compared with `--mode auto`: the judge's answers go to the copy's cassette."""
+    runs = copy_arms(arms, into)
+    out, page = into / "compare.json", into / "compare.html"
+    code = main(["compare", *map(str, runs), "--mode", "auto", "--backend", "emulator", "--json", str(out),
+                 "--html", str(page)])  # fmt: skip
+    return Compared(runs, into, code, out, page)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from harness.context import current_request
+
+if TYPE_CHECKING:
+    from _pairwise_helpers import Compared
 
 pytest_plugins = ("pytester",)
 
@@ -86,3 +90,14 @@ def pairwise_arms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path],
 
     root = tmp_path_factory.mktemp("pairwise-arms")
     return good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1))), root
+
+
+@pytest.fixture(scope="session")
+def compared_arms(
+    tmp_path_factory: pytest.TempPathFactory, pairwise_arms: tuple[list[Path], Path]
+) -> Compared:
+    """The three arms compared once per worker (recording the judge), for the compare JSON's assertions and
+    the compare page in a browser; `copy_arms((runs, root), ...)` before recording into it again."""
+    from _pairwise_helpers import compare_arms
+
+    return compare_arms(pairwise_arms, tmp_path_factory.mktemp("compared-arms"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _pairwise_helpers import copy_arms
+from _pairwise_helpers import Compared
 
 from harness.analysis.bradley_terry import fit_strengths, rate, win_matrix, win_probability
 from harness.cli import main
@@ -48,18 +48,12 @@ def test_ties_count_half_and_a_clean_sweep_stays_finite() -> None:
     assert np.isfinite(sweep).all() and sweep[0] > sweep[1] > sweep[2]
 
 
-@pytest.fixture(scope="module")
-def arms(tmp_path_factory: pytest.TempPathFactory, pairwise_arms: tuple[list[Path], Path]) -> list[Path]:
-    return copy_arms(pairwise_arms, tmp_path_factory.mktemp("compare"))
-
-
-def test_three_arms_ranked_recorded_and_replayed(arms: list[Path], tmp_path: Path) -> None:
-    good, worse, twin = arms
-    out, page = tmp_path / "compare.json", tmp_path / "compare.html"
+def test_three_arms_ranked_recorded_and_replayed(compared_arms: Compared, tmp_path: Path) -> None:
+    """The recording (`--mode auto`) is the shared `compared_arms` (conftest); the replay is done here."""
+    good, worse, twin = compared_arms.arms
+    out, page = compared_arms.json, compared_arms.html
     refs = [str(good), str(worse), str(twin)]
-    code = main(["compare", *refs, "--mode", "auto", "--backend", "emulator", "--json", str(out),
-                 "--html", str(page)])  # fmt: skip
-    assert code == 0
+    assert compared_arms.code == 0
     data = json.loads(out.read_text())
     board = {row["arm"]: row for row in data["leaderboard"]}
     assert data["leaderboard"][-1]["arm"] == "worse"
@@ -78,8 +72,8 @@ def test_three_arms_ranked_recorded_and_replayed(arms: list[Path], tmp_path: Pat
     assert json.loads(again.read_text())["leaderboard"] == data["leaderboard"]
 
 
-def test_compare_needs_two_arms(arms: list[Path]) -> None:
-    good, *_ = arms
+def test_compare_needs_two_arms(pairwise_arms: tuple[list[Path], Path]) -> None:
+    (good, *_), _ = pairwise_arms
     assert main(["compare", str(good)]) == 2
     with pytest.raises(UsageError, match="no variant 'nope'"):
         from harness.api.compare import load_compare_arms
