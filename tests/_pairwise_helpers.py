@@ -3,9 +3,12 @@ object), as two suite files of one suite name, so the judge records under one su
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 from harness.api import run_suites
+from harness.cli import main
 
 CASES = [
     ("apple", "a red apple on a white table", "a red thing on a white table"),
@@ -40,3 +43,34 @@ def good_and_worse(root: Path, arms: tuple[tuple[str, int], ...] = (("good", 1),
         suite.write_text(suite_text([(c[0], c[column]) for c in CASES]))
         out.append(run_suites([suite], backend="emulator", out=root / "results", run_id=name))
     return out
+
+
+def copy_arms(arms: tuple[list[Path], Path], into: Path) -> list[Path]:
+    """The arms' whole folder (suites, cassettes, runs) copied, each manifest pointed at the copied suite
+    files, so the judge records under the copy's cassette and not the shared one."""
+    runs, root = arms
+    shutil.copytree(root, into, dirs_exist_ok=True)
+    copies = [into / run.relative_to(root) for run in runs]
+    for run in copies:
+        manifest = run / "manifest.json"
+        manifest.write_text(manifest.read_text().replace(str(root), str(into)))
+    return copies
+
+
+class Compared(NamedTuple):
+    """`harness compare` of the good, worse and twin arms, its judge answers recorded from the emulator."""
+
+    arms: list[Path]
+    root: Path  # the arms' folder, whose cassette now holds the judge's answers
+    code: int
+    json: Path
+    html: Path
+
+
+def compare_arms(arms: tuple[list[Path], Path], into: Path) -> Compared:
+    """A copy of the arms compared with `--mode auto`: the judge's answers go to the copy's cassette."""
+    runs = copy_arms(arms, into)
+    out, page = into / "compare.json", into / "compare.html"
+    code = main(["compare", *map(str, runs), "--mode", "auto", "--backend", "emulator", "--json", str(out),
+                 "--html", str(page)])  # fmt: skip
+    return Compared(runs, into, code, out, page)

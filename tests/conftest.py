@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from harness.context import current_request
 
+if TYPE_CHECKING:
+    from _pairwise_helpers import Compared
+
 pytest_plugins = ("pytester",)
+
+SUITES = Path(__file__).resolve().parent.parent / "suites"
 
 # The files whose tests take seconds each start first, so under `-n 2` no long test is left for the end
 # while the other worker idles; every other file keeps its place.
@@ -63,3 +70,34 @@ def _no_leaked_request_context() -> Iterator[None]:
     token = current_request.set(None)
     yield
     current_request.reset(token)
+
+
+@pytest.fixture(scope="session")
+def showcase_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The showcase's 36 trials replayed once per worker, for tests that only read the result; a test that
+    changes a run works on a `shutil.copytree` of it."""
+    from harness.api import run_suites
+
+    out = tmp_path_factory.mktemp("showcase-run")
+    return run_suites([SUITES / "showcase.yaml"], out=out, run_id="show", mode="replay")
+
+
+@pytest.fixture(scope="session")
+def pairwise_arms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    """The good, worse and twin emulator arms of `_pairwise_helpers`, run once per worker, never judged:
+    a test records its judge answers (`--mode auto`) into a `copy_arms` of them, a cassette of its own."""
+    from _pairwise_helpers import good_and_worse
+
+    root = tmp_path_factory.mktemp("pairwise-arms")
+    return good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1))), root
+
+
+@pytest.fixture(scope="session")
+def compared_arms(
+    tmp_path_factory: pytest.TempPathFactory, pairwise_arms: tuple[list[Path], Path]
+) -> Compared:
+    """The three arms compared once per worker (recording the judge), for the compare JSON's assertions and
+    the compare page in a browser; `copy_arms((runs, root), ...)` before recording into it again."""
+    from _pairwise_helpers import compare_arms
+
+    return compare_arms(pairwise_arms, tmp_path_factory.mktemp("compared-arms"))

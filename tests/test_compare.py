@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _pairwise_helpers import good_and_worse
+from _pairwise_helpers import Compared
 
 from harness.analysis.bradley_terry import fit_strengths, rate, win_matrix, win_probability
 from harness.cli import main
@@ -48,19 +48,12 @@ def test_ties_count_half_and_a_clean_sweep_stays_finite() -> None:
     assert np.isfinite(sweep).all() and sweep[0] > sweep[1] > sweep[2]
 
 
-@pytest.fixture(scope="module")
-def arms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
-    root = tmp_path_factory.mktemp("compare")
-    return good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1))), root
-
-
-def test_three_arms_ranked_recorded_and_replayed(arms: tuple[list[Path], Path]) -> None:
-    (good, worse, twin), root = arms
-    out, page = root / "compare.json", root / "compare.html"
+def test_three_arms_ranked_recorded_and_replayed(compared_arms: Compared, tmp_path: Path) -> None:
+    """The recording (`--mode auto`) is the shared `compared_arms` (conftest); the replay is done here."""
+    good, worse, twin = compared_arms.arms
+    out, page = compared_arms.json, compared_arms.html
     refs = [str(good), str(worse), str(twin)]
-    code = main(["compare", *refs, "--mode", "auto", "--backend", "emulator", "--json", str(out),
-                 "--html", str(page)])  # fmt: skip
-    assert code == 0
+    assert compared_arms.code == 0
     data = json.loads(out.read_text())
     board = {row["arm"]: row for row in data["leaderboard"]}
     assert data["leaderboard"][-1]["arm"] == "worse"
@@ -74,13 +67,13 @@ def test_three_arms_ranked_recorded_and_replayed(arms: tuple[list[Path], Path]) 
     text = page.read_text()
     assert text.count("data:image/jpeg;base64,") == 36 and "procedural" in text
 
-    again = root / "again.json"
+    again = tmp_path / "again.json"
     assert main(["compare", *refs, "--json", str(again)]) == 0  # replay: offline, the same ratings
     assert json.loads(again.read_text())["leaderboard"] == data["leaderboard"]
 
 
-def test_compare_needs_two_arms(arms: tuple[list[Path], Path]) -> None:
-    (good, *_), _ = arms
+def test_compare_needs_two_arms(pairwise_arms: tuple[list[Path], Path]) -> None:
+    (good, *_), _ = pairwise_arms
     assert main(["compare", str(good)]) == 2
     with pytest.raises(UsageError, match="no variant 'nope'"):
         from harness.api.compare import load_compare_arms
@@ -88,16 +81,12 @@ def test_compare_needs_two_arms(arms: tuple[list[Path], Path]) -> None:
         load_compare_arms([f"{good}:nope", str(good)])
 
 
-def test_three_showcase_arms_replay_offline(tmp_path: Path) -> None:
+def test_three_showcase_arms_replay_offline(showcase_run: Path, tmp_path: Path) -> None:
     """The showcase's flash, pro and 3.1 flash arms: generations and judge answers all from its cassette.
     The emulator draws the same scenes for the three models, so the judge ties every pair and the ratings
     are equal; cost per passing image still tells the arms apart."""
-    from harness.api import run_suites
-
-    showcase = Path(__file__).resolve().parents[1] / "suites" / "showcase.yaml"
-    run = run_suites([showcase], out=tmp_path, run_id="show", mode="replay")
     out = tmp_path / "compare.json"
-    assert main(["compare", str(run), "--json", str(out)]) == 0
+    assert main(["compare", str(showcase_run), "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert [a["name"] for a in data["arms"]] == ["show:flash", "show:flash31", "show:pro"]
     assert data["errors"] == [] and data["cases"] == 10 and data["settings"]["modes"] == ["replay"]

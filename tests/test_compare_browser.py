@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _browser_helpers import assert_fits, chromium_page
-from _pairwise_helpers import good_and_worse
+from _pairwise_helpers import Compared, copy_arms
 
 from harness.cli import main
 
@@ -15,14 +15,28 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def pages(tmp_path_factory: pytest.TempPathFactory, compared_arms: Compared) -> tuple[Path, Path]:
+    """The compare page of the shared `compared_arms` (conftest), and a diff page of a copy of its runs,
+    whose cassette already holds the judge's answers for these pairs."""
     root = tmp_path_factory.mktemp("compare-browser")
-    good, worse, twin = good_and_worse(root, (("good", 1), ("worse", 2), ("twin", 1)))
-    judge = ["--mode", "auto", "--backend", "emulator"]
-    compare, diff = root / "compare.html", root / "diff.html"
-    assert main(["compare", str(good), str(worse), str(twin), *judge, "--html", str(compare)]) == 0
-    main(["diff", str(good), str(worse), "--pairwise", *judge, "--html", str(diff)])
-    return compare, diff
+    good, worse, _ = copy_arms((compared_arms.arms, compared_arms.root), root)
+    assert compared_arms.code == 0
+    diff = root / "diff.html"
+    main(
+        [
+            "diff",
+            str(good),
+            str(worse),
+            "--pairwise",
+            "--mode",
+            "auto",
+            "--backend",
+            "emulator",
+            "--html",
+            str(diff),
+        ]
+    )
+    return compared_arms.html, diff
 
 
 def test_compare_page_in_chromium(pages: tuple[Path, Path], tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _pairwise_helpers import CASES, good_and_worse, suite_text
+from _pairwise_helpers import CASES, copy_arms, suite_text
 
 from harness.cli import main
 from harness.context import RequestContext
@@ -98,9 +98,11 @@ def test_pairwise_prompt_names_the_rubric() -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, pairwise_arms: tuple[list[Path], Path]
+) -> tuple[Path, Path, Path]:
     root = tmp_path_factory.mktemp("pairwise")
-    good, worse = good_and_worse(root)
+    good, worse, _ = copy_arms(pairwise_arms, root)
     return good, worse, root
 
 
