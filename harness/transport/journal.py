@@ -63,15 +63,18 @@ class Journal:
             self.path.unlink(missing_ok=True)
 
 
-def read_entries(path: Path) -> list[tuple[dict[str, Any], list[Interaction]]]:
-    """Whole lines only: a torn last line is a trial that never finished committing."""
+def read_journal(path: Path) -> tuple[list[tuple[dict[str, Any], list[Interaction]]], set[str]]:
+    """The entries, and the blobs its `remove` lines name. Whole lines only: a torn last line is a trial
+    that never finished committing (or a removal note never completed, whose save never happened)."""
     entries = []
+    removals: set[str] = set()
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
         if not line.endswith("\n"):
             break
         try:
             doc = json.loads(line)
             if "remove" in doc:
+                removals.update(str(name) for name in doc["remove"])
                 continue
             items = [
                 Interaction(i["key"], i["request"], i["response"], i.get("trial"))
@@ -81,16 +84,7 @@ def read_entries(path: Path) -> list[tuple[dict[str, Any], list[Interaction]]]:
             log.warning("%s: an unreadable journal line was skipped", path)
             continue
         entries.append((dict(doc.get("header") or {}), items))
-    return entries
-
-
-def read_removals(path: Path) -> set[str]:
-    """The blobs `remove` lines name (whole lines only)."""
-    names: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.endswith("\n") and line.startswith('{"remove"'):
-            names.update(json.loads(line)["remove"])
-    return names
+    return entries, removals
 
 
 def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
@@ -101,9 +95,9 @@ def fold_journal(cassette_path: Path, *, keep_good: bool = True) -> int:
     blobs = BlobStore(Path(cassette_path).parent / "blobs")
     kept: list[Interaction] = []
     header: dict[str, Any] = {}
-    doomed = read_removals(path)  # blobs of dropped entries, and of recordings a later one replaced
+    entries, doomed = read_journal(path)  # doomed: blobs of dropped entries and of replaced recordings
     journal = Journal(Path(cassette_path))
-    for entry_header, items in read_entries(path):
+    for entry_header, items in entries:
         names = set().union(*(response_refs(i.response) for i in items)) if items else set()
         doomed |= names
         for name in names:  # a blob write the kill cut short (atomic_write's temp file)
