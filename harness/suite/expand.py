@@ -274,8 +274,7 @@ class _Context:
         refs = tuple(self.suite.dir / p for p in case.references) if case.references else ()
         kind: StepKind = "analyze" if output == "text" else ("edit" if inputs else "generate")
         count = repeats or case.repeats or self.suite.defaults.repeats
-        tags, line = tuple(case.tags), self.line(loc)
-        plans = self.out.plans
+        line = self.line(loc)
         for name, prompt, gen in made:
             step = StepPlan(
                 index=0,
@@ -287,24 +286,8 @@ class _Context:
                 expect=expect,
                 line=line,
             )
-            for r in range(count):
-                plans.append(
-                    TrialPlan(
-                        suite=self.suite_name,
-                        suite_path=self.suite_path,
-                        case=case.id,
-                        variant=name,
-                        repeat=r,
-                        steps=(step,),
-                        group=case.group,
-                        tags=tags,
-                        pass_rule=case.pass_rule,
-                        line=line,
-                        output=output,
-                        description=case.description,
-                        xfail=xfail if xfail is None or isinstance(xfail, str) else xfail.get(name),
-                    )
-                )
+            reason = xfail if xfail is None or isinstance(xfail, str) else xfail.get(name)
+            self._add_trials(case, name, (step,), count, line, None, reason)
         return True
 
     def _plain_affixes(self, name: str) -> tuple[str, str] | tuple[()] | None:
@@ -363,7 +346,20 @@ class _Context:
         xfail = self._xfail(index, case, variant_name)
         count = repeats or case.repeats or self.suite.defaults.repeats
         plan_steps = (steps[0][0],) if len(steps) == 1 else tuple(p for p, _ in steps)
-        tags, line = tuple(case.tags), self.line(("cases", index))
+        self._add_trials(case, variant_name, plan_steps, count, self.line(("cases", index)), style, xfail)
+
+    def _add_trials(
+        self,
+        case: Case,
+        variant_name: str,
+        steps: tuple[StepPlan, ...],
+        count: int,
+        line: int | None,
+        style: ResolvedStyle | None,
+        xfail: str | None,
+    ) -> None:
+        """The `count` repeats of a case under one variant, from either expansion path."""
+        tags = tuple(case.tags)
         for r in range(count):
             self.out.plans.append(
                 TrialPlan(
@@ -372,7 +368,7 @@ class _Context:
                     case=case.id,
                     variant=variant_name,
                     repeat=r,
-                    steps=plan_steps,
+                    steps=steps,
                     style=style.name if style else None,
                     style_version=style.version if style else None,
                     group=case.group,
@@ -389,7 +385,7 @@ class _Context:
         """The case's known-failure reason for this variant; an unknown variant name is an error."""
         if case.xfail is None or isinstance(case.xfail, str):
             return case.xfail
-        known = set(self.suite.variant_names())
+        known = self._known_variants
         for name in case.xfail:
             if name not in known:
                 file, line = self.suite.where("cases", index, "xfail", name)
