@@ -245,8 +245,7 @@ def structural_problems(suite: Suite, sources_failed: bool = False) -> list[Suit
                 "drop references or split the case",
             )
         if case.chain is None:
-            if case.prompt is not None and case.template is not None:  # all a one-step case can get wrong
-                _check_source(case, loc, case.id, err, first=False)
+            _check_source(case, loc, case.id, err, first=False)
             continue
         for key in ("prompt", "template"):
             if key in case.model_fields_set:
