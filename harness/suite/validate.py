@@ -142,10 +142,14 @@ def trial_cost(plan: TrialPlan, tier: Tier = "standard") -> float:
 
 
 def step_cost(step: StepPlan, tier: Tier = "standard") -> float:
-    images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
-    prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in
+    prompt_tokens = max(len(step.prompt) // 4, 1) + INPUT_IMAGE_TOKENS * images_in(step)
     images_out = 0 if step.config.response_modalities == ("TEXT",) else 1
     return _image_usd(step.config.model, step.config.image_size, images_out, prompt_tokens, tier)
+
+
+def images_in(step: StepPlan) -> int:
+    """The images a step sends: its inputs and references, and after the first step the last output."""
+    return len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
 
 
 @lru_cache(maxsize=4096)
@@ -205,8 +209,7 @@ def report_suite(
         for plan in mine:
             trial = 0.0
             for step in plan.steps:
-                images_in = len(step.inputs) + len(step.references) + (1 if step.index > 0 else 0)
-                key = (id(step.config), len(step.prompt) // 4, images_in)
+                key = (id(step.config), len(step.prompt) // 4, images_in(step))
                 cost = costs.get(key)
                 if cost is None:
                     cost = costs[key] = step_cost(step, tier)
