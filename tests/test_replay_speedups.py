@@ -68,7 +68,7 @@ def test_encoded_text_is_kept_and_a_tampered_blob_is_still_caught(tmp_path: Path
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
     assert store.encoded(name, urlsafe=False, padded=True) == text and reads == []
-    urlsafe = text.replace("+", "-").replace("/", "_").rstrip("=")
+    urlsafe = text.replace(b"+", b"-").replace(b"/", b"_").rstrip(b"=")
     assert store.encoded(name, urlsafe=True, padded=False) == urlsafe
     blob = store.path(name)
     blob.write_bytes(b"tampered")

@@ -56,8 +56,13 @@ def decode(text: str) -> Decoded | None:
 
 
 def encode(d: Decoded) -> str:
-    text = (base64.urlsafe_b64encode(d.data) if d.urlsafe else base64.b64encode(d.data)).decode("ascii")
-    return text if d.padded else text.rstrip("=")
+    return encode_ascii(d).decode("ascii")
+
+
+def encode_ascii(d: Decoded) -> bytes:
+    """`encode` as the ASCII bytes a replayed body splices in (no str round trip for megabytes)."""
+    text = base64.urlsafe_b64encode(d.data) if d.urlsafe else base64.b64encode(d.data)
+    return text if d.padded else text.rstrip(b"=")
 
 
 def is_candidate(key: str | None, value: str) -> bool:

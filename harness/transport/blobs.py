@@ -37,7 +37,7 @@ def sniff_ext(data: bytes) -> str:
     return next((ext for magic, ext in _MAGIC if data.startswith(magic)), "bin")
 
 
-ENCODED_CACHE_CHARS = 64 << 20  # base64 text kept for blobs replayed again (repeats, shared judge answers)
+ENCODED_CACHE_BYTES = 64 << 20  # base64 text kept for blobs replayed again (repeats, shared judge answers)
 
 
 class BlobStore:
@@ -48,8 +48,8 @@ class BlobStore:
         self.root = Path(root)
         self._verified: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
-        self._encoded: OrderedDict[tuple[str, bool, bool], tuple[tuple[int, int], str]] = OrderedDict()
-        self._encoded_chars = 0
+        self._encoded: OrderedDict[tuple[str, bool, bool], tuple[tuple[int, int], bytes]] = OrderedDict()
+        self._encoded_bytes = 0
 
     def name_for(self, data: bytes) -> str:
         return f"{hashlib.sha256(data).hexdigest()}.{sniff_ext(data)}"
@@ -99,10 +99,11 @@ class BlobStore:
                 self._verified[name] = stamp
         return data
 
-    def encoded(self, name: str, *, urlsafe: bool, padded: bool, cassette: Path | None = None) -> str:
-        """The blob as the base64 text a replayed JSON body carries. Kept (least recently used first out,
-        up to ENCODED_CACHE_CHARS) while its file's (size, mtime) stays the same: a blob replayed again
-        is then neither read, hashed nor encoded; a changed file is read and verified as by `get`."""
+    def encoded(self, name: str, *, urlsafe: bool, padded: bool, cassette: Path | None = None) -> bytes:
+        """The blob as the base64 text (ASCII bytes) a replayed JSON body carries. Kept (least recently
+        used first out, up to ENCODED_CACHE_BYTES) while its file's (size, mtime) stays the same: a blob
+        replayed again is then neither read, hashed nor encoded; a changed file is read and verified as
+        by `get`."""
         key = (name, urlsafe, padded)
         try:
             stat = self.path(name).stat()
@@ -114,15 +115,15 @@ class BlobStore:
             if hit is not None and hit[0] == stamp:
                 self._encoded.move_to_end(key)
                 return hit[1]
-        text = b64.encode(b64.Decoded(self.get(name, cassette=cassette), urlsafe, padded))
-        if stamp is not None and len(text) <= ENCODED_CACHE_CHARS:
+        text = b64.encode_ascii(b64.Decoded(self.get(name, cassette=cassette), urlsafe, padded))
+        if stamp is not None and len(text) <= ENCODED_CACHE_BYTES:
             with self._lock:
                 old = self._encoded.pop(key, None)
-                self._encoded_chars += len(text) - (len(old[1]) if old else 0)
+                self._encoded_bytes += len(text) - (len(old[1]) if old else 0)
                 self._encoded[key] = (stamp, text)
-                while self._encoded_chars > ENCODED_CACHE_CHARS:
+                while self._encoded_bytes > ENCODED_CACHE_BYTES:
                     _, (_, dropped) = self._encoded.popitem(last=False)
-                    self._encoded_chars -= len(dropped)
+                    self._encoded_bytes -= len(dropped)
         return text
 
     def verified_file(self, data: bytes, sha256: str) -> Path | None:

@@ -51,7 +51,7 @@ class _Splicer:
     def __init__(self, blobs: BlobStore, where: Any) -> None:
         self.blobs, self.where = blobs, where
         self.nonce = secrets.token_hex(8)
-        self.texts: list[str] = []
+        self.texts: list[bytes] = []
 
     def tree(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -66,12 +66,15 @@ class _Splicer:
             return [self.tree(v) for v in value]
         return value
 
-    def dumps(self, value: Any) -> str:
-        text = _dumps(self.tree(value))
+    def dumps(self, value: Any) -> bytes:
+        """UTF-8 JSON; the base64 texts are joined in as bytes, each copied once."""
+        rest = _dumps(self.tree(value)).encode("utf-8")
+        pieces = []
         for n, b64_text in enumerate(self.texts):
-            text = text.replace(f"@{self.nonce}:{n}@", b64_text, 1)
+            head, _, rest = rest.partition(f"@{self.nonce}:{n}@".encode("ascii"))
+            pieces += [head, b64_text]
         self.texts.clear()
-        return text
+        return b"".join([*pieces, rest])
 
 
 def blob_refs(value: Any) -> set[str]:
@@ -137,9 +140,9 @@ def load_body(stored: dict[str, Any], blobs: BlobStore, where: Any = None) -> by
     """The body bytes of a stored response (`store_body`'s output, alone or inside the response)."""
     splicer = _Splicer(blobs, where)
     if "json" in stored:
-        return splicer.dumps(stored["json"]).encode("utf-8")
+        return splicer.dumps(stored["json"])
     if "sse" in stored:
-        return "".join(f"data: {splicer.dumps(e)}\r\n\r\n" for e in stored["sse"]).encode("utf-8")
+        return b"".join(b"data: " + splicer.dumps(e) + b"\r\n\r\n" for e in stored["sse"])
     if "text" in stored:
         return str(stored["text"]).encode("utf-8")
     if "blob" in stored:
