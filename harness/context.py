@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +31,24 @@ class RequestContext:
 
     def trial(self) -> dict[str, Any]:
         """What a cassette records about the request's trial (no prompt_version key when there is none)."""
-        out = asdict(self)
-        if self.prompt_version is None:
-            del out["prompt_version"]
+        out = self._identity()
+        if self.prompt_version is not None:
+            out["prompt_version"] = self.prompt_version
         return out
 
     def same_trial(self, recorded: dict[str, Any] | None) -> bool:
-        """Whether a recording was made by this very trial step (its prompt version aside)."""
+        """Whether a recording was made by this very trial step (its prompt version aside). Asked of
+        every recording a replayed request could take, so it builds no more than one small dict."""
         if not recorded:
             return False
-        mine = self.trial()
-        mine.pop("prompt_version", None)
-        return {k: v for k, v in recorded.items() if k != "prompt_version"} == mine
+        mine = self._identity()
+        return len(recorded) - ("prompt_version" in recorded) == len(mine) and all(
+            k in recorded and recorded[k] == v for k, v in mine.items()
+        )
+
+    def _identity(self) -> dict[str, Any]:
+        """Every field but prompt_version, in declaration order (as asdict gives them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prompt_version"}
 
     def accepts_version(self, recorded: dict[str, Any] | None) -> bool:
         """A recording answers this request unless both name a prompt version and they differ

@@ -125,3 +125,37 @@ def test_only_an_unchanged_verified_blob_is_offered_for_linking(tmp_path: Path) 
     assert store.verified_file(data, sha) == store.path(name)
     os.utime(store.path(name), ns=(1, 1))  # touched since it was verified
     assert store.verified_file(data, sha) is None
+
+
+def test_a_finished_run_frees_its_cassette_without_waiting_for_the_garbage_collector(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """No reference cycle holds a run's client, session and cassette: they go when the run returns, not at
+    some later full collection that walks (and then frees) every recording of a large cassette."""
+    import gc
+    import weakref
+
+    from harness.api import run_suites
+
+    _record_and_replay(tmp_path)
+    loaded: list[weakref.ref[Cassette]] = []
+    load = Cassette.load.__func__  # type: ignore[attr-defined]
+
+    def tracked(cls: type[Cassette], path: Path, **kwargs: bool) -> Cassette:
+        cassette = load(cls, path, **kwargs)
+        loaded.append(weakref.ref(cassette))
+        return cassette
+
+    monkeypatch.setattr(Cassette, "load", classmethod(tracked))
+    suite = tmp_path / "judged.yaml"
+    suite.write_text(SUITE.replace("prompt: a red cup", "prompt: a red cup\n    expect: [{format: png}]"))
+    common = {"cassettes": tmp_path / "cassettes", "out": tmp_path / "results"}
+    run_suites([suite], backend="emulator", mode="record", run_id="rec2", **common)
+    gc.collect()
+    gc.disable()
+    try:
+        loaded.clear()
+        run_suites([suite], mode="replay", run_id="rep2", **common)
+        assert loaded and all(ref() is None for ref in loaded)
+    finally:
+        gc.enable()

@@ -150,9 +150,10 @@ def with_human_verdicts(frame: pd.DataFrame, human: dict[str, Score]) -> pd.Data
     return pd.concat([kept, last], ignore_index=True)
 
 
-def write_parquet(run_dir: str | Path) -> Path:
-    """Write results/<run>/trials.parquet from the run's trials.jsonl (atomically) and return its path."""
-    run = Run.load(run_dir)
+def write_parquet(run_dir: str | Path, run: Run | None = None) -> Path:
+    """Write results/<run>/trials.parquet from the run's trials.jsonl (atomically) and return its path;
+    `run` is that run when the caller holds it already (a run that just ended), so it is not read again."""
+    run = run if run is not None else Run.load(run_dir)
     frame = trials_frame(run.trials)
     frame.insert(0, "run_id", run.manifest.run_id)
     target = Path(run_dir) / "trials.parquet"

@@ -470,7 +470,7 @@ def run_suites(
             totals.lowest_concurrency = pacer.stats.lowest_limit
         totals.max_cost_usd = max_cost
         writer.close(status, totals)
-        _write_parquet(writer.dir)
+        _write_parquet(writer.dir, Run(writer.dir, manifest, records) if status == "finished" else None)
     return writer.dir
 
 
@@ -664,11 +664,12 @@ def _share_pool(stack: contextlib.ExitStack, works: Sequence[SuiteWork], items: 
             work.target.env.pool = pool
 
 
-def _write_parquet(run_dir: Path) -> None:
-    """The analysis table beside the run; its absence or failure never loses the run itself."""
+def _write_parquet(run_dir: Path, run: Run | None) -> None:
+    """The analysis table beside the run; its absence or failure never loses the run itself. `run` is
+    what trials.jsonl holds, when the run rewrote it whole (else it is read back)."""
     from harness.analysis import write_parquet
 
     try:
-        write_parquet(run_dir)
+        write_parquet(run_dir, run)
     except Exception as exc:
         warnings.warn(f"trials.parquet not written for {run_dir}: {exc}", HarnessWarning, stacklevel=2)

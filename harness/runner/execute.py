@@ -62,8 +62,11 @@ async def run_step(
     policy: RetryPolicy,
     rng: Any,
     pacer: Pacer | None = None,
+    store_inline: bool = False,
 ) -> StepRecord:
-    """Send with retries under the step's request context, then classify and store what came back."""
+    """Send with retries under the step's request context, then classify and store what came back: in a
+    worker thread (an image written is fsynced), or on the loop when `store_inline` (a replay links its
+    images from the cassette's blobs, and no request of it waits on a network meanwhile)."""
     if pacer is not None:
         send = functools.partial(pacer.call, send)
     started = [time.monotonic()]
@@ -88,9 +91,10 @@ async def run_step(
     finally:
         current_request.reset(token)
     latency = round(time.monotonic() - started[0], 4)
-    return await asyncio.to_thread(
+    store = functools.partial(
         step_from_response, plan, step, response, writer, attempts=attempts, latency_s=latency
     )
+    return store() if store_inline else await asyncio.to_thread(store)
 
 
 def step_from_response(
@@ -146,6 +150,7 @@ async def execute_trial(
     policy: RetryPolicy | None = None,
     timeout_s: float | None = None,
     pacer: Pacer | None = None,
+    store_inline: bool = False,
 ) -> TrialRecord:
     policy = policy or RetryPolicy()
     rng = policy.rng(plan.trial_id)
@@ -174,7 +179,7 @@ async def execute_trial(
             if chat is None:  # one conversation, one model: validation refuses a chain that switches
                 chat = client.aio.chats.create(model=model, config=config)
             send = functools.partial(chat.send_message, parts, config=config)
-        steps.append(await run_step(plan, step, send, writer, sleep, policy, rng, pacer))
+        steps.append(await run_step(plan, step, send, writer, sleep, policy, rng, pacer, store_inline))
     return trial_record(plan, steps, started_at)
 
 

@@ -16,6 +16,7 @@ generation cost.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 import threading
@@ -51,8 +52,23 @@ def _asking() -> TrialKey | None:
     return (ctx.suite, ctx.case, ctx.variant, ctx.repeat) if ctx is not None else None
 
 
+class _AsksThroughModels(abc.ABC):
+    """`client.models.generate_content(...)`, as scorers call a genai client."""
+
+    @property
+    def models(self) -> _Models:
+        """Made on each use, never kept: a kept one would make a reference cycle that holds the run's
+        client, transport session and cassette alive until a full garbage collection."""
+        return _Models(self)
+
+    @abc.abstractmethod
+    def generate_content(
+        self, model: str, contents: Any, config: types.GenerateContentConfig | None
+    ) -> types.GenerateContentResponse: ...
+
+
 class _Models:
-    def __init__(self, owner: JudgeClient | BatchJudgeClient) -> None:
+    def __init__(self, owner: _AsksThroughModels) -> None:
         self._owner = owner
 
     def generate_content(
@@ -61,14 +77,13 @@ class _Models:
         return self._owner.generate_content(model, contents, config)
 
 
-class JudgeClient:
+class JudgeClient(_AsksThroughModels):
     """Interactive judge calls through the real client, their cost kept per asking trial."""
 
     tier: Tier = "standard"
 
     def __init__(self, client: genai.Client) -> None:
         self.client = client
-        self.models = _Models(self)
         self._lock = threading.Lock()
         self._spent: dict[TrialKey, float] = {}
 
@@ -110,14 +125,13 @@ class JudgeAnswer:
         return self.response
 
 
-class BatchJudgeClient:
+class BatchJudgeClient(_AsksThroughModels):
     """Judge calls answered from Batch API jobs; unanswered requests are collected for the next job."""
 
     tier: Tier = "batch"
 
     def __init__(self, client: genai.Client) -> None:
         self.client = client
-        self.models = _Models(self)
         self._lock = threading.Lock()
         self.answers: dict[str, JudgeAnswer] = {}
         self.pending: dict[str, tuple[str, types.InlinedRequest]] = {}  # key -> (model, request)

@@ -31,6 +31,11 @@ class Target:
     session: Any = None
     env: Any = None
 
+    @property
+    def replays(self) -> bool:
+        """Answers come from a cassette (no network wait), and images are linked from its blobs."""
+        return bool(getattr(self.session, "replaying", False))
+
     async def sleep(self, seconds: float) -> None:
         """The session's sleep (skipped in replay) without blocking the loop; asyncio's when no session."""
         await (asyncio.sleep(seconds) if self.session is None else self.session.asleep(seconds))
@@ -86,7 +91,14 @@ async def run_targets(
         started = utc_now()
         try:
             record = await execute_trial(
-                plan, target.client, writer, target.sleep, policy=policy, timeout_s=timeout_s, pacer=pacer
+                plan,
+                target.client,
+                writer,
+                target.sleep,
+                policy=policy,
+                timeout_s=timeout_s,
+                pacer=pacer,
+                store_inline=target.replays,
             )
         except Exception as exc:
             record = failed_trial(plan, exc, started)

@@ -113,11 +113,18 @@ class TransportSession:
             if journal and self.mode is not Mode.REPLAY:
                 self.cassette.blobs = StagedBlobStore(self.cassette.blobs.root)
                 self._journal = Journal(Path(cassette))
-        sync_cls, async_cls = transport_classes(self.hx)
-        self.sync_transport = sync_cls(self)
-        self.async_transport = async_cls(self)
 
     # -- SDK wiring --------------------------------------------------------------------------------
+    @property
+    def sync_transport(self) -> Any:
+        """A new wrapper on each use: the session holds none, so session and transports form no cycle and
+        a finished run's cassette is freed as soon as its clients go, not by a full garbage collection."""
+        return transport_classes(self.hx)[0](self)
+
+    @property
+    def async_transport(self) -> Any:
+        return transport_classes(self.hx)[1](self)
+
     def http_options(
         self,
         base_url: str | None = None,
@@ -337,6 +344,11 @@ class TransportSession:
     async def asleep(self, seconds: float) -> None:
         if self.mode is not Mode.REPLAY and seconds > 0:
             await asyncio.sleep(seconds)
+
+    @property
+    def replaying(self) -> bool:
+        """Every answer comes from the cassette: no request waits on a network."""
+        return self.mode is Mode.REPLAY
 
     @property
     def journaling(self) -> bool:
