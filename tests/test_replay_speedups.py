@@ -159,3 +159,35 @@ def test_a_finished_run_frees_its_cassette_without_waiting_for_the_garbage_colle
         assert loaded and all(ref() is None for ref in loaded)
     finally:
         gc.enable()
+
+
+def test_clients_share_one_tls_context_per_trust_setting(monkeypatch, tmp_path: Path) -> None:
+    """Each SDK client made its own TLS contexts (~40 ms each, three a run) though our transports do the
+    connecting; now a process makes one per trust setting, and SSL_CERT_FILE still picks the roots."""
+    import ssl
+    from types import ModuleType
+
+    import httpx2
+
+    from harness.runner.client import build_client
+    from harness.transport import TransportSession
+    from harness.transport.recorder import tls_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    shared = tls_context(httpx2)
+    made: list[object] = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(a) or real(*a, **k))
+    for _ in range(2):
+        options = TransportSession("live", None, suite="s").http_options()
+        assert options.async_client_args is not None and options.client_args is not None
+        assert options.client_args["verify"] is shared and options.async_client_args["ssl"] is shared
+        build_client("no-key-needed", options)
+    assert made == []  # neither the SDK's httpx clients nor its websocket context made one
+    library = ModuleType("an_http_library")  # counts the contexts it is asked to make
+    library.create_ssl_context = lambda: made.append("made") or object()  # type: ignore[attr-defined]
+    first = tls_context(library)
+    assert tls_context(library) is first and made == ["made"]
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "other-roots.pem"))
+    assert tls_context(library) is not first and made == ["made", "made"]

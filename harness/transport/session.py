@@ -41,7 +41,7 @@ from harness.transport.cassette import (
 from harness.transport.journal import Journal, fold_journal, remove_unnamed
 from harness.transport.miss import build_miss
 from harness.transport.modes import Mode
-from harness.transport.recorder import library_of, transport_classes
+from harness.transport.recorder import library_of, tls_context, transport_classes
 
 log = logging.getLogger("harness.transport")
 EMULATOR_HEADER = "x-harness-emulator"
@@ -134,15 +134,24 @@ class TransportSession:
     ) -> types.HttpOptions:
         """Sync and async transports both injected, so async never bypasses us via aiohttp.
 
-        trust_env is off: env proxies would be mounted in front of our transport and bypass it.
+        trust_env is off: env proxies would be mounted in front of our transport and bypass it. The SDK's
+        clients never connect themselves (our transports do), so they get the process's one TLS context
+        instead of making their own each (`tls_context`): `verify` for httpx, `ssl` for the SDK's websocket
+        context, which it would otherwise build for every client although only its Live API uses it.
         """
+        tls = tls_context(self.hx)
         return types.HttpOptions(
             base_url=base_url,
             api_version=api_version,
             timeout=int(timeout_s * 1000),
             headers=headers,
-            client_args={"transport": self.sync_transport, "trust_env": False},
-            async_client_args={"transport": self.async_transport, "trust_env": False},
+            client_args={"transport": self.sync_transport, "trust_env": False, "verify": tls},
+            async_client_args={
+                "transport": self.async_transport,
+                "trust_env": False,
+                "verify": tls,
+                "ssl": tls,
+            },
         )
 
     def inner_sync(self) -> Any:
@@ -150,7 +159,7 @@ class TransportSession:
             return self._inner
         with self._lock:
             if self._owned_sync is None:
-                self._owned_sync = self.hx.HTTPTransport()
+                self._owned_sync = self.hx.HTTPTransport(verify=tls_context(self.hx))
             return self._owned_sync
 
     def inner_async(self) -> Any:
@@ -159,7 +168,7 @@ class TransportSession:
         loop = asyncio.get_running_loop()  # connection pools belong to one event loop
         with self._lock:
             if loop not in self._owned_async:
-                self._owned_async[loop] = self.hx.AsyncHTTPTransport()
+                self._owned_async[loop] = self.hx.AsyncHTTPTransport(verify=tls_context(self.hx))
             return self._owned_async[loop]
 
     # -- the request path (called by the transports) ------------------------------------------------
