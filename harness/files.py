@@ -92,13 +92,19 @@ def image_problem(path: Path) -> str | None:
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """A bulk load (a cassette's YAML, a run's trial records) allocates many small containers and none of
-    them is garbage; the cyclic collector would walk them again and again. Paused for the load only."""
+    """A bulk load (a suite, a cassette's YAML, a run's trial records) allocates many small containers and
+    none of them is garbage; the cyclic collector would walk them again and again. Paused for the load
+    only. What the load made is then handed to the oldest generation unscanned (freeze, unfreeze), so the
+    next young collections do not walk all of it at once; it stays collectable. Not while something else
+    keeps objects frozen (a run's `gc_frozen`, or the host's own): unfreezing would end that freeze."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from harness.errors import HarnessError, SuiteError, ValidationFailed
+from harness.files import gc_paused
 from harness.models import DEFAULT_JUDGE_MODEL
 from harness.plan import StepPlan, TrialPlan
 from harness.prices import BATCH_SOURCE, Tier, cost_usd, estimate_image_usd, price_for
@@ -269,25 +267,8 @@ def validate(
     `batch_judge` True estimates a batch suite's judge calls there too (None: its `judge: {batch: true}`).
     `check_cap` False leaves a suite's `max_cost:` to `harness run`, which applies it to the trials it
     selected (and to what a resumed run already spent)."""
-    with _collector_paused():
+    with gc_paused():
         return _validate(paths, variants, repeats, batch, batch_judge, check_cap)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while suites are loaded and expanded: a 5 MB suite makes millions of
-    objects, none in a cycle, and the collector's passes over them cost more than the loading itself. What
-    was made is then handed to the oldest generation unscanned (freeze, unfreeze), so switching the
-    collector back on does not pass over all of it at once; it stays collectable."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if was_on:
-            gc.enable()
 
 
 def _validate(
