@@ -7,6 +7,7 @@ checked against their name on every first read, so a tampered or missing blob is
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -74,11 +75,17 @@ class BlobStore:
         return self.path(name).is_file()
 
     def get(self, name: str, *, cassette: Path | None = None) -> bytes:
+        return self._read(name, cassette)[0]
+
+    def _read(self, name: str, cassette: Path | None) -> tuple[bytes, tuple[int, int] | None]:
+        """The blob's bytes, verified against its name unless verified before at the same (size, mtime),
+        and that stamp (one open, one fstat, one read)."""
         path = self.path(name)
         where = f" (referenced by {cassette})" if cassette else ""
         try:
-            data = path.read_bytes()
-            stat = path.stat()
+            with open(path, "rb") as fh:
+                stat = os.fstat(fh.fileno())
+                data = fh.read()
         except FileNotFoundError:
             raise CassetteError(
                 f"blob {name} is missing{where}",
@@ -97,7 +104,7 @@ class BlobStore:
                 )
             with self._lock:
                 self._verified[name] = stamp
-        return data
+        return data, stamp
 
     def encoded(self, name: str, *, urlsafe: bool, padded: bool, cassette: Path | None = None) -> bytes:
         """The blob as the base64 text (ASCII bytes) a replayed JSON body carries. Kept (least recently
@@ -105,17 +112,19 @@ class BlobStore:
         replayed again is then neither read, hashed nor encoded; a changed file is read and verified as
         by `get`."""
         key = (name, urlsafe, padded)
-        try:
-            stat = self.path(name).stat()
-            stamp: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            stamp = None  # staged in memory, or missing: `get` answers (or names what is wrong)
         with self._lock:
             hit = self._encoded.get(key)
-            if hit is not None and hit[0] == stamp:
-                self._encoded.move_to_end(key)
+        if hit is not None:
+            try:
+                stat = self.path(name).stat()
+            except OSError:
+                stat = None
+            if stat is not None and hit[0] == (stat.st_size, stat.st_mtime_ns):
+                with self._lock:
+                    self._encoded.move_to_end(key)
                 return hit[1]
-        text = b64.encode_ascii(b64.Decoded(self.get(name, cassette=cassette), urlsafe, padded))
+        data, stamp = self._read(name, cassette)
+        text = b64.encode_ascii(b64.Decoded(data, urlsafe, padded))
         if stamp is not None and len(text) <= ENCODED_CACHE_BYTES:
             with self._lock:
                 old = self._encoded.pop(key, None)
@@ -172,10 +181,11 @@ class StagedBlobStore(BlobStore):
                 self._staged[name] = data
         return name
 
-    def get(self, name: str, *, cassette: Path | None = None) -> bytes:
+    def _read(self, name: str, cassette: Path | None) -> tuple[bytes, tuple[int, int] | None]:
+        """A staged blob has no file yet, so no stamp: its base64 text is not kept."""
         with self._lock:
             data = self._staged.get(name)
-        return data if data is not None else super().get(name, cassette=cassette)
+        return (data, None) if data is not None else super()._read(name, cassette)
 
     def exists(self, name: str) -> bool:
         with self._lock:
