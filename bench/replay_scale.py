@@ -9,7 +9,7 @@ as the run does; a copy where links cannot be made). Beside it, the SDK alone: g
 by a mock transport with a recorded body. Wall and CPU time (every thread of this process) are both
 printed: on a loaded machine CPU time is the steadier figure.
 
-    .venv/bin/python bench/replay_scale.py [--trials 1000 10000] [--rounds 1] [--floor-sample 2000]
+    .venv/bin/python bench/replay_scale.py [--trials 1000 10000] [--rounds 2] [--floor-sample 2000]
 
 The recordings come from the in-process emulator, once: they are kept under
 /tmp/harness-bench-replay-<N>/ so a rerun only replays. Before anything is timed, every blob is read
@@ -138,7 +138,7 @@ def trials_in(suite: Path) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--trials", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--floor-sample", type=int, default=2000, help="images the floor is measured on")
     args = ap.parse_args()
     per_trial: dict[int, tuple[float, float]] = {}  # n -> (wall, CPU) ms a trial
