@@ -309,3 +309,9 @@ def test_ssim_is_scikit_images_bit_for_bit() -> None:
     want = float(reference(one.squeezed(64), two.squeezed(64), data_range=1.0, channel_axis=2))
     assert imaging.ssim(one, two) == want
     assert 0 < want < 0.99
+    # each image's half of SSIM is kept: reused in the other order and against a third image
+    three = imaging.prepare(png(scene(seed=2)))
+    for x, y in [(two, one), (one, three), (three, two), (one, two)]:
+        assert imaging.ssim(x, y) == float(
+            reference(x.squeezed(64), y.squeezed(64), data_range=1.0, channel_axis=2)
+        )

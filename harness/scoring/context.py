@@ -44,6 +44,8 @@ class ScoringEnv:
     _cache: OrderedDict[Path, Prepared] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _digests: dict[tuple[Path, int, int], str] = field(default_factory=dict, repr=False)
+    # parsed `expect:` entries by their JSON (engine._expectation): (Expectation, its cache-key parameters)
+    expectations: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)

@@ -50,7 +50,18 @@ def compute(scorer: Scorer, params: Any, ctx: ScoreContext) -> list[Score]:
         return [ctx.score(None, False, f"could not score: {type(exc).__name__}: {exc}")]
 
 
-def _cache_key(exp: Expectation, ctx: ScoreContext) -> str | None:
+def _expectation(spec: Any, env: ScoringEnv) -> tuple[Expectation, dict[str, Any]]:
+    """parse_expect(spec) and its parameters as the score cache keys them, once per distinct spec (by its
+    repr) in the run: every step of a suite repeats the same few. A bad spec raises ValueError each time."""
+    text = repr(spec)
+    found = env.expectations.get(text)
+    if found is None:
+        exp = parse_expect(spec)
+        found = env.expectations[text] = (exp, exp.params.model_dump(mode="json"))
+    return found
+
+
+def _cache_key(exp: Expectation, params: dict[str, Any], ctx: ScoreContext) -> str | None:
     """The score cache's key for this scorer on this step, or None when its scores are not cacheable."""
     cached = exp.scorer.cached
     if cached is None or not ctx.step.images:
@@ -61,7 +72,6 @@ def _cache_key(exp: Expectation, ctx: ScoreContext) -> str | None:
         other = exp.params.reference_digest(ctx)  # type: ignore[attr-defined]
     else:
         other = None
-    params = exp.params.model_dump(mode="json")
     return ScoreCache.key(exp.scorer.name, exp.scorer.version, params, ctx.step.images[0].sha256, other)
 
 
@@ -76,7 +86,7 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
     for i, step in enumerate(record.steps):
         for spec in step.expect:
             try:
-                exp = parse_expect(spec)
+                exp, params = _expectation(spec, env)
             except ValueError as exc:
                 bad = Score(
                     name=_spec_name(spec),
@@ -90,7 +100,7 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
             if exp.scorer.kind != "step":
                 continue
             ctx = ScoreContext(record, i, env, scorer=exp.scorer.name)
-            known, key = _known(exp, ctx)
+            known, key = _known(exp, params, ctx)
             if known is None and env.pool is not None and env.pool.takes(exp, env):
                 pending.append((len(slots), exp, key))
                 known = []
@@ -116,12 +126,14 @@ def score_trial(record: TrialRecord, env: ScoringEnv) -> list[Score]:
     return out
 
 
-def _known(exp: Expectation, ctx: ScoreContext) -> tuple[list[Score] | None, str | None]:
+def _known(
+    exp: Expectation, params: dict[str, Any], ctx: ScoreContext
+) -> tuple[list[Score] | None, str | None]:
     """(scores already known without running the scorer, or None; the score cache key, or None)."""
     missing = _missing_output(ctx, getattr(exp.params, "needs", exp.scorer.needs))
     if missing:
         return [ctx.score(None, False, missing)], None
-    key = _cache_key(exp, ctx)
+    key = _cache_key(exp, params, ctx)
     cache = ctx.env.score_cache
     if key is not None and cache is not None:
         return cache.get(key), key

@@ -6,7 +6,6 @@ computed lazily and cached, so ten scorers on one image cost about one decode pl
 
 from __future__ import annotations
 
-import functools
 import io
 import threading
 from dataclasses import dataclass, field
@@ -17,21 +16,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, ImageColor
 
+from harness.scoring import cielab
+
 if TYPE_CHECKING:
     import imagehash
 
 
-# scikit-image and imagehash load scipy (about a second): they are imported when pixels are first
-# measured, not when the scorers are registered, so `harness validate` and `--version` stay quick.
-# Scoring runs in threads, and scipy's submodules import each other: two threads importing different
-# ones at once can meet a half-initialised module. One lock makes the first measurement import them all.
+# imagehash's pHash and SSIM's box filter load scipy (a quarter of a second or more): they are imported
+# when pixels are first measured, not when the scorers are registered, so `harness validate` and
+# `--version` stay quick. Scoring runs in threads, and scipy's submodules import each other: two threads
+# importing different ones at once can meet a half-initialised module. One lock makes the first
+# measurement import them all.
 _IMPORT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class _PixelLibraries:
-    rgb2lab: Any
-    deltaE_ciede2000: Any
     uniform_filter: Any
     imagehash: Any
 
@@ -46,19 +46,13 @@ def _pixel_libraries() -> _PixelLibraries:
                 import imagehash as hashes
                 import scipy.fftpack  # noqa: F401 (imagehash.phash imports it on its first call)
                 from scipy.ndimage import uniform_filter as box
-                from skimage.color import deltaE_ciede2000 as distance
-                from skimage.color import rgb2lab as convert
 
-                _libraries.append(_PixelLibraries(convert, distance, box, hashes))
+                _libraries.append(_PixelLibraries(box, hashes))
     return _libraries[0]
 
 
-def rgb2lab(rgb: np.ndarray) -> np.ndarray:
-    return _pixel_libraries().rgb2lab(rgb)
-
-
-def deltaE_ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    return _pixel_libraries().deltaE_ciede2000(lab1, lab2)
+rgb2lab = cielab.rgb2lab
+deltaE_ciede2000 = cielab.deltaE_ciede2000
 
 
 WORK_SIZE = 128  # longest side of the working copy every statistic is measured on
@@ -78,6 +72,7 @@ class Prepared:
     _hashes: dict[str, imagehash.ImageHash] = field(default_factory=dict)
     _squeezed: dict[tuple[int, int, bool], np.ndarray] = field(default_factory=dict)
     _stats: dict[str, float] = field(default_factory=dict)
+    _windows: dict[int, _Windowed] = field(default_factory=dict)
 
     @cached_property
     def rgb(self) -> np.ndarray:
@@ -86,7 +81,8 @@ class Prepared:
 
     @cached_property
     def lab(self) -> np.ndarray:
-        return rgb2lab(self.rgb)
+        """Working copy in CIE Lab, shape (h, w, 3); the same values as `rgb2lab(self.rgb)`."""
+        return cielab.lab_u8(np.asarray(self.small))
 
     @cached_property
     def gray(self) -> np.ndarray:
@@ -101,10 +97,18 @@ class Prepared:
         found = self._squeezed.get(key)
         if found is None:
             if lab:
-                found = rgb2lab(self.squeezed(size, resample))
+                found = cielab.lab_u8(np.asarray(self.small.resize((size, size), resample)))
             else:
                 found = np.asarray(self.small.resize((size, size), resample), np.float32) / 255
             self._squeezed[key] = found
+        return found
+
+    def windowed(self, size: int = SSIM_SIZE) -> _Windowed:
+        """The squeezed copy's half of SSIM (channels, local means and variances), kept: a chain step is
+        compared with the one before and the one after, a golden image with every step."""
+        found = self._windows.get(size)
+        if found is None:
+            found = self._windows[size] = _windowed(self.squeezed(size))
         return found
 
     def hash(self, kind: str = "phash") -> imagehash.ImageHash:
@@ -178,12 +182,32 @@ def parse_color(spec: str) -> tuple[int, int, int]:
     return rgb[0], rgb[1], rgb[2]
 
 
-@functools.lru_cache(maxsize=4096)
+_COLOR_LABS: dict[tuple[int, int, int], np.ndarray] = {}
+_COLOR_LABS_MAX = 4096
+_COLOR_LOCK = threading.Lock()
+
+
 def color_lab(rgb: tuple[int, int, int]) -> np.ndarray:
     """One colour's Lab (read-only: it is kept), converted once: scorers ask for the same few often."""
-    lab = rgb2lab(np.asarray([[rgb]], dtype=np.float32) / 255.0)[0, 0]
-    lab.flags.writeable = False
-    return lab
+    return colors_lab([rgb])[0]
+
+
+def colors_lab(rgbs: list[tuple[int, int, int]]) -> list[np.ndarray]:
+    """Each colour's Lab, the ones not yet known converted in one call: a (k, 1, 3) array is k 1x1
+    images, each converted by the same operations (a vector-matrix product per pixel) as on its own."""
+    with _COLOR_LOCK:
+        found = {c: _COLOR_LABS[c] for c in rgbs if c in _COLOR_LABS}
+    missing = [c for c in dict.fromkeys(rgbs) if c not in found]
+    if missing:
+        labs = cielab.lab_u8(np.asarray(missing, dtype=np.uint8).reshape(-1, 1, 3))
+        for rgb, lab in zip(missing, labs[:, 0], strict=True):
+            lab.flags.writeable = False
+            found[rgb] = lab
+        with _COLOR_LOCK:
+            if len(_COLOR_LABS) + len(missing) > _COLOR_LABS_MAX:
+                _COLOR_LABS.clear()
+            _COLOR_LABS.update((c, found[c]) for c in missing)
+    return [found[c] for c in rgbs]
 
 
 def delta_e(lab_pixels: np.ndarray, lab_color: np.ndarray) -> np.ndarray:
@@ -209,27 +233,50 @@ def ssim(a: Prepared, b: Prepared, size: int = SSIM_SIZE) -> float:
 
     Per channel, so a background swapped for one of similar lightness still counts as a change, while a
     white-balance or brightness edit (a per-channel scaling) barely moves it."""
-    return structural_similarity(a.squeezed(size), b.squeezed(size))
+    return _similarity(a.windowed(size), b.windowed(size))
 
 
-def structural_similarity(im1: np.ndarray, im2: np.ndarray, win_size: int = 7) -> float:
+SSIM_WINDOW = 7
+
+
+@dataclass(frozen=True)
+class _Windowed:
+    """What SSIM computes from one image alone: its channels (channel, row, column), their local means
+    and sample variances over the window."""
+
+    x: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+
+
+def _box(x: np.ndarray) -> np.ndarray:
+    return np.asarray(_pixel_libraries().uniform_filter(x, size=(1, SSIM_WINDOW, SSIM_WINDOW)))
+
+
+_COV_NORM = SSIM_WINDOW**2 / (SSIM_WINDOW**2 - 1)  # sample covariance
+
+
+def _windowed(im: np.ndarray) -> _Windowed:
+    x = np.ascontiguousarray(im.transpose(2, 0, 1), dtype=np.float32)
+    ux, uxx = _box(x), _box(x * x)
+    return _Windowed(x, ux, _COV_NORM * (uxx - ux * ux))
+
+
+def structural_similarity(im1: np.ndarray, im2: np.ndarray) -> float:
     """scikit-image's `structural_similarity(im1, im2, data_range=1.0, channel_axis=2)`, the same float32
     operations in the same order (so the same value, bit for bit), on the three channels at once: one
     filter call per statistic instead of one per channel, no per-channel call overhead."""
-    box = _pixel_libraries().uniform_filter
-    x = np.ascontiguousarray(im1.transpose(2, 0, 1), dtype=np.float32)  # (channel, row, column)
-    y = np.ascontiguousarray(im2.transpose(2, 0, 1), dtype=np.float32)
-    size = (1, win_size, win_size)
-    cov_norm = win_size**2 / (win_size**2 - 1)  # sample covariance
-    ux, uy = box(x, size=size), box(y, size=size)
-    uxx, uyy, uxy = box(x * x, size=size), box(y * y, size=size), box(x * y, size=size)
-    vx = cov_norm * (uxx - ux * ux)
-    vy = cov_norm * (uyy - uy * uy)
-    vxy = cov_norm * (uxy - ux * uy)
+    return _similarity(_windowed(im1), _windowed(im2))
+
+
+def _similarity(a: _Windowed, b: _Windowed) -> float:
+    """SSIM from each image's own half (`_windowed`, which `ssim` keeps per image) and their covariance."""
+    ux, uy, vx, vy = a.mean, b.mean, a.var, b.var
+    vxy = _COV_NORM * (_box(a.x * b.x) - ux * uy)
     c1, c2 = (0.01 * 1.0) ** 2, (0.03 * 1.0) ** 2
     a1, a2, b1, b2 = 2 * ux * uy + c1, 2 * vxy + c2, ux**2 + uy**2 + c1, vx + vy + c2
     s = (a1 * a2) / (b1 * b2)
-    pad = (win_size - 1) // 2
+    pad = (SSIM_WINDOW - 1) // 2
     means = [s[c, pad:-pad, pad:-pad].mean(dtype=np.float64) for c in range(s.shape[0])]
     return float(np.array(means, dtype=np.float32).mean())
 
@@ -291,8 +338,6 @@ def dominant_colors(p: Prepared, n: int = 6) -> list[tuple[np.ndarray, float]]:
     palette = quant.getpalette() or []
     counts = quant.getcolors(n) or []
     total = sum(c for c, _ in counts) or 1
-    out = []
-    for count, index in sorted(counts, reverse=True):
-        rgb = tuple(palette[index * 3 : index * 3 + 3])
-        out.append((color_lab(rgb), count / total))  # type: ignore[arg-type]
-    return out
+    ranked = sorted(counts, reverse=True)
+    rgbs = [(palette[i * 3], palette[i * 3 + 1], palette[i * 3 + 2]) for _, i in ranked]
+    return [(lab, count / total) for lab, (count, _) in zip(colors_lab(rgbs), ranked, strict=True)]

@@ -10,10 +10,10 @@ run lives in the caller). The workers run the same functions on the same bytes a
 back in order, so the scores are identical to in-process scoring.
 
 Start method: forkserver. The run has threads (its scoring threads, the SDK's connection pools) whose
-locks a plain fork would copy while held; spawn would import numpy, scipy and scikit-image once per
+locks a plain fork would copy while held; spawn would import numpy, pydantic and scipy once per
 worker. The forkserver imports them once (PRELOAD: the modules themselves, not the packages, which
-scikit-image and imagehash load lazily) and every worker forks from it warm. Those imports take most
-of a second on one core, so while no worker has answered yet, one calling thread at a time scores its
+scipy and imagehash load lazily) and every worker forks from it warm. Those imports take about half a
+second on one core, so while no worker has answered yet, one calling thread at a time scores its
 trial itself on the other core, the way a broken pool does.
 
 Worth it only with enough images (`wanted`): starting the forkserver and its workers costs most of a
@@ -46,8 +46,6 @@ PRELOAD = [
     "imagehash",
     "scipy.fftpack",
     "scipy.ndimage",
-    "skimage.color.colorconv",
-    "skimage.color.delta_e",
 ]
 
 
