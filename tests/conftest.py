@@ -18,19 +18,29 @@ pytest_plugins = ("pytester",)
 SUITES = Path(__file__).resolve().parent.parent / "suites"
 
 # The files whose tests take seconds each start first, so under `-n 2` no long test is left for the end
-# while the other worker idles; every other file keeps its place.
+# while the other worker idles; every other file keeps its place. Under --dist loadfile (which the plugin
+# picks for `tests/`, since it holds suite files) xdist would sort the files by their number of tests
+# instead, so its reordering is turned off (pytest_configure below).
 SLOW_FIRST = (
-    "test_run_journal.py",
-    "test_batch_run.py",
     "test_pytest_plugin.py",
-    "test_compare_browser.py",
-    "test_report_browser.py",
-    "test_batch_judge.py",
-    "test_batch_resume.py",
-    "test_run_suites.py",
-    "test_compare.py",
     "test_pairwise.py",
+    "test_run_suites.py",
+    "test_run_journal.py",
+    "test_emulator.py",
+    "test_diff.py",
+    "test_batch_judge.py",
+    "test_compare.py",
+    "test_run_control.py",
+    "test_report_browser.py",
+    "test_batch_resume.py",
+    "test_compare_browser.py",
+    "test_batch_run.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -185,7 +185,9 @@ def test_kill_9_while_a_judge_job_polls_then_resume_creates_each_job_once(tmp_pa
     }
     with Emulator(batch_duration_s=1.0) as emu:
         argv = [sys.executable, "-m", "harness.cli", "run", str(suite), "--batch", "--batch-judge"]
-        argv += ["--base-url", emu.url, "--mode", "live", "--out", str(out), "--run-id", "killed"]
+        # --backend emulator: the run polls its jobs as fast as it polls the emulator it starts itself
+        argv += ["--backend", "emulator", "--base-url", emu.url, "--mode", "live"]
+        argv += ["--out", str(out), "--run-id", "killed"]
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             seen = _judge_job_in(out / "killed" / "manifest.json")

@@ -55,7 +55,8 @@ def _jobs_in(manifest_path: Path, timeout: float = 60.0) -> Manifest:
 
 def _kill_while_polling(suite: Path, out: Path, emu: Emulator) -> Manifest:
     """`harness run --batch` in a subprocess, killed -9 once its manifest names the first round's jobs;
-    the manifest as it was then (the run is at run id `killed`)."""
+    the manifest as it was then (the run is at run id `killed`). The child polls at the default 2 s, so
+    for 2 s after it creates its jobs they are pending and it is alive, however soon they finish."""
     env = {
         k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "HARNESS_MODE")
     }
@@ -77,7 +78,7 @@ def test_kill_9_while_polling_then_continue_creates_each_job_once(tmp_path):
     suite = tmp_path / "kill.yaml"
     suite.write_text(SUITE)
     out = tmp_path / "results"
-    with Emulator(batch_duration_s=2.0) as emu:
+    with Emulator(batch_duration_s=0.5) as emu:
         manifest = _kill_while_polling(suite, out, emu)
         assert manifest.status == "running" and emu.batch_creates == 2
         assert {j.state for j in manifest.batch_jobs} == {"JOB_STATE_PENDING"}
@@ -120,7 +121,7 @@ def test_resume_of_a_killed_batch_run_reattaches_its_jobs(tmp_path):
     suite = tmp_path / "kill.yaml"
     suite.write_text(SUITE)
     out = tmp_path / "results"
-    with Emulator(batch_duration_s=2.0) as emu:
+    with Emulator(batch_duration_s=0.5) as emu:
         _kill_while_polling(suite, out, emu)
         assert Run.load(out / "killed").manifest.status == "killed" and emu.batch_creates == 2
         done = run_suites(

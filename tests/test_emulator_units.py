@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import json
 import random
 
@@ -15,8 +16,8 @@ from harness.emulator.faults import FaultSpecError, decide, parse_spec
 from harness.emulator.generate import generate
 from harness.emulator.judge import answer_text, fill_schema, rubric_checks, rubric_of
 from harness.emulator.models import get_model
-from harness.emulator.protocol import b64decode, normalize, parse_generate
-from harness.emulator.render import encode, render
+from harness.emulator.protocol import ApiError, b64decode, normalize, parse_generate
+from harness.emulator.render import decode, encode, render, seen_scene
 from harness.emulator.scene import Scene, apply_edit, new_scene, parse_terms
 from harness.errors import UsageError
 from harness.scoring.judge import render_prompt
@@ -133,6 +134,21 @@ def test_the_judge_grades_only_the_rubric_of_the_harness_judge_prompt(with_promp
     }
     verdict = json.loads(answer_text(parse_generate("gemini-2.5-flash", body), get_model("gemini-2.5-flash")))
     assert verdict == {"score": 5, "reason": "matched: white background, watch, silver watch; missing: none"}
+
+
+def test_a_scene_seen_again_is_what_decoding_reads_and_bad_bytes_fail_each_time():
+    scene = new_scene("two red apples on a blue background", 5)
+    png = encode(render(scene, (64, 64), "flat"), "image/png", scene.to_dict())
+    buf = io.BytesIO()
+    render(scene, (64, 64), "flat").save(buf, format="PNG")  # no scene metadata: not an emulator image
+    plain = buf.getvalue()
+    for data in (png, plain):
+        first, again = seen_scene(data), seen_scene(data)
+        assert first == again == decode(data)[1] and (first is None or first is not again)
+    assert seen_scene(png)["background"] == "blue" and seen_scene(plain) is None
+    for _ in range(2):
+        with pytest.raises(ApiError):
+            seen_scene(png[: len(png) // 2])
 
 
 def test_a_prompt_without_a_rubric_marker_is_graded_whole():

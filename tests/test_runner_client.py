@@ -89,16 +89,19 @@ def test_cli_missing_key_message_has_no_key_and_no_traceback(tmp_path):
 
 
 def test_key_value_never_in_any_error_text(tmp_path, monkeypatch):
-    """A failing live call (nothing listens on the port) reports an error without the key in it."""
+    """A failing live call (nothing listens on the port) reports an error without the key in it. One SDK
+    attempt: without retry options the SDK's aiohttp client sleeps 1-10 s and connects once more."""
     import asyncio
 
     from _runner_helpers import plan, writer
 
     from harness.runner import RetryPolicy, execute_trials
 
-    client = build_client(
-        FAKE_KEY, types.HttpOptions(base_url="http://127.0.0.1:9", api_version="v1beta", timeout=2000)
+    once = types.HttpRetryOptions(attempts=1)
+    options = types.HttpOptions(
+        base_url="http://127.0.0.1:9", api_version="v1beta", timeout=2000, retry_options=once
     )
+    client = build_client(FAKE_KEY, options)
     w = writer(tmp_path)
     (record,) = asyncio.run(
         execute_trials([plan(tmp_path)], client, w, None, policy=RetryPolicy(max_attempts=1))

@@ -14,7 +14,7 @@ from typing import Any
 from harness.emulator.judge_kinds import special_answer
 from harness.emulator.models import ModelProfile
 from harness.emulator.protocol import GenerateRequest
-from harness.emulator.render import decode, nearest_color
+from harness.emulator.render import decode, nearest_color, seen_scene
 from harness.emulator.scene import Scene, parse_terms
 
 
@@ -88,7 +88,7 @@ def judge(rubric: str, image: bytes | None) -> dict:
     """{"score": 1..5, "reason": str} for one image against a rubric."""
     if image is None:
         return {"score": 3, "reason": "no image was provided to judge; neutral score"}
-    _, meta = decode(image)
+    meta = seen_scene(image)
     if not meta:
         return {
             "score": 3,

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from harness.emulator.protocol import words
-from harness.emulator.render import decode
+from harness.emulator.render import seen_scene
 from harness.emulator.scene import Scene, apply_edit, noun_kind, parse_terms
 from harness.emulator.vocab import WARM
 
@@ -48,7 +48,7 @@ def special_answer(prompt: str, images: list[bytes]) -> dict[str, Any] | None:
 
 
 def _scene(image: bytes) -> Scene | None:
-    _, meta = decode(image)
+    meta = seen_scene(image)
     return Scene.from_dict(meta) if meta else None
 
 

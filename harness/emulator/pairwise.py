@@ -13,7 +13,7 @@ import re
 
 from harness.emulator.judge import rubric_checks
 from harness.emulator.protocol import GenerateRequest
-from harness.emulator.render import decode
+from harness.emulator.render import seen_scene
 from harness.emulator.scene import Scene
 
 # The wording of harness.scoring.pairwise.PAIRWISE_PROMPT the emulator recognises.
@@ -36,7 +36,7 @@ def compare_scenes(asked: str, first: bytes, second: bytes) -> dict:
     """{"winner": "first" | "second" | "tie", "reason": ...} from the two images' scenes."""
     seen = []
     for data in (first, second):
-        _, meta = decode(data)
+        meta = seen_scene(data)
         seen.append(rubric_checks(asked, Scene.from_dict(meta))[0] if meta else None)
     one, two = seen
     if one is None or two is None:

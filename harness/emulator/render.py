@@ -6,8 +6,11 @@ A/B shows perceptual drift; prompt styles (watercolor, photo) add texture; light
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from harness.emulator.vocab import COLORS
 
 SCENE_KEY = "harness-scene"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+SEEN_SCENES = 1024  # scenes kept by `seen_scene`: small dicts, keyed by a 32-byte digest
 
 
 @lru_cache(maxsize=64)
@@ -187,3 +191,25 @@ def decode(data: bytes) -> tuple[Image.Image, dict | None]:
             return im.convert("RGB"), scene
     except OSError as exc:
         raise ApiError(400, f"Unable to process input image: {exc}") from exc
+
+
+_seen: OrderedDict[bytes, str] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def seen_scene(data: bytes) -> dict | None:
+    """The scene `decode` reads from an input image, kept by the bytes' sha256 (the last SEEN_SCENES):
+    a judge shown one image many times (in each pair it is part of, in both orders) decodes its pixels
+    once. Bytes that do not decode raise as `decode` does, each time; each caller gets its own dict."""
+    key = hashlib.sha256(data).digest()
+    with _seen_lock:
+        known = _seen.get(key)
+        if known is not None:
+            _seen.move_to_end(key)
+    if known is None:
+        known = json.dumps(decode(data)[1])
+        with _seen_lock:
+            _seen[key] = known
+            while len(_seen) > SEEN_SCENES:
+                _seen.popitem(last=False)
+    return json.loads(known)

@@ -26,6 +26,9 @@ JSON_TYPE = "application/json; charset=UTF-8"
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out as two writes: with Nagle on, the body waits for the client's delayed ACK
+    # of the headers (~40 ms a reply on loopback)
+    disable_nagle_algorithm = True
     server_version = "scaffolding on HTTPServer2"
     sys_version = ""
     timeout = 5  # an idle keep-alive connection frees its worker after this many seconds
