@@ -189,3 +189,25 @@ def test_while_no_worker_has_answered_one_caller_thread_scores_its_trial_itself(
         second = score_trial(b.records[1], env)
         assert (pool.jobs, pool.in_caller) == (2, 1)  # sent to the workers
     assert _dump([first, second]) == _dump(alone)
+
+
+def test_trials_the_cache_answers_are_read_in_the_calling_thread(tmp_path, pool, monkeypatch) -> None:
+    """Threads only help while the workers compute; a re-score the cache answers whole would just take
+    turns at the GIL in them. The first trial the pool is given switches to threads for the rest."""
+    from harness.scoring import engine
+
+    b = _run(tmp_path)
+    cache = tmp_path / "cache.jsonl"
+    first = score_trials(b.records, b.env(suite_dir=tmp_path, score_cache=ScoreCache(cache), pool=pool))
+    opened: list[int] = []
+    real = engine.ThreadPoolExecutor
+    monkeypatch.setattr(engine, "ThreadPoolExecutor", lambda n: opened.append(n) or real(n))
+    before = pool.jobs
+    again = score_trials(b.records, b.env(suite_dir=tmp_path, score_cache=ScoreCache(cache), pool=pool))
+    assert _dump(again) == _dump(first) and pool.jobs == before and opened == []
+    half = b.records[len(b.records) // 2 :]
+    fresh = score_trials(
+        half, b.env(suite_dir=tmp_path, score_cache=ScoreCache(tmp_path / "new.jsonl"), pool=pool)
+    )
+    assert _dump(fresh) == _dump(first[len(b.records) // 2 :]) and opened == [2 * pool.workers]
+    assert pool.jobs - before == len(half)
