@@ -20,9 +20,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check harness tests bench
 	$(BIN)/mypy
 
+# Tests compile once: bytecode (also pytest's assertion-rewritten modules) goes to the git-ignored
+# __pycache__ folders even where PYTHONDONTWRITEBYTECODE is set, so no test process recompiles harness/.
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
+
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 2 tests
-	$(BIN)/python -m pytest -q -n 2 suites
+	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 tests
+	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 suites
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
