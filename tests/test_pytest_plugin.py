@@ -7,7 +7,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from harness.record import Score
@@ -22,10 +21,7 @@ def _imported() -> None:
     again) put sys.modules back as they found it, and a C extension cannot be loaded twice: everything
     a run imports is imported here first, by a replay of two of the showcase's trials."""
     import harness
-    from harness.scoring import imaging
 
-    imaging.structural_similarity  # noqa: B018 (scipy and scikit-image load on first measurement)
-    imaging.rgb2lab(np.zeros((1, 1, 3)))
     trials = {"showcase::watch-warmer-light[flash-r0]", "showcase::hero-park[flash-r0]"}
     harness.run(SUITES / "showcase.yaml", mode="replay", out=Path(tempfile.mkdtemp()), select=trials)
 

@@ -51,7 +51,6 @@ def _pixel_libraries() -> _PixelLibraries:
     return _libraries[0]
 
 
-rgb2lab = cielab.rgb2lab
 deltaE_ciede2000 = cielab.deltaE_ciede2000
 
 
@@ -81,7 +80,7 @@ class Prepared:
 
     @cached_property
     def lab(self) -> np.ndarray:
-        """Working copy in CIE Lab, shape (h, w, 3); the same values as `rgb2lab(self.rgb)`."""
+        """Working copy in CIE Lab, shape (h, w, 3); the same values as `cielab.rgb2lab(self.rgb)`."""
         return cielab.lab_u8(np.asarray(self.small))
 
     @cached_property
