@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import io
 import json
 import shutil
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -597,6 +599,22 @@ def test_v1_path_and_model_listing(emu):
         "models/gemini-3-flash-preview",
     } <= names
     assert v1.models.get(model="gemini-3.1-flash-image").display_name == "Nano Banana 2"
+
+
+def test_stop_ends_the_server_thread_and_frees_the_port_with_a_connection_open():
+    """stop() wakes the accept loop at once (no poll to wait out), joins it and ends every connection, also
+    one a client still holds open."""
+    emu = Emulator().start()
+    port = int(emu.url.rsplit(":", 1)[1])
+    held = socket.create_connection(("127.0.0.1", port))
+    serving = [t for t in threading.enumerate() if t.name == "harness-emulator"]
+    emu.stop()
+    assert serving and not any(t.is_alive() for t in serving)
+    with contextlib.suppress(ConnectionResetError):  # shut down, or reset if it was never accepted
+        assert held.recv(1) == b""
+    held.close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
 
 
 def test_200_concurrent_requests(emu):

@@ -114,17 +114,13 @@ def _outcome_text(counts: pd.Series) -> str:
     return ", ".join(f"{name}:{int(n)}" for name, n in counts.items() if n)
 
 
-def case_summary(data: pd.DataFrame | Iterable[TrialRecord], k: int | None = None) -> pd.DataFrame:
-    """Per (suite, case, variant, step) over repeats.
+def step_summary(data: pd.DataFrame | Iterable[TrialRecord]) -> pd.DataFrame:
+    """Per (suite, case, variant, step) over repeats: step_pass_rate, outcome (most frequent) and outcomes
+    ("ok:2, blocked_output:1"), cost_usd and latency_s (mean per step), style and model.
 
-    Columns: n (repeats), passes, pass_rate (primary score, per trial), pass_at_k with k (default: the
-    number of repeats, i.e. "did any repeat pass"), step_pass_rate, outcome (most frequent) and outcomes
-    ("ok:2, blocked_output:1"), cost_usd and latency_s (mean per step), then ``mean:<scorer>`` and
-    ``pass:<scorer>`` for every scorer seen.
+    What a diff aligns step by step; `case_summary` adds the case's pass rates and the scorer columns.
     """
-    frame = as_frame(data)
-    steps = trial_steps(frame)
-    cases = case_pass_rates(frame)[[*CASE_KEYS, "n", "passes", "pass_rate"]]
+    steps = trial_steps(as_frame(data))
     step_rate = _rate(steps["step_passed"], STEP_KEYS, steps)[[*STEP_KEYS, "pass_rate"]]
     step_rate = step_rate.rename(columns={"pass_rate": "step_pass_rate"})
     grouped = steps.groupby(STEP_KEYS, sort=False, dropna=False)
@@ -139,8 +135,21 @@ def case_summary(data: pd.DataFrame | Iterable[TrialRecord], k: int | None = Non
     outcomes = pd.DataFrame(
         {"outcome": counts.idxmax(axis=1), "outcomes": counts.apply(_outcome_text, axis=1)}
     ).reset_index()
-    out = base.merge(cases, on=CASE_KEYS, how="left").merge(step_rate, on=STEP_KEYS, how="left")
-    out = out.merge(outcomes, on=STEP_KEYS, how="left")
+    return base.merge(step_rate, on=STEP_KEYS, how="left").merge(outcomes, on=STEP_KEYS, how="left")
+
+
+def case_summary(data: pd.DataFrame | Iterable[TrialRecord], k: int | None = None) -> pd.DataFrame:
+    """Per (suite, case, variant, step) over repeats.
+
+    Columns: n (repeats), passes, pass_rate (primary score, per trial), pass_at_k with k (default: the
+    number of repeats, i.e. "did any repeat pass"), then the `step_summary` columns, then ``mean:<scorer>``
+    and ``pass:<scorer>`` for every scorer seen.
+    """
+    frame = as_frame(data)
+    cases = case_pass_rates(frame)[[*CASE_KEYS, "n", "passes", "pass_rate"]]
+    steps = step_summary(frame)
+    head = [*STEP_KEYS, "cost_usd", "latency_s", "style", "model"]
+    out = steps[head].merge(cases, on=CASE_KEYS, how="left").join(steps.drop(columns=head))
     k_used = out["n"] if k is None else np.minimum(k, out["n"])
     out["k"] = k_used.astype(int)
     out["pass_at_k"] = [

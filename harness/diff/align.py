@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.analysis.aggregate import CASE_KEYS, STEP_KEYS, case_pass_rates, case_summary, scorer_stats
+from harness.analysis.aggregate import CASE_KEYS, STEP_KEYS, case_pass_rates, scorer_stats, step_summary
 from harness.analysis.frame import read_frame, with_human_verdicts
 from harness.errors import HarnessError, UsageError
 from harness.labels import human_score, latest, read_labels
@@ -183,9 +183,8 @@ def align(a: Arm, b: Arm) -> Alignment:
     )
     cases["presence"] = cases["presence"].map({"both": "both", "left_only": "missing", "right_only": "new"})
 
-    step_cols = [*STEP_KEYS, "pass_rate", "step_pass_rate", "outcome", "outcomes", "cost_usd", "latency_s"]
-    sa, sb = case_summary(fa)[step_cols], case_summary(fb)[step_cols]
-    sa, sb = sa.drop(columns="pass_rate"), sb.drop(columns="pass_rate")
+    step_cols = [*STEP_KEYS, "step_pass_rate", "outcome", "outcomes", "cost_usd", "latency_s"]
+    sa, sb = step_summary(fa)[step_cols], step_summary(fb)[step_cols]
     steps = _suffix(sa, STEP_KEYS, "a").merge(_suffix(sb, STEP_KEYS, "b"), on=STEP_KEYS, how="outer")
 
     score_cols = [*STEP_KEYS, "scorer", "mean", "pass_rate", "reason"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import selectors
 import socket
 import sys
 import threading
@@ -137,7 +138,30 @@ class PoolServer(HTTPServer):
         self.open_sockets: set[socket.socket] = set()
         self.waiting = 0  # accepted connections no worker has picked up yet
         self._socks_lock = threading.Lock()
+        self._serving = True
+        self._wake, self._waker = socket.socketpair()
         super().__init__(addr, Handler)
+
+    def serve(self) -> None:
+        """Accept connections until stop_serving(). The listening socket and a wake-up socket share one
+        selector, so a stop takes effect at once: serve_forever notices one only at its next poll, which
+        cost every emulator's shutdown up to its poll interval."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake, selectors.EVENT_READ)
+            while self._serving:
+                for key, _ in selector.select():
+                    if key.fileobj is self and self._serving:
+                        self.handle_request()
+
+    def stop_serving(self) -> None:
+        self._serving = False
+        self._waker.send(b"\0")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake.close()
+        self._waker.close()
 
     def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         with self._socks_lock:
@@ -215,18 +239,14 @@ class Emulator:
         if self._server is None:
             PoolServer.address_family = socket.AF_INET6 if self.host == "::1" else socket.AF_INET
             self._server = PoolServer((self.host, self.port), self.api, self.workers, self.verbose)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name="harness-emulator",
-                daemon=True,
-            )
+            self._thread = threading.Thread(target=self._server.serve, name="harness-emulator", daemon=True)
             self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
+        if self._server is not None and self._thread is not None:
+            self._server.stop_serving()
+            self._thread.join()
             self._server.server_close()
             self._server.close_all()
             self._server = None
