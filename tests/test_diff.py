@@ -226,6 +226,15 @@ def test_bootstrap_is_seeded_and_sign_test_exact() -> None:
     assert MIN_CASES == 10
 
 
+def test_sign_test_p_values_are_scipys_binomial_test() -> None:
+    from scipy.stats import binomtest
+
+    for n in [*range(1, 61), 200, 1001]:
+        for up in sorted({0, 1, n // 3, n // 2, n - 1, n} & set(range(n + 1))) if n > 60 else range(n + 1):
+            p, _, _ = sign_test(np.array([1.0] * up + [-1.0] * (n - up) + [0.0]))
+            assert p == pytest.approx(binomtest(up, n, 0.5).pvalue, rel=1e-9, abs=1e-300), (up, n)
+
+
 def test_gate_rules_without_cases(runs: tuple[Path, Path]) -> None:
     s = diff_runs(*runs).summary
     assert gate(s, "regression", None) == (1, "2 case(s) regressed")
