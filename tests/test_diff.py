@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import imagehash
@@ -132,6 +134,22 @@ def test_cli_exit_codes_and_json(
     # a tolerance of 20 pp absorbs the -12.5 pp drop; 10 pp does not
     assert main(["diff", str(runs[0]), str(runs[1]), "--tolerance", "0.2"]) == 0
     assert main(["diff", str(runs[0]), str(runs[1]), "--tolerance", "0.1"]) == 1
+
+
+@pytest.mark.parametrize("command", ["diff", "runs"])
+def test_reading_stored_runs_loads_neither_the_sdk_nor_scipy_stats(
+    runs: tuple[Path, Path], command: str
+) -> None:
+    """`harness diff` and `harness runs list` start without the SDK and scipy.stats (0.6 and 0.7 s)."""
+    argv = [str(runs[0]), str(runs[1]), "--fail-on", "never"] if command == "diff" else ["list"]
+    argv += [] if command == "diff" else ["--out", str(runs[0].parent)]
+    code = (
+        "import sys; from harness.cli import main; code = main(sys.argv[1:]); "
+        "heavy = [m for m in ('google.genai', 'scipy.stats', 'harness.runner.retry') if m in sys.modules]; "
+        "print(heavy, file=sys.stderr); sys.exit(code or (3 if heavy else 0))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, command, *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_tolerance_read_from_manifest(tmp_path: Path) -> None:

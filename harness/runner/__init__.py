@@ -2,9 +2,29 @@
 
 `execute_trials(plans, client, writer, session, ...)` runs already-expanded trials (tests, tools); the
 whole pipeline from suite files to a run directory is `harness.api.run_suites`.
+
+The two names load on first use: importing any runner module (`harness runs list` imports its CLI
+module) would otherwise import the SDK, ~0.6 s, through `retry`.
 """
 
-from harness.runner.retry import RetryPolicy
-from harness.runner.run import execute_trials
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.runner.retry import RetryPolicy
+    from harness.runner.run import execute_trials
+
+_EXPORTS = {"RetryPolicy": "harness.runner.retry", "execute_trials": "harness.runner.run"}
 
 __all__ = ["RetryPolicy", "execute_trials"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.runner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
