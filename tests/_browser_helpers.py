@@ -1,5 +1,10 @@
-"""A page in a real headless Chromium (Debian's /usr/bin/chromium via Playwright) for the page tests:
-skipped where it is not installed, failed without it under CI=true."""
+"""Pages in a real headless Chromium (Debian's /usr/bin/chromium via Playwright) for the page tests:
+skipped where it is not installed, failed without it under CI=true.
+
+A test module takes the `browser` fixture (one Chromium for the module: a launch costs 1-2 s) and opens a
+fresh context per test with `chromium_page(browser)`. While it is open, Playwright's sync API marks its
+event loop as running in this thread, so a module's asyncio work (a harness run) goes in fixtures listed
+before `browser`, which pytest then sets up first."""
 
 from __future__ import annotations
 
@@ -33,18 +38,29 @@ def need_chromium() -> None:
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
 
 
-@contextlib.contextmanager
-def chromium_page(viewport: dict[str, int] | None = WIDE, **context: Any) -> Iterator[Any]:
-    """A fresh page (1400 x 1000 unless told; `context`: new_context options), its browser closed after."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module's tests, closed after its last."""
     need_chromium()
     from playwright import sync_api
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            yield browser.new_context(viewport=viewport, **context).new_page()
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@contextlib.contextmanager
+def chromium_page(browser: Any, viewport: dict[str, int] | None = WIDE, **context: Any) -> Iterator[Any]:
+    """A page in a fresh context of `browser` (1400 x 1000 unless told; `context`: new_context options),
+    closed after: no cookie, storage or download of one test reaches the next."""
+    opened = browser.new_context(viewport=viewport, **context)
+    try:
+        yield opened.new_page()
+    finally:
+        opened.close()
 
 
 def assert_fits(page: Any, what: str) -> None:

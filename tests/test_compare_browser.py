@@ -4,14 +4,16 @@ test_report_browser.py: skipped without Debian's chromium, failed without it und
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from _browser_helpers import assert_fits, chromium_page
+from _browser_helpers import assert_fits, browser, chromium_page
 from _pairwise_helpers import Compared, copy_arms
 
 from harness.cli import main
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the module's Chromium (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +41,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory, compared_arms: Compared) -> 
     return compared_arms.html, diff
 
 
-def test_compare_page_in_chromium(pages: tuple[Path, Path], tmp_path: Path) -> None:
+def test_compare_page_in_chromium(pages: tuple[Path, Path], tmp_path: Path, browser: Any) -> None:
     compare, _ = pages
-    with chromium_page() as page:
+    with chromium_page(browser) as page:
         page.goto(compare.as_uri())
         assert page.locator("#emulator-banner").is_visible()
         rows = page.eval_on_selector_all("#leaderboard tr.arm-row", "els => els.map(e => e.dataset.arm)")
@@ -57,9 +59,9 @@ def test_compare_page_in_chromium(pages: tuple[Path, Path], tmp_path: Path) -> N
     assert (tmp_path / "compare.png").stat().st_size > 10_000
 
 
-def test_diff_page_shows_the_pairwise_verdict(pages: tuple[Path, Path]) -> None:
+def test_diff_page_shows_the_pairwise_verdict(pages: tuple[Path, Path], browser: Any) -> None:
     _, diff = pages
-    with chromium_page() as page:
+    with chromium_page(browser) as page:
         page.goto(diff.as_uri())
         assert "judge prefers A" in page.text_content("#preference")
         assert page.locator("#pairwise").is_visible()

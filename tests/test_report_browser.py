@@ -4,21 +4,23 @@ filters, sorting, expand; a screenshot lands in the test's tmp dir."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _analysis_helpers import report_runs
-from _browser_helpers import assert_fits, chromium_page
+from _browser_helpers import assert_fits, browser, chromium_page
 
 from harness.diff import diff_runs
 from harness.report import write_diff_html, write_run_html
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the module's Chromium (a fixture)
 
 
-def test_diff_page_in_chromium(tmp_path: Path) -> None:
+def test_diff_page_in_chromium(tmp_path: Path, browser: Any) -> None:
     a, _ = report_runs(tmp_path)
     page_file = write_diff_html(diff_runs(a, tmp_path / "run-b"), a / "diff.html")
-    with chromium_page() as page:
+    with chromium_page(browser) as page:
         page.goto(page_file.as_uri())
         visible = "#cases tbody.case:not([hidden])"
         assert page.locator(visible).count() == 9
@@ -81,11 +83,11 @@ OVERLAPS = """() => {
 }"""
 
 
-def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path) -> None:
+def test_pages_fit_1400px_and_plots_do_not_overlap(tmp_path: Path, browser: Any) -> None:
     long_reason = "background white covers 100% of the border (min 40%); warmth moved +3.7 from the previous"
     a, b = report_runs(tmp_path, reason=long_reason)  # as long as real scorers' reasons
     pages = [write_run_html(a), write_diff_html(diff_runs(a, b), a / "diff.html")]
-    with chromium_page() as page:
+    with chromium_page(browser) as page:
         for file in pages:
             page.goto(file.as_uri())
             assert_fits(page, file.name)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _analysis_helpers import report_runs
-from _browser_helpers import chromium_page
+from _browser_helpers import browser, chromium_page
 
 from harness.api.review import import_labels, write_review
 from harness.labels import read_labels
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the module's Chromium (a fixture)
 
 
-def test_mark_save_and_import_in_chromium(tmp_path: Path) -> None:
+def test_mark_save_and_import_in_chromium(tmp_path: Path, browser: Any) -> None:
     a, b = report_runs(tmp_path)
     page_file = write_review(a, b, root=tmp_path)
-    with chromium_page(viewport=None, accept_downloads=True) as page:
+    with chromium_page(browser, viewport=None, accept_downloads=True) as page:
         page.goto(page_file.as_uri())
         assert page.locator("section.trial").count() == 9
         assert page.locator("#emulator-banner").is_visible()
