@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from _browser_helpers import assert_fits, chromium_page
+from _browser_helpers import assert_fits, browser, chromium_page
 
 from harness.api import run_suites
 from harness.api.trend import trend
 from harness.cli import main
 from harness.errors import UsageError
 
+__all__ = ["browser"]  # Chromium for the page test (a fixture)
 SUITE = """\
 suite: tr
 defaults: {model: gemini-2.5-flash-image, aspect_ratio: "1:1", image_size: 1K}
@@ -65,16 +67,21 @@ def test_trend_in_time_order_with_drift_and_changes(results: Path) -> None:
         trend(suite="nope", root=results)
 
 
-def test_trend_cli_table_json_and_page(results: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    out, page = tmp_path / "trend.json", tmp_path / "trend.html"
-    args = ["--results", str(results), "--json", str(out), "--html", str(page)]
-    code = main(["trend", "--suite", "tr", *args])
+def test_trend_cli_table_and_json(results: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "trend.json"
+    code = main(["trend", "--suite", "tr", "--results", str(results), "--json", str(out)])
     assert code == 0
     text = capsys.readouterr().out
     assert "r3" in text and "suite tr changed" in text
     data = json.loads(out.read_text())
     assert [p["pass_rate"] for p in data["points"]] == [1.0, 1.0, 0.5]
-    with chromium_page() as view:
+
+
+@pytest.mark.browser
+def test_trend_page_in_chromium(results: Path, tmp_path: Path, browser: Any) -> None:
+    page = tmp_path / "trend.html"
+    assert main(["trend", "--suite", "tr", "--results", str(results), "--html", str(page)]) == 0
+    with chromium_page(browser) as view:
         view.goto(page.as_uri())
         assert view.locator("#emulator-banner").is_visible()
         assert view.locator("svg.plot").count() >= 4

@@ -152,7 +152,7 @@ class PoolServer(HTTPServer):
             while self._serving:
                 for key, _ in selector.select():
                     if key.fileobj is self and self._serving:
-                        self.handle_request()
+                        self._handle_request_noblock()  # what serve_forever calls once select says ready
 
     def stop_serving(self) -> None:
         self._serving = False
