@@ -6,7 +6,7 @@ imports included) must go down the table below, never up or sideways into a late
     api          harness/api/ (orchestration: the only place combining stages)
     stages       suite runner scoring transport diff report analysis          only the edges in STAGE_DEPS
     shared       record plan selection errors store prices context files     only each other
-                 models
+                 models labels lazy
     emulator     a server on its own                                          only errors
 """
 
@@ -17,7 +17,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 
-SHARED = {"record", "plan", "selection", "errors", "store", "prices", "context", "files", "models", "labels"}
+SHARED = {
+    "record", "plan", "selection", "errors", "store", "prices", "context", "files", "models", "labels", "lazy"
+}  # fmt: skip
 STAGES = {"suite", "runner", "scoring", "transport", "diff", "report", "analysis"}
 FRONT_ENDS = {"cli", "pytest_plugin", "demo", "console", "batches_cli"}
 # Which stages a stage may use, and why. Everything else between stages goes through harness/api/.

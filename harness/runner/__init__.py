@@ -9,8 +9,9 @@ module) would otherwise import the SDK, ~0.6 s, through `retry`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.runner.retry import RetryPolicy
@@ -21,10 +22,4 @@ _EXPORTS = {"RetryPolicy": "harness.runner.retry", "execute_trials": "harness.ru
 __all__ = ["RetryPolicy", "execute_trials"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.runner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -6,8 +6,9 @@ only need a leaf module (`redact`, `b64`) should not pay for.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.errors import ReplayMiss
@@ -27,10 +28,4 @@ _EXPORTS = {
 __all__ = ["CassetteError", "Mode", "ReplayMiss", "TransportSession", "cassette_path", "resolve_mode"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.transport' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
