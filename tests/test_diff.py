@@ -141,8 +141,8 @@ def test_reading_stored_runs_loads_neither_the_sdk_nor_scipy_stats(
     runs: tuple[Path, Path], command: str
 ) -> None:
     """`harness diff` and `harness runs list` start without the SDK and scipy.stats (0.6 and 0.7 s)."""
-    argv = [str(runs[0]), str(runs[1]), "--fail-on", "never"] if command == "diff" else ["list"]
-    argv += [] if command == "diff" else ["--out", str(runs[0].parent)]
+    diff = [str(runs[0]), str(runs[1]), "--fail-on", "never"]
+    argv = diff if command == "diff" else ["list", "--out", str(runs[0].parent)]
     code = (
         "import sys; from harness.cli import main; code = main(sys.argv[1:]); "
         "heavy = [m for m in ('google.genai', 'scipy.stats', 'harness.runner.retry') if m in sys.modules]; "
